@@ -1,0 +1,1 @@
+"""Engine pieces importable under upstream ExCore's paths (``excore.engine.hook``)."""
