@@ -1,0 +1,363 @@
+"""The workspace: which Python code fills the registries and which fields are primary.
+
+A workspace is described by ``excore.toml``, or by the ``[tool.excore]`` table of
+``pyproject.toml`` (same keys either way)::
+
+    name = "seg"
+    src_paths = ["src"]                  # put on sys.path, relative to the root (default ["."])
+    import = ["seg.models", "seg.data"]  # modules whose import fills the registries
+    index_dir = ".excore"                # where `excore schema dump` writes index.json
+    [primary_fields]                     # config field -> registry
+    Model = "Model"
+    TrainData = "Data"
+
+:func:`find_workspace` walks up from a config file to the nearest such file; an explicit
+``override`` or the ``EXCORE_WORKSPACE`` environment variable wins. A bad file raises
+:class:`~excore.errors.WorkspaceError` naming ``file:line:col`` and the key.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from excore.errors import WorkspaceError
+
+__all__ = [
+    "ENV_VAR",
+    "WORKSPACE_FILES",
+    "Workspace",
+    "find_workspace",
+    "load_workspace",
+    "workspace_schema",
+]
+
+ENV_VAR = "EXCORE_WORKSPACE"
+WORKSPACE_FILES = ("excore.toml", "pyproject.toml")
+_PYPROJECT_TABLE = ("tool", "excore")
+
+Position = tuple[int, int]  # 1-based (line, column)
+
+
+@dataclass(slots=True)
+class Workspace:
+    """A loaded workspace file. Paths are absolute."""
+
+    root: Path
+    file: Path
+    name: str
+    src_paths: list[Path] = field(default_factory=list)
+    imports: list[str] = field(default_factory=list)
+    primary_fields: dict[str, str] = field(default_factory=dict)
+    index_dir: Path = Path(".excore")
+    # 1-based (line, column) of each key path ("import", "import.1", "primary_fields.Model")
+    positions: dict[str, Position] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def index_file(self) -> Path:
+        """Where the exported index lives."""
+        return self.index_dir / "index.json"
+
+    def error(self, message: str, key: str = "") -> WorkspaceError:
+        """A :class:`WorkspaceError` located at ``key`` (a dotted key path) of this file."""
+        line, column = self._position(key)
+        return WorkspaceError(message, file=str(self.file), line=line, column=column, key=key)
+
+    def _position(self, key: str) -> Position:
+        while key:
+            if key in self.positions:
+                return self.positions[key]
+            key = key.rpartition(".")[0]
+        return self.positions.get("", (1, 1))
+
+    def import_registries(self) -> list[ModuleType]:
+        """Put ``src_paths`` on ``sys.path`` and import the ``import`` modules.
+
+        Returns the imported modules. Any failure raises :class:`WorkspaceError` pointing at the
+        module's entry in the workspace file (the original exception is chained).
+        """
+        import importlib
+
+        for index, path in enumerate(self.src_paths):
+            if not path.is_dir():
+                raise self.error(
+                    f"src_paths: folder {str(path)!r} does not exist", f"src_paths.{index}"
+                )
+        for path in reversed(self.src_paths):
+            entry = str(path)
+            if entry not in sys.path:
+                sys.path.insert(0, entry)
+        modules = []
+        for index, name in enumerate(self.imports):
+            try:
+                modules.append(importlib.import_module(name))
+            except Exception as exc:
+                raise self.error(_import_failure(name, exc), f"import.{index}") from exc
+        return modules
+
+
+def _import_failure(name: str, exc: Exception) -> str:
+    if isinstance(exc, ModuleNotFoundError) and exc.name and name.startswith(exc.name):
+        return (
+            f"cannot import {name!r} listed in `import`: no module named {exc.name!r} "
+            "(is it below one of src_paths?)"
+        )
+    where = _innermost_frame(exc)
+    detail = f"{type(exc).__name__}: {exc}"
+    return f"importing {name!r} (listed in `import`) failed: {detail}" + (
+        f" (at {where})" if where else ""
+    )
+
+
+def _innermost_frame(exc: BaseException) -> str:
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    if isinstance(exc, SyntaxError) and exc.filename:
+        return f"{exc.filename}:{exc.lineno or 0}"
+    return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else ""
+
+
+# ------------------------------------------------------------------------------ discovery
+
+
+def find_workspace(
+    start: Path | str | None = None, override: Path | str | None = None
+) -> Workspace | None:
+    """The workspace of ``start`` (a config file or folder; default: the current folder).
+
+    ``override`` (a workspace file or a folder holding one), else ``$EXCORE_WORKSPACE``, wins
+    over the search. Returns ``None`` when no workspace file is found walking up.
+    """
+    chosen = override if override not in (None, "") else os.environ.get(ENV_VAR) or None
+    if chosen is not None:
+        return _load_override(Path(chosen), from_env=override in (None, ""))
+    here = Path(start) if start is not None else Path.cwd()
+    here = here.resolve()
+    if not here.is_dir():
+        here = here.parent
+    for folder in (here, *here.parents):
+        found = _workspace_file_in(folder)
+        if found is not None:
+            return load_workspace(found)
+    return None
+
+
+def _load_override(path: Path, from_env: bool) -> Workspace:
+    origin = f"${ENV_VAR}" if from_env else "workspace"
+    if path.is_dir():
+        found = _workspace_file_in(path)
+        if found is None:
+            raise WorkspaceError(
+                f"{origin}: no excore.toml or pyproject.toml with [tool.excore] in {str(path)!r}"
+            )
+        return load_workspace(found)
+    if not path.is_file():
+        raise WorkspaceError(f"{origin}: workspace file {str(path)!r} does not exist")
+    return load_workspace(path)
+
+
+def _workspace_file_in(folder: Path) -> Path | None:
+    candidate = folder / "excore.toml"
+    if candidate.is_file():
+        return candidate
+    candidate = folder / "pyproject.toml"
+    if candidate.is_file() and _has_excore_table(candidate):
+        return candidate
+    return None
+
+
+def _has_excore_table(pyproject: Path) -> bool:
+    try:
+        text = pyproject.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    if "excore" not in text:
+        return False
+    try:
+        data = _parse(text)
+    except ValueError:
+        return "[tool.excore" in text  # broken, but meant for us: load_workspace reports it
+    tool = data.get("tool")
+    return isinstance(tool, dict) and "excore" in tool
+
+
+# ------------------------------------------------------------------------------ loading
+
+
+def load_workspace(file: Path | str) -> Workspace:
+    """Read and validate a workspace file (``excore.toml`` or ``pyproject.toml``)."""
+    path = Path(file).resolve()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise WorkspaceError(f"cannot read workspace file: {exc}", file=str(path)) from exc
+    is_pyproject = path.name == "pyproject.toml"
+    prefix = _PYPROJECT_TABLE if is_pyproject else ()
+    try:
+        data = _parse(text)
+    except ValueError as exc:
+        line, column = getattr(exc, "lineno", 0), getattr(exc, "colno", 0)
+        message = str(getattr(exc, "msg", "") or exc).split(" (at line")[0]
+        raise WorkspaceError(
+            f"invalid TOML: {message}", file=str(path), line=line, column=column
+        ) from exc
+    positions = _key_positions(text, str(path), prefix)
+    table: Any = data
+    for part in prefix:
+        table = table.get(part, {}) if isinstance(table, dict) else {}
+    if is_pyproject and not (isinstance(data.get("tool"), dict) and "excore" in data["tool"]):
+        raise WorkspaceError("pyproject.toml has no [tool.excore] table", file=str(path))
+    if not isinstance(table, dict):
+        line, column = positions.get("", (1, 1))
+        raise WorkspaceError(
+            "tool.excore must be a table", file=str(path), line=line, column=column
+        )
+    _validate(table, path, positions)
+    root = path.parent
+    return Workspace(
+        root=root,
+        file=path,
+        name=table.get("name") or root.name,
+        src_paths=[(root / p).resolve() for p in table.get("src_paths", ["."])],
+        imports=list(table.get("import", [])),
+        primary_fields=dict(table.get("primary_fields", {})),
+        index_dir=(root / table.get("index_dir", ".excore")).resolve(),
+        positions=positions,
+    )
+
+
+def _parse(text: str) -> dict[str, Any]:
+    """Strict TOML; raises ValueError (``tomllib.TOMLDecodeError``) on invalid text."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    return tomllib.loads(text)
+
+
+def workspace_schema() -> dict[str, Any]:
+    """The JSON Schema (draft-07) of the workspace table, shipped inside the package."""
+    from importlib.resources import files
+
+    text = files("excore").joinpath("schema").joinpath("workspace.schema.json").read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def _validate(table: dict[str, Any], path: Path, positions: dict[str, Position]) -> None:
+    import jsonschema
+
+    schema = workspace_schema()
+    validator = jsonschema.Draft7Validator(schema)
+    found = []
+    for error in validator.iter_errors(table):
+        key, message = _describe(error, schema)
+        found.append((_locate(positions, key), key, message))
+    if not found:
+        return
+    found.sort()
+    (line, column), key, message = found[0]
+    more = f" (and {len(found) - 1} more problem{'s' * (len(found) > 2)})" if len(found) > 1 else ""
+    raise WorkspaceError(
+        f"{key or 'workspace'}: {message}{more}", file=str(path), line=line, column=column, key=key
+    )
+
+
+def _describe(error: Any, schema: dict[str, Any]) -> tuple[str, str]:
+    """(dotted key path, message) of a jsonschema error, in the words of the workspace file."""
+    path = [str(p) for p in error.absolute_path]
+    if error.validator == "additionalProperties" and not path:
+        allowed = sorted(schema["properties"])
+        unknown = sorted(k for k in error.instance if k not in schema["properties"])
+        return unknown[0], f"unknown key {unknown[0]!r}; expected one of {', '.join(allowed)}"
+    if error.validator == "propertyNames":
+        bad = str(error.instance)
+        return ".".join([*path, bad]), f"{bad!r} is not a valid field name (use an identifier)"
+    key = ".".join(path)
+    if error.validator == "type":
+        expected = error.validator_value
+        return key, f"expected {_article(expected)}, got {_toml_type(error.instance)}"
+    if error.validator == "pattern":
+        return key, f"{error.instance!r} is not a valid name (expected dotted identifiers)"
+    if error.validator == "minLength":
+        return key, "must not be empty"
+    return key, error.message
+
+
+def _article(json_type: Any) -> str:
+    names = {"array": "an array", "object": "a table", "string": "a string"}
+    if isinstance(json_type, list):
+        return " or ".join(names.get(t, str(t)) for t in json_type)
+    return names.get(json_type, str(json_type))
+
+
+def _toml_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "a table"
+    return type(value).__name__
+
+
+def _locate(positions: dict[str, Position], key: str) -> Position:
+    while key:
+        if key in positions:
+            return positions[key]
+        key = key.rpartition(".")[0]
+    return positions.get("", (1, 1))
+
+
+# ------------------------------------------------------------------------------ positions
+
+
+def _key_positions(text: str, file: str, prefix: tuple[str, ...]) -> dict[str, Position]:
+    """1-based (line, column) of every key path below ``prefix`` ("" is the table itself)."""
+    from excore.syntax.text import LineIndex
+
+    try:
+        from excore.syntax.toml import TreeLeaf, TreeTable, parse_toml
+    except ImportError:  # the tolerant parser is not there: errors are reported at 1:1
+        return {}
+
+    index = LineIndex(text)
+    positions: dict[str, Position] = {}
+
+    def put(key: str, offset: int) -> None:
+        line, column = index.position(offset)
+        positions.setdefault(key, (line + 1, column + 1))
+
+    tree, _ = parse_toml(text, file).to_tree()
+    node: Any = tree
+    for part in prefix:
+        node = node.items.get(part) if isinstance(node, TreeTable) else None
+    if not isinstance(node, TreeTable):
+        return positions
+    if node.key is not None:
+        put("", node.key.start)
+
+    def walk(table: TreeTable, path: str) -> None:
+        for name, child in table.items.items():
+            key = f"{path}.{name}" if path else name
+            if isinstance(child, TreeLeaf):
+                put(key, child.key.start)
+                for i, item in enumerate(child.value.items):
+                    put(f"{key}.{i}", item.start)
+            elif isinstance(child, TreeTable):
+                if child.key is not None:
+                    put(key, child.key.start)
+                walk(child, key)
+
+    walk(node, "")
+    return positions
