@@ -69,4 +69,6 @@ def make_problem(
     data: dict[str, object] | None = None,
 ) -> Problem:
     """Build a problem with the severity its code has."""
-    return Problem(code, message, file, start, end, key, CODES.get(code, Severity.ERROR), data or {})
+    return Problem(
+        code, message, file, start, end, key, CODES.get(code, Severity.ERROR), data or {}
+    )

@@ -1,0 +1,346 @@
+"""The one grammar of ExCore keys and reference values.
+
+Keys: ``head`` (plain), ``!head`` (new module), ``@backbone`` (shared module), ``$block`` (class),
+``&size`` (variable or ``${ENV}`` template).
+
+Reference values (what ``!``/``@``/``$`` keys name)::
+
+    reference := head link* hook*
+    head      := "$" NAME ("::" (NAME | "*"))?     a field, or one module of a field
+               | NAME                              a module name or a registered Python module
+    link      := "." NAME | "(" literal arguments ")"
+    hook      := "@" NAME
+
+``NAME`` may carry a fine-grained suffix in section names (``Sequential*FinegrainedConfig``).
+Every node carries offsets into the document: callers pass ``start``, the document offset of the
+first character of the text they hand in. Parsing never raises; problems are listed on the node.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+PREFIXES = "!@$&"
+_NAME = re.compile(r"[^\W\d][\w\-]*")
+_ENV = re.compile(r"\$\{([^}]*)\}?")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+@dataclass(slots=True)
+class GrammarProblem:
+    message: str
+    start: int
+    end: int
+
+
+@dataclass(slots=True)
+class KeyNode:
+    """A parameter key: ``prefix`` is ``""`` or one of ``!@$&``."""
+
+    prefix: str
+    name: str
+    start: int  # first character of the key text (after any quote)
+    end: int
+    name_start: int  # first character of the name, after the prefix
+
+    @property
+    def text(self) -> str:
+        return self.prefix + self.name
+
+
+def parse_key(text: str, start: int = 0) -> KeyNode:
+    prefix = text[:1] if text[:1] in PREFIXES and text[:1] != "" else ""
+    return KeyNode(prefix, text[len(prefix) :], start, start + len(text), start + len(prefix))
+
+
+@dataclass(slots=True)
+class Ident:
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(slots=True)
+class Call:
+    """``(...)`` with literal arguments only."""
+
+    start: int
+    end: int
+    source: str  # the text between the parentheses
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Link:
+    """One step of a chain: an attribute (``.name``) or a call (``(...)``)."""
+
+    start: int
+    end: int
+    attr: Ident | None = None
+    call: Call | None = None
+
+
+@dataclass(slots=True)
+class Reference:
+    text: str
+    start: int
+    end: int
+    dollar: bool = False  # "$Field..." or "$Class": a field, or the class itself
+    head: Ident | None = None
+    member: Ident | None = None  # "$Field::Name"
+    star: bool = False  # "$Field::*"
+    chain: list[Link] = field(default_factory=list)
+    hooks: list[Ident] = field(default_factory=list)
+    problems: list[GrammarProblem] = field(default_factory=list)
+
+    @property
+    def dotted_names(self) -> list[Ident]:
+        """The head and the attribute links that follow it before any call."""
+        names = [self.head] if self.head else []
+        for link in self.chain:
+            if link.attr is None:
+                break
+            names.append(link.attr)
+        return names
+
+    @property
+    def has_chain(self) -> bool:
+        return bool(self.chain)
+
+
+def parse_reference(text: str, start: int = 0) -> Reference:
+    ref = Reference(text, start, start + len(text))
+    pos = 0
+    n = len(text)
+    # Leading/trailing spaces are tolerated but reported.
+    stripped = text.strip()
+    if stripped != text:
+        lead = len(text) - len(text.lstrip())
+        ref.problems.append(GrammarProblem("spaces around a reference", start, start + n))
+        pos = lead
+        n = lead + len(stripped)
+    if pos >= n:
+        ref.problems.append(GrammarProblem("empty reference", start, start + len(text)))
+        return ref
+    if text[pos] == "$":
+        ref.dollar = True
+        pos += 1
+    m = _NAME.match(text, pos, n)
+    if not m:
+        ref.problems.append(GrammarProblem("expected a name", start + pos, start + max(pos + 1, n)))
+        return ref
+    ref.head = Ident(m.group(), start + m.start(), start + m.end())
+    pos = m.end()
+    if text.startswith("::", pos):
+        colon = pos
+        pos += 2
+        if text.startswith("*", pos):
+            ref.star = True
+            pos += 1
+        else:
+            m = _NAME.match(text, pos, n)
+            if not m:
+                ref.problems.append(
+                    GrammarProblem(
+                        "expected a module name or '*' after '::'", start + colon, start + pos
+                    )
+                )
+                return ref
+            ref.member = Ident(m.group(), start + m.start(), start + m.end())
+            pos = m.end()
+        if not ref.dollar:
+            ref.problems.append(
+                GrammarProblem(
+                    "'::' needs a field reference: write '$Field::Name'", start + colon, start + pos
+                )
+            )
+    while pos < n and text[pos] in ".(":
+        if text[pos] == ".":
+            m = _NAME.match(text, pos + 1, n)
+            if not m:
+                ref.problems.append(
+                    GrammarProblem("expected a name after '.'", start + pos, start + pos + 1)
+                )
+                return ref
+            ref.chain.append(
+                Link(
+                    start + pos,
+                    start + m.end(),
+                    attr=Ident(m.group(), start + m.start(), start + m.end()),
+                )
+            )
+            pos = m.end()
+        else:
+            close = _matching_paren(text, pos, n)
+            if close == -1:
+                ref.problems.append(GrammarProblem("unclosed '('", start + pos, start + n))
+                return ref
+            call = Call(start + pos, start + close + 1, text[pos + 1 : close])
+            problem = _read_call_arguments(call)
+            if problem:
+                ref.problems.append(GrammarProblem(problem, call.start, call.end))
+            ref.chain.append(Link(call.start, call.end, call=call))
+            pos = close + 1
+    while pos < n and text[pos] == "@":
+        m = _NAME.match(text, pos + 1, n)
+        if not m:
+            ref.problems.append(
+                GrammarProblem("expected a hook name after '@'", start + pos, start + pos + 1)
+            )
+            return ref
+        ref.hooks.append(Ident(m.group(), start + m.start(), start + m.end()))
+        pos = m.end()
+    if pos < n:
+        ref.problems.append(
+            GrammarProblem(f"unexpected {text[pos:n]!r} in reference", start + pos, start + n)
+        )
+    return ref
+
+
+def _matching_paren(text: str, pos: int, n: int) -> int:
+    depth = 0
+    quote = ""
+    i = pos
+    while i < n:
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 2
+                continue
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1
+
+
+def _read_call_arguments(call: Call) -> str:
+    """Fill ``call.args``/``kwargs`` from literal arguments; return a problem text or ""."""
+    if not call.source.strip():
+        return ""
+    try:
+        tree = ast.parse(f"f({call.source})", mode="eval")
+    except SyntaxError:
+        return f"cannot read the arguments ({call.source})"
+    node = tree.body
+    if not isinstance(node, ast.Call):
+        return f"cannot read the arguments ({call.source})"
+    try:
+        call.args = tuple(ast.literal_eval(arg) for arg in node.args)
+        kwargs: dict[str, Any] = {}
+        for kw in node.keywords:
+            if kw.arg is None:
+                return "'**' is not allowed in arguments"
+            kwargs[kw.arg] = ast.literal_eval(kw.value)
+        call.kwargs = kwargs
+    except (ValueError, TypeError, SyntaxError, RecursionError):
+        return f"arguments must be literals ({call.source})"
+    return ""
+
+
+@dataclass(slots=True)
+class EnvRef:
+    """``${NAME}`` inside a string."""
+
+    name: str
+    start: int  # the "$"
+    end: int  # after "}"
+    name_start: int
+    closed: bool = True
+
+
+def find_env_refs(text: str, start: int = 0) -> list[EnvRef]:
+    refs = []
+    for m in _ENV.finditer(text):
+        refs.append(
+            EnvRef(
+                m.group(1),
+                start + m.start(),
+                start + m.end(),
+                start + m.start(1),
+                m.group().endswith("}"),
+            )
+        )
+    return refs
+
+
+@dataclass(slots=True)
+class VariableValue:
+    """The value of a ``&`` key: a top-level variable name, or a ``${ENV}`` template."""
+
+    text: str
+    start: int
+    end: int
+    name: Ident | None = None
+    env: list[EnvRef] = field(default_factory=list)
+    problems: list[GrammarProblem] = field(default_factory=list)
+
+    @property
+    def is_template(self) -> bool:
+        return self.name is None
+
+
+def parse_variable_value(text: str, start: int = 0) -> VariableValue:
+    value = VariableValue(text, start, start + len(text))
+    if "${" in text:
+        value.env = find_env_refs(text, start)
+        for ref in value.env:
+            if not ref.closed:
+                value.problems.append(GrammarProblem("unclosed '${'", ref.start, ref.end))
+            elif not _ENV_NAME.match(ref.name):
+                value.problems.append(
+                    GrammarProblem(
+                        f"invalid environment variable name {ref.name!r}", ref.start, ref.end
+                    )
+                )
+        return value
+    m = _NAME.fullmatch(text)
+    if m:
+        value.name = Ident(text, start, start + len(text))
+    else:
+        value.problems.append(
+            GrammarProblem(
+                f"expected a variable name or a '${{ENV}}' template, got {text!r}",
+                start,
+                start + max(len(text), 1),
+            )
+        )
+    return value
+
+
+@dataclass(slots=True)
+class ModuleName:
+    """A module name as written in a section header or a value: ``Name`` or ``Name*Suffix``."""
+
+    name: str
+    start: int
+    end: int
+    suffix: Ident | None = None  # fine-grained config: "Sequential*FinegrainedConfig"
+
+    @property
+    def text(self) -> str:
+        return self.name if self.suffix is None else f"{self.name}*{self.suffix.text}"
+
+
+def parse_module_name(text: str, start: int = 0) -> ModuleName:
+    base, star, suffix = text.partition("*")
+    node = ModuleName(base, start, start + len(base))
+    if star:
+        offset = start + len(base) + 1
+        node.suffix = Ident(suffix, offset, offset + len(suffix))
+    return node
+
+
+def is_name(text: str) -> bool:
+    return _NAME.fullmatch(text) is not None

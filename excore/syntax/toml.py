@@ -1,0 +1,880 @@
+"""A tolerant TOML parser that keeps offsets.
+
+``parse_toml`` never raises. It returns every table, key and value it could read, with character
+offsets into the text, and ``toml-syntax`` problems for what it could not. Bare keys that start
+with an ExCore prefix (``!transforms = [...]``, invalid TOML written by upstream ExCore) are read
+as if quoted and reported as ``unquoted-prefix`` hints.
+
+``Document.to_tree()`` applies TOML's table semantics (headers, dotted keys, arrays of tables) and
+keeps each leaf's ``Value`` so that later layers can point at where a value was written.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal, TypeAlias
+
+from excore.problems import Problem, make_problem
+
+ValueKind = Literal[
+    "string", "integer", "float", "boolean", "datetime", "array", "table", "invalid"
+]
+PREFIX_CHARS = "!@$&"
+
+
+@dataclass(slots=True)
+class KeyPart:
+    text: str  # decoded
+    start: int  # offsets of the raw part, quotes included
+    end: int
+    quoted: bool = False
+
+
+@dataclass(slots=True)
+class Key:
+    parts: list[KeyPart]
+    start: int
+    end: int
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(p.text for p in self.parts)
+
+    @property
+    def dotted(self) -> str:
+        return ".".join(p.text for p in self.parts)
+
+
+@dataclass(slots=True)
+class Value:
+    kind: ValueKind
+    start: int
+    end: int
+    data: object = None  # decoded scalar; None for arrays, tables and invalid values
+    items: Sequence[Value] = ()  # array items
+    entries: Sequence[Entry] = ()  # inline table entries
+    content_start: int = 0  # strings: first offset inside the quotes
+    content_end: int = 0  # strings: offset of the closing quote (or where the text stopped)
+    closed: bool = True  # False: string/array/inline table without its terminator
+    raw_escapes: bool = False  # strings: the content had escapes, so offsets inside are approximate
+
+    def to_python(self) -> object:
+        if self.kind == "array":
+            return [item.to_python() for item in self.items]
+        if self.kind == "table":
+            out: dict[str, object] = {}
+            for entry in self.entries:
+                if entry.value is None:
+                    continue
+                target = out
+                for part in entry.key.parts[:-1]:
+                    nxt = target.setdefault(part.text, {})
+                    if not isinstance(nxt, dict):
+                        break
+                    target = nxt
+                else:
+                    target.setdefault(entry.key.parts[-1].text, entry.value.to_python())
+            return out
+        return self.data
+
+
+@dataclass(slots=True)
+class Entry:
+    key: Key
+    value: Value | None  # None when the line stopped before a value
+    start: int
+    end: int
+
+
+@dataclass(slots=True)
+class Table:
+    header: Key | None  # None for the root table
+    start: int  # offset of "[" (0 for the root)
+    header_end: int  # offset after "]" (or where the header stopped)
+    end: int  # end of the last entry (or of the header)
+    entries: list[Entry] = field(default_factory=list)
+    array: bool = False  # [[header]]
+    closed: bool = True  # False: the header has no closing bracket
+
+
+@dataclass(slots=True)
+class Document:
+    text: str
+    file: str
+    tables: list[Table]
+    problems: list[Problem]
+
+    @property
+    def root(self) -> Table:
+        return self.tables[0]
+
+    def to_tree(self) -> tuple[TreeTable, list[Problem]]:
+        return build_tree(self)
+
+
+# ---------------------------------------------------------------------------------------------
+# The tree: TOML's data model with offsets.
+
+
+@dataclass(slots=True)
+class TreeLeaf:
+    key: KeyPart  # the last part of the key that set it
+    entry: Entry
+    value: Value
+
+
+@dataclass(slots=True)
+class TreeTable:
+    items: dict[str, TreeNode] = field(default_factory=dict)
+    key: KeyPart | None = None  # the key part that named it (header or dotted key)
+    header: Key | None = None  # the header that opened it, if any
+    start: int = 0
+    end: int = 0
+    explicit: bool = False  # opened by a [header]
+    inline: bool = False
+    dotted: bool = False  # created by a dotted key
+
+
+@dataclass(slots=True)
+class TreeArray:
+    tables: list[TreeTable] = field(default_factory=list)
+    key: KeyPart | None = None
+
+
+TreeNode: TypeAlias = "TreeLeaf | TreeTable | TreeArray"
+
+
+def tree_to_python(node: TreeNode) -> object:
+    if isinstance(node, TreeLeaf):
+        return node.value.to_python()
+    if isinstance(node, TreeArray):
+        return [tree_to_python(t) for t in node.tables]
+    return {k: tree_to_python(v) for k, v in node.items.items()}
+
+
+def build_tree(doc: Document) -> tuple[TreeTable, list[Problem]]:
+    builder = _TreeBuilder(doc.file)
+    for table in doc.tables:
+        builder.add_table(table)
+    return builder.root, builder.problems
+
+
+class _TreeBuilder:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.root = TreeTable()
+        self.problems: list[Problem] = []
+
+    def _problem(self, message: str, start: int, end: int, key: str = "") -> None:
+        self.problems.append(make_problem("toml-syntax", message, self.file, start, end, key))
+
+    def add_table(self, table: Table) -> None:
+        current = self.root
+        if table.header is not None and table.header.parts:
+            found = self._open_header(table)
+            if found is None:
+                return
+            current = found
+        for entry in table.entries:
+            if entry.value is not None:
+                self._set(current, entry, table)
+
+    def _open_header(self, table: Table) -> TreeTable | None:
+        header = table.header
+        assert header is not None
+        current = self.root
+        parts = header.parts
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            node = current.items.get(part.text)
+            if last and table.array:
+                if node is None:
+                    node = TreeArray(key=part)
+                    current.items[part.text] = node
+                if not isinstance(node, TreeArray):
+                    self._problem(
+                        f"'{header.dotted}' is already defined as a table or value",
+                        header.start,
+                        header.end,
+                    )
+                    return None
+                new = TreeTable(
+                    key=part, header=header, start=table.start, end=table.end, explicit=True
+                )
+                node.tables.append(new)
+                return new
+            if node is None:
+                node = TreeTable(
+                    key=part, header=header if last else None, start=table.start, end=table.end
+                )
+                current.items[part.text] = node
+            elif isinstance(node, TreeArray):
+                if not node.tables:
+                    return None
+                node = node.tables[-1]
+            elif isinstance(node, TreeLeaf):
+                self._problem(
+                    f"'{'.'.join(p.text for p in parts[: i + 1])}' is already defined as a value",
+                    header.start,
+                    header.end,
+                )
+                return None
+            if last:
+                if node.explicit or node.inline or node.dotted:
+                    self._problem(
+                        f"table '{header.dotted}' is defined twice", header.start, header.end
+                    )
+                    return node
+                node.explicit = True
+                node.header = header
+                node.key = part
+                node.start = table.start
+                node.end = table.end
+            current = node
+        return current
+
+    def _set(self, table: TreeTable, entry: Entry, where: Table) -> None:
+        value = entry.value
+        assert value is not None
+        current = table
+        parts = entry.key.parts
+        for part in parts[:-1]:
+            node = current.items.get(part.text)
+            if node is None:
+                node = TreeTable(key=part, start=part.start, end=entry.end, dotted=True)
+                current.items[part.text] = node
+            if not isinstance(node, TreeTable) or node.inline:
+                self._problem(
+                    f"key '{entry.key.dotted}' conflicts with an existing value",
+                    entry.key.start,
+                    entry.key.end,
+                )
+                return
+            current = node
+        last = parts[-1]
+        if last.text in current.items:
+            self._problem(
+                f"duplicate key '{entry.key.dotted}'",
+                entry.key.start,
+                entry.key.end,
+                entry.key.dotted,
+            )
+            return
+        if value.kind == "table":
+            inline = TreeTable(key=last, start=value.start, end=value.end, inline=True)
+            current.items[last.text] = inline
+            sub = _TreeBuilder(self.file)
+            sub.root = inline
+            for inner in value.entries:
+                if inner.value is not None:
+                    sub._set(inline, inner, where)
+            self.problems.extend(sub.problems)
+            return
+        current.items[last.text] = TreeLeaf(key=last, entry=entry, value=value)
+
+
+# ---------------------------------------------------------------------------------------------
+# The scanner.
+
+_WS = re.compile(r"[ \t]*")
+_BARE_KEY = re.compile(r"[A-Za-z0-9_\-]+")
+_PREFIXED_BARE_KEY = re.compile(r"[!@$&][A-Za-z0-9_\-]*")
+_SIMPLE_BASIC = re.compile(r'"([^"\\\n\r]*)"')
+_SIMPLE_LITERAL = re.compile(r"'([^'\n\r]*)'")
+_DATETIME = re.compile(
+    r"(\d{4}-\d{2}-\d{2})(?:[Tt ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|z|[+-]\d{2}:\d{2})?)?"
+    r"|(\d{2}:\d{2}:\d{2}(?:\.\d+)?)"
+)
+_NUMBER = re.compile(
+    r"[+-]?(?:inf|nan)"
+    r"|0x[0-9A-Fa-f](?:_?[0-9A-Fa-f])*"
+    r"|0o[0-7](?:_?[0-7])*"
+    r"|0b[01](?:_?[01])*"
+    r"|[+-]?(?:0|[1-9](?:_?\d)*)(?:\.\d(?:_?\d)*)?(?:[eE][+-]?\d(?:_?\d)*)?"
+)
+_BOOL = re.compile(r"(?:true|false)(?![A-Za-z0-9_\-])")
+_WORD = re.compile(r"[^\s,\]\}#=]+")
+_ESCAPES = {
+    "b": "\b",
+    "t": "\t",
+    "n": "\n",
+    "f": "\f",
+    "r": "\r",
+    '"': '"',
+    "\\": "\\",
+    "e": "\x1b",
+}
+# A line that starts something new: stops an unterminated array or inline table.
+_NEW_STATEMENT = re.compile(
+    r"[ \t]*(?:\[\[?[ \t]*[A-Za-z0-9_\-\"'][^\n=,]*\]\]?[ \t]*(?:#[^\n]*)?$"
+    r"|[A-Za-z0-9_\-\"'!@$&][A-Za-z0-9_\-\"'. \t]*=)",
+    re.M,
+)
+
+
+# The common line `key = "string" | number | bool  # comment`, read in one match.
+_SIMPLE_LINE = re.compile(
+    r'(?:([A-Za-z0-9_\-]+)|"([^"\\\n\r]*)")[ \t]*=[ \t]*'
+    r'(?:"([^"\\\n\r]*)"|(true|false)|([+-]?(?:0|[1-9]\d*))|([+-]?(?:0|[1-9]\d*)\.\d+))'
+    r"[ \t]*(?:#[^\n]*)?(?=\r?\n|\Z)"
+)
+
+
+def _simple_entry(m: re.Match[str]) -> Entry | None:
+    start = m.start()
+    bare, quoted = m.group(1, 2)
+    if bare is not None:
+        key_end = start + len(bare)
+        part = KeyPart(bare, start, key_end)
+    else:
+        key_end = start + len(quoted) + 2
+        part = KeyPart(quoted, start, key_end, True)
+    key = Key([part], start, key_end)
+    string, boolean, integer, number = m.group(3, 4, 5, 6)
+    if string is not None:
+        vs, ve = m.span(3)
+        value = Value("string", vs - 1, ve + 1, string, (), (), vs, ve)
+    elif boolean is not None:
+        vs, ve = m.span(4)
+        value = Value("boolean", vs, ve, boolean == "true")
+    elif integer is not None:
+        vs, ve = m.span(5)
+        value = Value("integer", vs, ve, int(integer))
+    else:
+        vs, ve = m.span(6)
+        value = Value("float", vs, ve, float(number))
+    return Entry(key, value, start, value.end)
+
+
+class _Scanner:
+    def __init__(self, text: str, file: str) -> None:
+        self.text = text
+        self.n = len(text)
+        self.file = file
+        self.pos = 0
+        self.problems: list[Problem] = []
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def error(
+        self, message: str, start: int, end: int | None = None, code: str = "toml-syntax"
+    ) -> None:
+        if end is None or end <= start:
+            end = min(start + 1, self.n)
+            if end <= start:
+                start = max(self.n - 1, 0)
+                end = self.n
+        self.problems.append(make_problem(code, message, self.file, start, end))
+
+    def skip_ws(self) -> None:
+        m = _WS.match(self.text, self.pos)
+        if m:
+            self.pos = m.end()
+
+    def skip_ws_comments_newlines(self) -> None:
+        text, n = self.text, self.n
+        while self.pos < n:
+            ch = text[self.pos]
+            if ch in " \t\r\n":
+                self.pos += 1
+            elif ch == "#":
+                nl = text.find("\n", self.pos)
+                self.pos = n if nl == -1 else nl
+            else:
+                return
+
+    def at_line_end(self) -> bool:
+        """After optional spaces: end of text, newline or comment."""
+        self.skip_ws()
+        if self.pos >= self.n:
+            return True
+        ch = self.text[self.pos]
+        return ch in "\r\n#"
+
+    def skip_to_line_end(self) -> int:
+        nl = self.text.find("\n", self.pos)
+        self.pos = self.n if nl == -1 else nl
+        end = self.pos
+        if end > 0 and self.text[end - 1 : end] == "\r":
+            end -= 1
+        return end
+
+    def finish_line(self, what: str) -> None:
+        """Expect the end of the line; report and skip anything else."""
+        if self.at_line_end():
+            if self.pos < self.n and self.text[self.pos] == "#":
+                self.skip_to_line_end()
+            return
+        start = self.pos
+        end = self.skip_to_line_end()
+        self.error(f"unexpected text after {what}", start, end)
+
+    # -- document ------------------------------------------------------------------------------
+
+    def parse(self) -> Document:
+        root = Table(header=None, start=0, header_end=0, end=0)
+        tables = [root]
+        current = root
+        text, n = self.text, self.n
+        while True:
+            self.skip_ws_comments_newlines()
+            if self.pos >= n:
+                break
+            ch = text[self.pos]
+            if ch == "[":
+                current = self.parse_header()
+                tables.append(current)
+                continue
+            m = _SIMPLE_LINE.match(text, self.pos)
+            if m is not None:
+                entry = _simple_entry(m)
+                if entry is not None:
+                    current.entries.append(entry)
+                    current.end = entry.end
+                    self.pos = m.end()
+                    continue
+            entry = self.parse_entry(inline=False)
+            if entry is None:
+                start = self.pos
+                end = self.skip_to_line_end()
+                self.error("expected a key, a [table] header or a comment", start, end)
+                continue
+            current.entries.append(entry)
+            current.end = entry.end
+            if entry.value is not None and entry.value.closed:
+                self.finish_line("a value")
+        return Document(text, self.file, tables, self.problems)
+
+    def parse_header(self) -> Table:
+        start = self.pos
+        text = self.text
+        array = text.startswith("[[", start)
+        self.pos += 2 if array else 1
+        self.skip_ws()
+        key = self.parse_key()
+        if key is None:
+            key = Key([], self.pos, self.pos)
+            self.error("expected a table name", start, max(self.pos, start + 1))
+        self.skip_ws()
+        closing = "]]" if array else "]"
+        closed = text.startswith(closing, self.pos)
+        if closed:
+            self.pos += len(closing)
+            header_end = self.pos
+            self.finish_line("a table header")
+        else:
+            header_end = self.pos
+            self.error(
+                f"unterminated table header: expected '{closing}'",
+                start,
+                max(header_end, start + 1),
+            )
+            self.skip_to_line_end()
+        return Table(
+            header=key,
+            start=start,
+            header_end=header_end,
+            end=header_end,
+            array=array,
+            closed=closed,
+        )
+
+    # -- keys ----------------------------------------------------------------------------------
+
+    def parse_key(self) -> Key | None:
+        parts: list[KeyPart] = []
+        start = self.pos
+        while True:
+            part = self.parse_key_part(first=not parts)
+            if part is None:
+                if parts:
+                    self.error("expected a key after '.'", self.pos)
+                break
+            parts.append(part)
+            save = self.pos
+            self.skip_ws()
+            if self.pos < self.n and self.text[self.pos] == ".":
+                self.pos += 1
+                self.skip_ws()
+                continue
+            self.pos = save
+            break
+        if not parts:
+            self.pos = start
+            return None
+        return Key(parts, start, parts[-1].end)
+
+    def parse_key_part(self, first: bool) -> KeyPart | None:
+        text, pos = self.text, self.pos
+        if pos >= self.n:
+            return None
+        ch = text[pos]
+        if ch == '"' or ch == "'":
+            value = self.parse_string()
+            if value.kind != "string":
+                return None
+            if value.start + 3 <= value.end and text.startswith(ch * 3, value.start):
+                self.error("a key cannot be a multi-line string", value.start, value.end)
+            return KeyPart(str(value.data), value.start, value.end, quoted=True)
+        m = _BARE_KEY.match(text, pos)
+        if m:
+            self.pos = m.end()
+            return KeyPart(m.group(), pos, m.end())
+        if first and ch in PREFIX_CHARS:
+            m = _PREFIXED_BARE_KEY.match(text, pos)
+            assert m is not None
+            self.pos = m.end()
+            raw = m.group()
+            self.error(
+                f'prefixed key {raw} should be quoted: "{raw}"',
+                pos,
+                m.end(),
+                code="unquoted-prefix",
+            )
+            return KeyPart(raw, pos, m.end())
+        return None
+
+    # -- entries -------------------------------------------------------------------------------
+
+    def parse_entry(self, inline: bool) -> Entry | None:
+        start = self.pos
+        key = self.parse_key()
+        if key is None:
+            return None
+        self.skip_ws()
+        if self.pos >= self.n or self.text[self.pos] != "=":
+            self.error("expected '=' after the key", key.start, key.end)
+            if not inline:
+                self.skip_to_line_end()
+            return Entry(key, None, start, key.end)
+        self.pos += 1
+        self.skip_ws()
+        value = self.parse_value(inline_context=inline)
+        if value is None:
+            self.error("expected a value after '='", max(self.pos - 1, 0), self.pos)
+            return Entry(key, None, start, self.pos)
+        return Entry(key, value, start, value.end)
+
+    # -- values --------------------------------------------------------------------------------
+
+    def parse_value(self, inline_context: bool = False) -> Value | None:
+        text, pos = self.text, self.pos
+        if pos >= self.n:
+            return None
+        ch = text[pos]
+        if ch in "\r\n#":
+            return None
+        if ch == '"' or ch == "'":
+            return self.parse_string()
+        if ch == "[":
+            return self.parse_array()
+        if ch == "{":
+            return self.parse_inline_table()
+        m = _BOOL.match(text, pos)
+        if m:
+            self.pos = m.end()
+            return Value("boolean", pos, m.end(), m.group() == "true")
+        m = _DATETIME.match(text, pos)
+        if m and (m.end() - pos) >= 8:
+            parsed = _parse_datetime(m)
+            if parsed is not None and not _continues_word(text, m.end()):
+                self.pos = m.end()
+                return Value("datetime", pos, m.end(), parsed)
+        m = _NUMBER.match(text, pos)
+        if m and m.end() > pos and not _continues_word(text, m.end()):
+            raw = m.group()
+            number = _parse_number(raw)
+            if number is not None:
+                self.pos = m.end()
+                kind: ValueKind = "integer" if isinstance(number, int) else "float"
+                return Value(kind, pos, m.end(), number)
+        m = _WORD.match(text, pos)
+        end = m.end() if m else pos + 1
+        self.pos = end
+        word = text[pos:end]
+        self.error(f"invalid value {word!r} (strings need quotes)", pos, end)
+        return Value("invalid", pos, end, None)
+
+    def parse_string(self) -> Value:
+        text, start = self.text, self.pos
+        quote = text[start]
+        if text.startswith(quote * 3, start):
+            return self.parse_multiline_string(quote)
+        simple = (_SIMPLE_BASIC if quote == '"' else _SIMPLE_LITERAL).match(text, start)
+        if simple:
+            self.pos = simple.end()
+            return Value(
+                "string",
+                start,
+                simple.end(),
+                simple.group(1),
+                content_start=start + 1,
+                content_end=simple.end() - 1,
+            )
+        if quote == "'":
+            end = self.skip_to_line_end()
+            self.error('unterminated string: expected "\'"', start, end)
+            return Value(
+                "string",
+                start,
+                end,
+                text[start + 1 : end],
+                content_start=start + 1,
+                content_end=end,
+                closed=False,
+            )
+        pos = start + 1
+        out: list[str] = []
+        n = self.n
+        escapes = False
+        while pos < n:
+            ch = text[pos]
+            if ch == '"':
+                self.pos = pos + 1
+                return Value(
+                    "string",
+                    start,
+                    pos + 1,
+                    "".join(out),
+                    content_start=start + 1,
+                    content_end=pos,
+                    raw_escapes=escapes,
+                )
+            if ch == "\n" or (ch == "\r" and text.startswith("\r\n", pos)):
+                break
+            if ch == "\\":
+                escapes = True
+                decoded, length = self.read_escape(pos)
+                out.append(decoded)
+                pos += length
+                continue
+            out.append(ch)
+            pos += 1
+        end = pos
+        self.pos = end
+        self.error("unterminated string: expected '\"'", start, end)
+        return Value(
+            "string",
+            start,
+            end,
+            "".join(out),
+            content_start=start + 1,
+            content_end=end,
+            closed=False,
+            raw_escapes=escapes,
+        )
+
+    def read_escape(self, pos: int) -> tuple[str, int]:
+        text = self.text
+        nxt = text[pos + 1 : pos + 2]
+        if nxt in _ESCAPES:
+            return _ESCAPES[nxt], 2
+        if nxt in ("u", "U"):
+            width = 4 if nxt == "u" else 8
+            digits = text[pos + 2 : pos + 2 + width]
+            if len(digits) == width and all(c in "0123456789abcdefABCDEF" for c in digits):
+                code = int(digits, 16)
+                if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF:
+                    return chr(code), 2 + width
+            self.error("invalid unicode escape", pos, pos + 2 + len(digits))
+            return "", 2 + len(digits)
+        self.error(f"invalid escape '\\{nxt}'", pos, pos + 2)
+        return nxt, 2 if nxt else 1
+
+    def parse_multiline_string(self, quote: str) -> Value:
+        text, start = self.text, self.pos
+        delim = quote * 3
+        content_start = start + 3
+        if text.startswith("\r\n", content_start):
+            body_start = content_start + 2
+        elif text.startswith("\n", content_start):
+            body_start = content_start + 1
+        else:
+            body_start = content_start
+        close = text.find(delim, body_start)
+        if close == -1:
+            self.pos = self.n
+            self.error(
+                f"unterminated multi-line string: expected {delim}", start, min(start + 3, self.n)
+            )
+            return Value(
+                "string",
+                start,
+                self.n,
+                text[body_start:],
+                content_start=body_start,
+                content_end=self.n,
+                closed=False,
+            )
+        # Up to two quotes may stand right before the closing delimiter.
+        extra = 0
+        while extra < 2 and text.startswith(quote, close + 3 + extra):
+            extra += 1
+        close += extra
+        body = text[body_start:close]
+        self.pos = close + 3
+        if quote == "'":
+            return Value(
+                "string", start, self.pos, body, content_start=body_start, content_end=close
+            )
+        return Value(
+            "string",
+            start,
+            self.pos,
+            self.decode_multiline(body, body_start),
+            content_start=body_start,
+            content_end=close,
+            raw_escapes="\\" in body,
+        )
+
+    def decode_multiline(self, body: str, offset: int) -> str:
+        if "\\" not in body:
+            return body
+        out: list[str] = []
+        i, n = 0, len(body)
+        while i < n:
+            ch = body[i]
+            if ch != "\\":
+                out.append(ch)
+                i += 1
+                continue
+            j = i + 1
+            while j < n and body[j] in " \t":
+                j += 1
+            if j < n and body[j] in "\r\n":
+                # Line-ending backslash: trim whitespace and newlines that follow.
+                while j < n and body[j] in " \t\r\n":
+                    j += 1
+                i = j
+                continue
+            decoded, length = self.read_escape(offset + i)
+            out.append(decoded)
+            i += length
+        return "".join(out)
+
+    def parse_array(self) -> Value:
+        text, start = self.text, self.pos
+        self.pos += 1
+        items: list[Value] = []
+        while True:
+            self.skip_ws_comments_newlines()
+            if self.pos >= self.n:
+                self.error("unterminated array: expected ']'", start, start + 1)
+                return Value("array", start, self.n, None, items, closed=False)
+            ch = text[self.pos]
+            if ch == "]":
+                self.pos += 1
+                return Value("array", start, self.pos, None, items)
+            if items and self._new_statement_here():
+                end = items[-1].end
+                self.error("unterminated array: expected ']'", start, start + 1)
+                return Value("array", start, end, None, items, closed=False)
+            item = self.parse_value(inline_context=True)
+            if item is None:
+                self.pos += 1
+                continue
+            items.append(item)
+            self.skip_ws_comments_newlines()
+            if self.pos >= self.n:
+                continue
+            ch = text[self.pos]
+            if ch == ",":
+                self.pos += 1
+            elif ch != "]":
+                if self._new_statement_here():
+                    self.error("unterminated array: expected ']'", start, start + 1)
+                    return Value("array", start, items[-1].end, None, items, closed=False)
+                self.error("expected ',' or ']' in the array", self.pos)
+
+    def _new_statement_here(self) -> bool:
+        """At the start of a line that looks like a header or a key/value (array recovery)."""
+        line_start = self.text.rfind("\n", 0, self.pos) + 1
+        if self.text[line_start : self.pos].strip():
+            return False
+        m = _NEW_STATEMENT.match(self.text, line_start)
+        if not m:
+            return False
+        line = self.text[
+            self.pos : self.text.find("\n", self.pos) if "\n" in self.text[self.pos :] else self.n
+        ]
+        stripped = line.strip()
+        # A string item followed by a comma is an array item, not a key.
+        return not (
+            stripped.startswith(("'", '"'))
+            and stripped.rstrip(",").endswith(("'", '"'))
+            and "=" not in stripped
+        )
+
+    def parse_inline_table(self) -> Value:
+        text, start = self.text, self.pos
+        self.pos += 1
+        entries: list[Entry] = []
+        while True:
+            self.skip_ws()
+            if self.pos >= self.n or text[self.pos] in "\r\n":
+                self.error("unterminated inline table: expected '}'", start, start + 1)
+                return Value("table", start, self.pos, None, entries=entries, closed=False)
+            if text[self.pos] == "}":
+                self.pos += 1
+                return Value("table", start, self.pos, None, entries=entries)
+            entry = self.parse_entry(inline=True)
+            if entry is None:
+                bad = self.pos
+                m = _WORD.match(text, bad)
+                self.pos = m.end() if m and m.end() > bad else bad + 1
+                self.error("expected a key in the inline table", bad, self.pos)
+                continue
+            entries.append(entry)
+            self.skip_ws()
+            if self.pos < self.n and text[self.pos] == ",":
+                self.pos += 1
+
+
+def _continues_word(text: str, pos: int) -> bool:
+    return pos < len(text) and (text[pos].isalnum() or text[pos] in "_-.:")
+
+
+def _parse_number(raw: str) -> int | float | None:
+    body = raw.replace("_", "")
+    try:
+        if body.lstrip("+-") in ("inf", "nan"):
+            return float(body)
+        if body.startswith(("0x", "0o", "0b")):
+            return int(body, 0)
+        if any(c in body for c in ".eE"):
+            return float(body)
+        digits = body.lstrip("+-")
+        if len(digits) > 1 and digits.startswith("0"):
+            return None
+        return int(body)
+    except ValueError:
+        return None
+
+
+def _parse_datetime(m: re.Match[str]) -> object | None:
+    try:
+        if m.group(4):
+            return _dt.time.fromisoformat(m.group(4))
+        date = _dt.date.fromisoformat(m.group(1))
+        if not m.group(2):
+            return date
+        clock = m.group(2)
+        if len(clock) == 5:
+            clock += ":00"
+        tz = m.group(3)
+        iso = f"{m.group(1)}T{clock}"
+        if tz:
+            iso += "+00:00" if tz in "Zz" else tz
+        return _dt.datetime.fromisoformat(iso)
+    except ValueError:
+        return None
+
+
+def parse_toml(text: str, file: str = "") -> Document:
+    """Parse ``text``; never raises."""
+    if text.startswith("\ufeff"):
+        text = " " + text[1:]
+    return _Scanner(text, file).parse()
