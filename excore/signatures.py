@@ -89,7 +89,7 @@ class ModuleInfo:
 class SignatureSource(Protocol):
     """What the checker needs to know about the registries."""
 
-    def registries(self) -> list[str]:
+    def registry_names(self) -> list[str]:
         """Names of all registries."""
         ...
 
@@ -98,6 +98,10 @@ class SignatureSource(Protocol):
 
         Dotted names below a registered Python module (``torch.nn.ReLU``) are looked up too.
         """
+        ...
+
+    def lookup_all(self, name: str) -> list[ModuleInfo]:
+        """Every registry's entry of that name (more than one: the name is ambiguous)."""
         ...
 
     def names(self, registry: str | None = None) -> Iterable[str]:

@@ -1,0 +1,1 @@
+"""The workspace index (`.excore/index.json`) and the exported JSON Schemas."""

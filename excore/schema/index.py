@@ -1,0 +1,173 @@
+"""The workspace index: what editors know about the registries, read without importing user code.
+
+The file is JSON of :mod:`excore.signatures` dataclasses (format described by
+``schemas/index.schema.json``). ``WorkspaceIndex`` implements ``SignatureSource`` so the one
+checker can run over it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from excore.signatures import MemberInfo, ModuleInfo, ParamInfo
+
+INDEX_VERSION = 1
+
+
+class IndexError_(ValueError):
+    """The index file is missing, unreadable or not in the expected format."""
+
+
+@dataclass(slots=True)
+class RegistryInfo:
+    name: str
+    extra_field: list[str] = field(default_factory=list)
+    modules: dict[str, ModuleInfo] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class WorkspaceIndex:
+    """The registries of a workspace as recorded by ``excore schema dump``."""
+
+    registries: dict[str, RegistryInfo] = field(default_factory=dict)
+    fields: dict[str, str] | None = None  # primary field -> registry; None: every registry
+    workspace_name: str = ""
+    root: str = ""  # the workspace root the relative source paths are relative to
+    problems: list[dict[str, Any]] = field(default_factory=list)  # entries the dump could not read
+    python_modules: dict[str, ModuleInfo] = field(default_factory=dict)  # "torch.nn" -> members
+
+    # -- SignatureSource -------------------------------------------------------------------------
+
+    def registry_names(self) -> list[str]:
+        return sorted(self.registries)
+
+    def lookup(self, name: str, registry: str | None = None) -> ModuleInfo | None:
+        regs = (
+            [self.registries[registry]]
+            if registry in self.registries
+            else ([] if registry else list(self.registries.values()))
+        )
+        for reg in regs:
+            info = reg.modules.get(name)
+            if info is not None:
+                return info
+        if "." in name:
+            return (
+                self.python_modules.get(name) if self._module_root_registered(name, regs) else None
+            )
+        return None
+
+    def lookup_all(self, name: str) -> list[ModuleInfo]:
+        """Every registry's entry of that name (more than one means the name is ambiguous)."""
+        return [reg.modules[name] for reg in self.registries.values() if name in reg.modules]
+
+    def _module_root_registered(self, name: str, regs: list[RegistryInfo]) -> bool:
+        for reg in regs:
+            for registered, info in reg.modules.items():
+                if info.kind == "module" and (
+                    name == registered or name.startswith(registered + ".")
+                ):
+                    return True
+        return False
+
+    def names(self, registry: str | None = None) -> Iterator[str]:
+        if registry is not None:
+            reg = self.registries.get(registry)
+            if reg is not None:
+                yield from reg.modules
+            return
+        for reg in self.registries.values():
+            yield from reg.modules
+
+    def primary_fields(self) -> dict[str, str] | None:
+        return self.fields
+
+    def modules(self) -> Iterable[ModuleInfo]:
+        for reg in self.registries.values():
+            yield from reg.modules.values()
+
+
+# -- JSON round trip -----------------------------------------------------------------------------
+
+
+def module_to_json(info: ModuleInfo) -> dict[str, Any]:
+    return asdict(info)
+
+
+def _build(cls: Any, data: dict[str, Any]) -> Any:
+    names = {f.name for f in fields(cls)}
+    return cls(**{k: v for k, v in data.items() if k in names})
+
+
+def module_from_json(data: dict[str, Any]) -> ModuleInfo:
+    data = dict(data)
+    data["params"] = [_build(ParamInfo, p) for p in data.get("params", [])]
+    data["members"] = [_build(MemberInfo, m) for m in data.get("members", [])]
+    info: ModuleInfo = _build(ModuleInfo, data)
+    return info
+
+
+def index_to_json(index: WorkspaceIndex) -> dict[str, Any]:
+    return {
+        "version": INDEX_VERSION,
+        "workspace": {"name": index.workspace_name},
+        "primary_fields": index.fields,
+        "registries": {
+            name: {
+                "extra_field": reg.extra_field,
+                "modules": {m: module_to_json(info) for m, info in sorted(reg.modules.items())},
+            }
+            for name, reg in sorted(index.registries.items())
+        },
+        "python_modules": {
+            name: module_to_json(info) for name, info in sorted(index.python_modules.items())
+        },
+        "problems": index.problems,
+    }
+
+
+def index_from_json(data: Any, root: str = "") -> WorkspaceIndex:
+    if not isinstance(data, dict) or data.get("version") != INDEX_VERSION:
+        version = data.get("version") if isinstance(data, dict) else None
+        raise IndexError_(f"unsupported index version {version!r} (expected {INDEX_VERSION})")
+    try:
+        registries = {
+            name: RegistryInfo(
+                name,
+                list(reg.get("extra_field", [])),
+                {m: module_from_json(info) for m, info in reg.get("modules", {}).items()},
+            )
+            for name, reg in data.get("registries", {}).items()
+        }
+        python_modules = {
+            name: module_from_json(info) for name, info in data.get("python_modules", {}).items()
+        }
+    except (TypeError, AttributeError, KeyError) as exc:
+        raise IndexError_(f"malformed index: {exc}") from exc
+    fields_ = data.get("primary_fields")
+    return WorkspaceIndex(
+        registries=registries,
+        fields=dict(fields_) if isinstance(fields_, dict) else None,
+        workspace_name=str(data.get("workspace", {}).get("name", "")),
+        root=root,
+        problems=list(data.get("problems", [])),
+        python_modules=python_modules,
+    )
+
+
+def load_index(path: str | Path, root: str | Path | None = None) -> WorkspaceIndex:
+    """Read an index file. ``root`` defaults to the parent of the index directory."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise IndexError_(f"{path}: cannot read the index: {exc.strerror}") from exc
+    except json.JSONDecodeError as exc:
+        raise IndexError_(
+            f"{path}:{exc.lineno}:{exc.colno}: the index is not valid JSON: {exc.msg}"
+        ) from exc
+    return index_from_json(data, str(root if root is not None else path.parent.parent))
