@@ -1,0 +1,1 @@
+"""Optional pieces: ``path_manager`` (experiment folders), ``finegrained_config``."""
