@@ -36,6 +36,7 @@ CODES: dict[str, Severity] = {
     "base-not-found": Severity.ERROR,
     "base-cycle": Severity.ERROR,
     "bad-prefix-value": Severity.ERROR,
+    "misplaced-value": Severity.ERROR,
     "stale-index": Severity.WARNING,
 }
 

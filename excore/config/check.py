@@ -1,0 +1,426 @@
+"""The one checker: every problem of a config, from a model and a signature source.
+
+``excore check``, validation before building and the language server all call this, so they
+report the same problems (same codes, same offsets). The signature source is live ``inspect`` in
+the engine and the workspace index in the server.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from excore.config.loader import ReadText, load_config_files
+from excore.config.model import (
+    ConfigModel,
+    ModuleDef,
+    ParamDef,
+    RefUse,
+    Target,
+    bad_prefix_values,
+    build_model,
+    resolve,
+)
+from excore.problems import Problem, make_problem
+from excore.signatures import ModuleInfo, ParamInfo, SignatureSource
+from excore.syntax.toml import Value
+
+HOOK_BASE_PARAMS = ("node", "enabled")
+_JSON_TYPE_OF = {
+    bool: "boolean",
+    int: "integer",
+    float: "number",
+    str: "string",
+    list: "array",
+    dict: "object",
+}
+
+
+@dataclass(slots=True)
+class CheckOptions:
+    report_missing: bool = True  # False for fragments: files that other configs include
+    env: Mapping[str, str] | None = None  # environment for ${VAR}; os.environ when None
+
+
+@dataclass(slots=True)
+class _Usage:
+    """How each module target is referenced (to find ``!``/``@`` conflicts)."""
+
+    new: list[tuple[RefUse, ParamDef]] = field(default_factory=list)
+    shared: list[tuple[RefUse, ParamDef]] = field(default_factory=list)
+
+
+def check_config(
+    path: str | os.PathLike[str],
+    source: SignatureSource,
+    *,
+    read_text: ReadText | None = None,
+    env: Mapping[str, str] | None = None,
+    report_missing: bool = True,
+) -> list[Problem]:
+    """Load ``path`` with its bases and return every problem, sorted by file and offset."""
+    loaded = load_config_files(path, read_text)
+    model = build_model(loaded, source)
+    return check_model(model, source, CheckOptions(report_missing, env))
+
+
+def check_model(
+    model: ConfigModel, source: SignatureSource, options: CheckOptions | None = None
+) -> list[Problem]:
+    options = options or CheckOptions()
+    checker = _Checker(model, source, options)
+    checker.run()
+    return sort_problems(checker.problems)
+
+
+def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
+    unique = {(p.file, p.start, p.end, p.code, p.message): p for p in problems}
+    return [unique[k] for k in sorted(unique)]
+
+
+class _Checker:
+    def __init__(self, model: ConfigModel, source: SignatureSource, options: CheckOptions) -> None:
+        self.model = model
+        self.source = source
+        self.options = options
+        self.env = options.env if options.env is not None else os.environ
+        self.problems: list[Problem] = list(model.loaded.problems) + list(model.problems)
+        self.usage: dict[int, _Usage] = {}
+        self.usage_targets: dict[int, str] = {}
+        self.implicit_checked: set[str] = set()
+
+    def add(
+        self,
+        code: str,
+        message: str,
+        file: str,
+        start: int,
+        end: int,
+        key: str = "",
+        data: dict[str, object] | None = None,
+    ) -> None:
+        self.problems.append(make_problem(code, message, file, start, end, key, data))
+
+    def run(self) -> None:
+        for module in self.model.modules:
+            self.check_module(module)
+        self.check_reuse()
+
+    # -- modules ---------------------------------------------------------------------------------
+
+    def module_info(self, module: ModuleDef) -> ModuleInfo | None:
+        return self.source.lookup(module.lookup_name, module.registry)
+
+    def check_module(self, module: ModuleDef) -> None:
+        info = self.module_info(module)
+        start, end = module.name_span
+        if info is None:
+            where = f"registry '{module.registry}'" if module.registry else "any registry"
+            candidates = list(self.source.names(module.registry))
+            suggestions = difflib.get_close_matches(module.lookup_name, candidates, n=3, cutoff=0.6)
+            hint = f" (did you mean '{suggestions[0]}'?)" if suggestions else ""
+            self.add(
+                "unknown-module" if module.role != "hook" else "unknown-hook",
+                f"'{module.lookup_name}' is not registered in {where}{hint}",
+                module.file,
+                start,
+                end,
+                module.path,
+                {"name": module.lookup_name, "suggestions": suggestions},
+            )
+        elif module.role == "hook" and info.kind != "hook":
+            self.add(
+                "unknown-hook",
+                f"'{module.lookup_name}' is not a ConfigArgumentHook subclass",
+                module.file,
+                start,
+                end,
+                module.path,
+                {"name": module.lookup_name},
+            )
+        for param in module.params.values():
+            self.check_param(module, param, info)
+        for param in module.conflicts:
+            self.check_param(module, param, info)
+        for key, nested in module.nested.items():
+            if info is not None and not self.accepts(info, key):
+                self.unknown_param(
+                    module, info, key, nested.file, nested.start, nested.end, nested.path
+                )
+        if info is not None and self.options.report_missing and not module.no_call:
+            given = set(module.params) | set(module.nested)
+            missing = [p.name for p in self.required(info, module.role) if p.name not in given]
+            if missing:
+                names = ", ".join(f"'{m}'" for m in missing)
+                plural = "parameters" if len(missing) > 1 else "parameter"
+                self.add(
+                    "missing-param",
+                    f"{module.lookup_name} is missing required {plural} {names}",
+                    module.file,
+                    start,
+                    end,
+                    module.path,
+                    {"module": module.lookup_name, "missing": missing},
+                )
+
+    def required(self, info: ModuleInfo, role: str) -> list[ParamInfo]:
+        if not info.signature_known:
+            return []
+        skip = HOOK_BASE_PARAMS if info.kind == "hook" else ()
+        return [
+            p
+            for p in info.params
+            if p.required and p.kind in ("positional", "keyword") and p.name not in skip
+        ]
+
+    def accepts(self, info: ModuleInfo, name: str) -> bool:
+        if not info.signature_known or info.accepts_var_keyword:
+            return True
+        if info.kind == "hook" and name in HOOK_BASE_PARAMS:
+            return True
+        param = info.param(name)
+        return param is not None and param.kind in ("positional", "keyword")
+
+    def unknown_param(
+        self,
+        module: ModuleDef,
+        info: ModuleInfo,
+        name: str,
+        file: str,
+        start: int,
+        end: int,
+        path: str,
+    ) -> None:
+        names = [p.name for p in info.params if p.kind in ("positional", "keyword")]
+        suggestions = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+        hint = f" (did you mean '{suggestions[0]}'?)" if suggestions else ""
+        self.add(
+            "unknown-param",
+            f"{info.name} has no parameter '{name}'{hint}",
+            file,
+            start,
+            end,
+            path,
+            {"name": name, "suggestions": suggestions, "module": info.name},
+        )
+
+    # -- parameters ------------------------------------------------------------------------------
+
+    def check_param(self, module: ModuleDef, param: ParamDef, info: ModuleInfo | None) -> None:
+        key = param.leaf.key
+        if info is not None and not self.accepts(info, param.name):
+            self.unknown_param(module, info, param.name, param.file, key.start, key.end, param.path)
+        for bad in bad_prefix_values(param):
+            expected = (
+                "a variable name or '${ENV}' string"
+                if param.prefix == "&"
+                else "a module name or a list of names"
+            )
+            self.add(
+                "bad-prefix-value",
+                f"'{key.text}' takes {expected}",
+                param.file,
+                bad.start,
+                bad.end,
+                param.path,
+            )
+        if param.prefix == "":
+            spec = info.param(param.name) if info is not None else None
+            if spec is not None:
+                self.check_type(param, spec, param.leaf.value)
+        elif param.prefix == "&":
+            self.check_variable(param)
+        else:
+            for use in param.refs:
+                self.check_reference(param, use)
+
+    def check_type(self, param: ParamDef, spec: ParamInfo, value: Value) -> None:
+        if value.kind in ("invalid", "datetime"):
+            return
+        data = value.to_python()
+        if spec.literal_values:
+            if data not in spec.literal_values:
+                allowed = ", ".join(repr(v) for v in spec.literal_values)
+                self.add(
+                    "type-mismatch",
+                    f"'{param.name}' must be one of {allowed}, got {data!r}",
+                    param.file,
+                    value.start,
+                    value.end,
+                    param.path,
+                    {"expected": spec.annotation, "allowed": list(spec.literal_values)},
+                )
+            return
+        expected = [t for t in spec.json_type if t != "any"]
+        if not expected or len(expected) != len(spec.json_type):
+            return
+        actual = _JSON_TYPE_OF.get(type(data), "")
+        if not actual or actual in expected or (actual == "integer" and "number" in expected):
+            return
+        self.add(
+            "type-mismatch",
+            f"'{param.name}' expects {spec.annotation or ' or '.join(expected)}, got {actual} {data!r}",
+            param.file,
+            value.start,
+            value.end,
+            param.path,
+            {"expected": expected, "actual": actual},
+        )
+
+    def check_variable(self, param: ParamDef) -> None:
+        var = param.variable
+        if var is None:
+            return
+        for problem in var.problems:
+            self.add(
+                "bad-reference", problem.message, param.file, problem.start, problem.end, param.path
+            )
+        if var.name is not None and var.name.text not in self.model.variables:
+            candidates = list(self.model.variables)
+            suggestions = difflib.get_close_matches(var.name.text, candidates, n=3, cutoff=0.6)
+            hint = f" (did you mean '{suggestions[0]}'?)" if suggestions else ""
+            self.add(
+                "undefined-variable",
+                f"variable '{var.name.text}' is not defined at the top level{hint}",
+                param.file,
+                var.name.start,
+                var.name.end,
+                param.path,
+                {"name": var.name.text, "suggestions": suggestions},
+            )
+        for env_ref in var.env:
+            if env_ref.closed and env_ref.name and env_ref.name not in self.env:
+                self.add(
+                    "undefined-env",
+                    f"environment variable '{env_ref.name}' is not set",
+                    param.file,
+                    env_ref.start,
+                    env_ref.end,
+                    param.path,
+                    {"name": env_ref.name},
+                )
+
+    def check_reference(self, param: ParamDef, use: RefUse) -> None:
+        ref = use.ref
+        if ref.problems:
+            for problem in ref.problems:
+                self.add(
+                    "bad-reference",
+                    problem.message,
+                    use.file,
+                    problem.start,
+                    problem.end,
+                    param.path,
+                )
+            if ref.head is None:
+                return
+        target, resolve_problem = resolve(self.model, ref, self.source)
+        if resolve_problem is not None:
+            self.add(
+                resolve_problem.code,
+                resolve_problem.message,
+                use.file,
+                resolve_problem.start,
+                resolve_problem.end,
+                param.path,
+                dict(resolve_problem.data),
+            )
+        if target is not None:
+            self.check_chain(param, use, target)
+            self.record_usage(param, use, target)
+        for hook in ref.hooks:
+            info = self.source.lookup(hook.text)
+            if info is None or info.kind != "hook":
+                hooks = [
+                    n
+                    for n in self.source.names()
+                    if (i := self.source.lookup(n)) is not None and i.kind == "hook"
+                ]
+                suggestions = difflib.get_close_matches(hook.text, hooks, n=3, cutoff=0.6)
+                hint = f" (did you mean '{suggestions[0]}'?)" if suggestions else ""
+                what = (
+                    "not a registered hook" if info is None else "not a ConfigArgumentHook subclass"
+                )
+                self.add(
+                    "unknown-hook",
+                    f"'{hook.text}' is {what}{hint}",
+                    use.file,
+                    hook.start,
+                    hook.end,
+                    param.path,
+                    {"name": hook.text, "suggestions": suggestions},
+                )
+
+    def check_chain(self, param: ParamDef, use: RefUse, target: Target) -> None:
+        """The first attribute after the head must exist when the class's members are known."""
+        info = target.info
+        links = use.ref.chain
+        skip = target.consumed - 1 if target.kind == "python" else 0
+        rest = links[skip:]
+        if info is None or not rest or rest[0].attr is None:
+            return
+        if info.kind == "module" or not info.members:
+            return
+        attr = rest[0].attr
+        if info.member(attr.text) is None:
+            names = [m.name for m in info.members]
+            suggestions = difflib.get_close_matches(attr.text, names, n=3, cutoff=0.6)
+            hint = f" (did you mean '{suggestions[0]}'?)" if suggestions else ""
+            self.add(
+                "bad-reference",
+                f"{info.name} has no attribute '{attr.text}'{hint}",
+                use.file,
+                attr.start,
+                attr.end,
+                param.path,
+                {"name": attr.text, "suggestions": suggestions},
+            )
+
+    def record_usage(self, param: ParamDef, use: RefUse, target: Target) -> None:
+        if target.kind == "implicit" and target.info is not None and param.prefix in ("!", "@"):
+            self.check_implicit(param, use, target.info)
+        if param.prefix not in ("!", "@") or target.kind not in ("section", "implicit"):
+            return
+        key = id(target.module) if target.module is not None else hash(("implicit", target.name))
+        usage = self.usage.setdefault(key, _Usage())
+        self.usage_targets[key] = target.name
+        (usage.new if param.prefix == "!" else usage.shared).append((use, param))
+
+    def check_implicit(self, param: ParamDef, use: RefUse, info: ModuleInfo) -> None:
+        """A registered name without a section is built with its defaults."""
+        if not self.options.report_missing or use.ref.chain:
+            return
+        missing = [p.name for p in self.required(info, "intermediate")]
+        head = use.ref.head
+        if not missing or head is None:
+            return
+        names = ", ".join(f"'{m}'" for m in missing)
+        self.add(
+            "missing-param",
+            f"{info.name} has no [{info.name}] section and is missing required parameters {names}",
+            use.file,
+            head.start,
+            head.end,
+            param.path,
+            {"module": info.name, "missing": missing, "implicit": True},
+        )
+
+    def check_reuse(self) -> None:
+        for key, usage in self.usage.items():
+            if not usage.new or not usage.shared:
+                continue
+            name = self.usage_targets[key]
+            for use, param in usage.new:
+                head = use.ref.head
+                assert head is not None
+                self.add(
+                    "reuse-conflict",
+                    f"'{name}' is used both as a new module ('!') and as a shared one ('@')",
+                    use.file,
+                    head.start,
+                    head.end,
+                    param.path,
+                    {"name": name},
+                )

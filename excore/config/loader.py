@@ -1,0 +1,282 @@
+"""Reading a config and its ``__base__`` chain into one merged tree that remembers origins.
+
+Merge rules: bases are merged left to right, then the file itself on top; tables merge
+recursively, every other value is replaced. A parameter replaces its namesake whatever the prefix
+(a child's ``"@head"`` replaces a base's ``"!head"``). Each leaf keeps the file and offsets where
+it was written, so problems point into the file the user has to edit.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from excore.problems import Problem, make_problem
+from excore.syntax.grammar import PREFIXES, KeyNode, parse_key
+from excore.syntax.text import LineIndex
+from excore.syntax.toml import (
+    Document,
+    KeyPart,
+    TreeArray,
+    TreeLeaf,
+    TreeTable,
+    Value,
+    parse_toml,
+)
+
+ReadText = Callable[[str], "str | None"]
+BASE_KEY = "__base__"
+
+
+@dataclass(slots=True)
+class SourceFile:
+    path: str
+    text: str
+    doc: Document
+    _lines: LineIndex | None = None
+
+    @property
+    def lines(self) -> LineIndex:
+        if self._lines is None:
+            self._lines = LineIndex(self.text)
+        return self._lines
+
+
+@dataclass(slots=True)
+class Leaf:
+    """A key with a non-table value, where it was written."""
+
+    key: KeyNode  # offsets of the key text in ``file``
+    value: Value  # offsets of the value in ``file``
+    file: str
+    path: str  # dotted key path, e.g. "Model.FCN.@backbone"
+
+    @property
+    def name(self) -> str:
+        return self.key.name
+
+    @property
+    def prefix(self) -> str:
+        return self.key.prefix
+
+
+@dataclass(slots=True)
+class Section:
+    """A merged table. ``file``/``start``/``end`` locate the key that named it (last definition)."""
+
+    path: str
+    items: dict[str, Leaf | Section] = field(default_factory=dict)
+    file: str = ""
+    start: int = 0
+    end: int = 0
+    explicit: bool = False  # opened by a [header] somewhere (not only by dotted keys or inline)
+    inline: bool = False
+
+    def get(self, key: str) -> Leaf | Section | None:
+        return self.items.get(key)
+
+
+@dataclass(slots=True)
+class LoadedConfig:
+    path: str
+    root: Section
+    files: dict[str, SourceFile]
+    problems: list[Problem]
+    bases: dict[str, list[str]]  # file -> the base files it names that exist
+    order: list[str]  # files in merge order, the config itself last
+
+    def source(self, file: str) -> SourceFile | None:
+        return self.files.get(file)
+
+
+def normalize_path(path: str | os.PathLike[str]) -> str:
+    return os.path.normpath(os.path.abspath(os.fspath(path)))
+
+
+def _read_disk(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+class _Loader:
+    def __init__(self, read_text: ReadText | None) -> None:
+        self.read_text = read_text or _read_disk
+        self.files: dict[str, SourceFile] = {}
+        self.trees: dict[str, Section] = {}
+        self.problems: list[Problem] = []
+        self.bases: dict[str, list[str]] = {}
+        self.order: list[str] = []
+
+    def source(self, path: str) -> SourceFile | None:
+        if path in self.files:
+            return self.files[path]
+        text = self.read_text(path)
+        if text is None:
+            return None
+        doc = parse_toml(text, path)
+        src = SourceFile(path, doc.text, doc)
+        self.files[path] = src
+        tree, tree_problems = doc.to_tree()
+        self.problems.extend(doc.problems)
+        self.problems.extend(tree_problems)
+        self.trees[path] = _to_section(tree, path, "")
+        return src
+
+    def load(self, path: str, stack: list[str]) -> Section:
+        """The merged tree of ``path`` with its bases; ``stack`` detects cycles."""
+        own = self.trees[path]
+        merged = Section("", file=path)
+        base_leaf = own.items.get(BASE_KEY)
+        resolved: list[str] = []
+        if isinstance(base_leaf, Leaf):
+            for item, base_path in self._base_items(base_leaf, path):
+                if base_path in stack:
+                    chain = " -> ".join(
+                        Path(p).name for p in [*stack[stack.index(base_path) :], base_path]
+                    )
+                    self.problems.append(
+                        make_problem(
+                            "base-cycle",
+                            f"__base__ cycle: {chain}",
+                            path,
+                            item.start,
+                            item.end,
+                            BASE_KEY,
+                        )
+                    )
+                    continue
+                if self.source(base_path) is None:
+                    shown = str(item.data)
+                    self.problems.append(
+                        make_problem(
+                            "base-not-found",
+                            f"base file not found: {shown} (looked for {base_path})",
+                            path,
+                            item.content_start,
+                            item.content_end,
+                            BASE_KEY,
+                        )
+                    )
+                    continue
+                resolved.append(base_path)
+                merge_into(merged, self.load(base_path, [*stack, base_path]))
+        elif isinstance(base_leaf, Section):
+            self.problems.append(
+                make_problem(
+                    "toml-syntax",
+                    "__base__ must be a list of file paths",
+                    path,
+                    base_leaf.start,
+                    base_leaf.end,
+                    BASE_KEY,
+                )
+            )
+        self.bases[path] = resolved
+        if path not in self.order:
+            self.order.append(path)
+        merge_into(merged, own)
+        return merged
+
+    def _base_items(self, leaf: Leaf, path: str) -> list[tuple[Value, str]]:
+        value = leaf.value
+        items = value.items if value.kind == "array" else [value]
+        out: list[tuple[Value, str]] = []
+        folder = os.path.dirname(path)
+        for item in items:
+            if item.kind != "string" or not isinstance(item.data, str) or not item.data:
+                self.problems.append(
+                    make_problem(
+                        "toml-syntax",
+                        "__base__ items must be file paths (strings)",
+                        path,
+                        item.start,
+                        item.end,
+                        BASE_KEY,
+                    )
+                )
+                continue
+            out.append((item, normalize_path(os.path.join(folder, os.path.expanduser(item.data)))))
+        return out
+
+
+def _to_section(table: TreeTable, file: str, path: str) -> Section:
+    key = table.key
+    section = Section(
+        path,
+        file=file,
+        start=key.start if key else 0,
+        end=key.end if key else 0,
+        explicit=table.explicit,
+        inline=table.inline,
+    )
+    for name, node in table.items.items():
+        child_path = f"{path}.{name}" if path else name
+        if isinstance(node, TreeLeaf):
+            section.items[name] = Leaf(_key_node(node.key), node.value, file, child_path)
+        elif isinstance(node, TreeTable):
+            section.items[name] = _to_section(node, file, child_path)
+        elif isinstance(node, TreeArray):
+            # Arrays of tables are plain data in ExCore: keep them as a value-less section list.
+            for i, sub in enumerate(node.tables):
+                section.items[f"{name}[{i}]"] = _to_section(sub, file, f"{child_path}[{i}]")
+    return section
+
+
+def _key_node(part: KeyPart) -> KeyNode:
+    start = part.start + 1 if part.quoted else part.start
+    return parse_key(part.text, start)
+
+
+def _bare(key: str) -> str:
+    return key[1:] if key[:1] in PREFIXES and key[:1] != "" else key
+
+
+def merge_into(dst: Section, src: Section) -> None:
+    """Merge ``src`` on top of ``dst`` (tables recursively, the rest replaced)."""
+    if src.explicit or not dst.file:
+        dst.file, dst.start, dst.end = src.file, src.start, src.end
+        dst.explicit = dst.explicit or src.explicit
+    for key, node in src.items.items():
+        existing = dst.items.get(key)
+        if isinstance(node, Section) and isinstance(existing, Section):
+            merge_into(existing, node)
+            continue
+        if existing is None and key != BASE_KEY:
+            # A base's parameter is replaced whatever its prefix; two prefixes of one name in
+            # the same file are kept, for the checker to report.
+            bare = _bare(key)
+            for other in [k for k in dst.items if k != key and _bare(k) == bare]:
+                if dst.items[other].file != node.file:
+                    del dst.items[other]
+        dst.items[key] = _copy(node)
+
+
+def _copy(node: Leaf | Section) -> Leaf | Section:
+    if isinstance(node, Leaf):
+        return node
+    out = Section(node.path, {}, node.file, node.start, node.end, node.explicit, node.inline)
+    for k, v in node.items.items():
+        out.items[k] = _copy(v)
+    return out
+
+
+def load_config_files(
+    path: str | os.PathLike[str], read_text: ReadText | None = None
+) -> LoadedConfig:
+    """Read ``path`` and its ``__base__`` chain. Never raises for user errors.
+
+    A missing or unreadable ``path`` gives an empty config with one problem.
+    """
+    full = normalize_path(path)
+    loader = _Loader(read_text)
+    if loader.source(full) is None:
+        problem = make_problem("base-not-found", f"cannot read config file {full}", full, 0, 0)
+        return LoadedConfig(full, Section(""), {}, [problem], {}, [])
+    root = loader.load(full, [full])
+    root.items.pop(BASE_KEY, None)
+    return LoadedConfig(full, root, loader.files, loader.problems, loader.bases, loader.order)

@@ -1,0 +1,479 @@
+"""The semantic model of a loaded config: module sections, parameters, variables, references.
+
+Pure data over :mod:`excore.config.loader` and a :class:`~excore.signatures.SignatureSource`;
+nothing is imported or built here. The builder, the checker and the language server share it.
+
+Top-level tables are read as follows:
+
+- ``[Field.Name]`` where ``Field`` is a primary field: the primary module ``Name`` of ``Field``;
+- ``[Registry.Name]`` where ``Registry`` names a registry that is not a primary field: an
+  intermediate module, built where it is referenced;
+- ``[ConfigHook.Name]``: the parameters of the argument hook ``Name``;
+- ``[Name]`` where ``Name`` is registered, or referenced by a ``!``/``@``/``$`` value: an
+  intermediate module;
+- any other top-level key or table: a plain value (a variable, returned in ``run_info``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from excore.config.loader import Leaf, LoadedConfig, Section
+from excore.problems import Problem, make_problem
+from excore.signatures import ModuleInfo, SignatureSource
+from excore.syntax.grammar import (
+    Ident,
+    Reference,
+    VariableValue,
+    parse_module_name,
+    parse_reference,
+    parse_variable_value,
+)
+from excore.syntax.toml import Value
+
+HOOK_TABLE = "ConfigHook"
+NO_CALL_KEY = "__no_call__"
+Role = Literal["primary", "intermediate", "hook"]
+TargetKind = Literal["section", "implicit", "field", "field-all", "python"]
+
+
+@dataclass(slots=True)
+class RefUse:
+    """One module name inside a ``!``/``@``/``$`` value."""
+
+    ref: Reference  # offsets in ``file``
+    value: Value  # the string node it was read from
+    file: str
+
+
+@dataclass(slots=True)
+class ParamDef:
+    leaf: Leaf
+    refs: list[RefUse] = field(default_factory=list)  # for ! @ $ keys
+    is_list: bool = False  # the value was a list of names
+    variable: VariableValue | None = None  # for & keys
+
+    @property
+    def name(self) -> str:
+        return self.leaf.key.name
+
+    @property
+    def prefix(self) -> str:
+        return self.leaf.key.prefix
+
+    @property
+    def file(self) -> str:
+        return self.leaf.file
+
+    @property
+    def path(self) -> str:
+        return self.leaf.path
+
+
+@dataclass(slots=True)
+class ModuleDef:
+    """A section that defines (the parameters of) one module."""
+
+    name: str  # as written, e.g. "FCN" or "Sequential*FinegrainedConfig"
+    field_name: str | None  # the table it sits in ("Model" for [Model.FCN]); None for [Name]
+    registry: str | None  # the registry its name must be found in; None: any
+    role: Role
+    section: Section
+    params: dict[str, ParamDef] = field(default_factory=dict)  # by name without prefix
+    conflicts: list[ParamDef] = field(default_factory=list)  # same name, another prefix
+    nested: dict[str, Section] = field(default_factory=dict)  # dict-valued parameters
+    no_call: bool = False
+
+    @property
+    def path(self) -> str:
+        return self.section.path
+
+    @property
+    def file(self) -> str:
+        return self.section.file
+
+    @property
+    def lookup_name(self) -> str:
+        """The registered name (without a fine-grained ``*Suffix``)."""
+        return parse_module_name(self.name).name
+
+    @property
+    def name_span(self) -> tuple[int, int]:
+        """Offsets of the module name in the header (the last key part)."""
+        return self.section.start, self.section.end
+
+
+@dataclass(slots=True)
+class Target:
+    """What the head of a reference resolves to."""
+
+    kind: TargetKind
+    name: str  # the registered name, field name, or dotted Python path
+    module: ModuleDef | None = None  # "section" / "field": the section that defines it
+    modules: list[ModuleDef] = field(default_factory=list)  # "field-all"
+    info: ModuleInfo | None = None
+    consumed: int = 1  # how many dotted names of the reference the head used (python paths)
+
+
+@dataclass(slots=True)
+class ResolveProblem:
+    code: str
+    message: str
+    start: int
+    end: int
+    data: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class ConfigModel:
+    loaded: LoadedConfig
+    fields: dict[str, str]  # primary field -> registry
+    variables: dict[str, Leaf | Section] = field(default_factory=dict)
+    modules: list[ModuleDef] = field(default_factory=list)
+    top_level: dict[str, ModuleDef] = field(default_factory=dict)  # [Name] sections
+    by_name: dict[str, list[ModuleDef]] = field(default_factory=dict)  # in fields/registries
+    hooks: dict[str, ModuleDef] = field(default_factory=dict)  # [ConfigHook.Name]
+    problems: list[Problem] = field(default_factory=list)
+
+    def field_modules(self, name: str) -> list[ModuleDef]:
+        return [m for m in self.modules if m.field_name == name and m.role == "primary"]
+
+    def primary_modules(self) -> list[ModuleDef]:
+        return [m for m in self.modules if m.role == "primary"]
+
+
+def build_model(loaded: LoadedConfig, source: SignatureSource) -> ConfigModel:
+    fields = source.primary_fields()
+    registries = set(source.registry_names())
+    if fields is None:
+        fields = {name: name for name in sorted(registries)}
+    model = ConfigModel(loaded, dict(fields))
+    referenced = _referenced_names(loaded.root)
+    for key in sorted(loaded.root.items):
+        node = loaded.root.items[key]
+        if isinstance(node, Leaf):
+            model.variables[key] = node
+        elif key in fields:
+            _read_group(model, node, key, fields[key], "primary", source)
+        elif key in registries:
+            _read_group(model, node, key, key, "intermediate", source)
+        elif key == HOOK_TABLE:
+            _read_group(model, node, key, None, "hook", source)
+        elif node.inline:
+            model.variables[key] = node
+        elif source.lookup(key) is not None or key in referenced or _has_prefixed_keys(node):
+            info = source.lookup(key)
+            role: Role = "hook" if info is not None and info.kind == "hook" else "intermediate"
+            module = _read_module(model, node, key, None, None, role)
+            model.top_level[key] = module
+        elif _looks_like_field(node):
+            model.problems.append(
+                make_problem(
+                    "unknown-field",
+                    _unknown_field_message(key, fields, registries),
+                    node.file,
+                    node.start,
+                    node.end,
+                    key,
+                    {"name": key, "suggestions": _close(key, [*fields, *registries])},
+                )
+            )
+        else:
+            model.variables[key] = node
+    return model
+
+
+def _has_prefixed_keys(node: Section) -> bool:
+    return any(isinstance(child, Leaf) and child.key.prefix for child in node.items.values())
+
+
+def _looks_like_field(node: Section) -> bool:
+    """``[Foo.Bar]`` with only tables inside: meant as a field of modules."""
+    return bool(node.items) and all(
+        isinstance(child, Section) and child.explicit for child in node.items.values()
+    )
+
+
+def _unknown_field_message(key: str, fields: dict[str, str], registries: set[str]) -> str:
+    names = sorted(set(fields) | registries)
+    message = f"'{key}' is not a primary field or registry"
+    suggestions = _close(key, names)
+    if suggestions:
+        message += f" (did you mean '{suggestions[0]}'?)"
+    elif names:
+        message += f"; known: {', '.join(names[:12])}"
+    return message
+
+
+def _close(name: str, candidates: list[str] | set[str]) -> list[str]:
+    import difflib
+
+    return difflib.get_close_matches(name, sorted(set(candidates)), n=3, cutoff=0.6)
+
+
+def _referenced_names(root: Section) -> set[str]:
+    """Head names of every ``!``/``@``/``$`` value (to tell module sections from plain tables)."""
+    names: set[str] = set()
+    stack = [root]
+    while stack:
+        section = stack.pop()
+        for node in section.items.values():
+            if isinstance(node, Section):
+                stack.append(node)
+            elif node.key.prefix in ("!", "@", "$"):
+                values = node.value.items if node.value.kind == "array" else [node.value]
+                for value in values:
+                    if value.kind == "string" and isinstance(value.data, str):
+                        text = value.data.strip()
+                        head = text[1:] if text.startswith("$") else text
+                        for stop in ".(@:":
+                            head = head.split(stop, 1)[0]
+                        names.add(head)
+    return names
+
+
+def _read_group(
+    model: ConfigModel,
+    group: Section,
+    field_name: str,
+    registry: str | None,
+    role: Role,
+    source: SignatureSource,
+) -> None:
+    for name in sorted(group.items):
+        node = group.items[name]
+        if isinstance(node, Leaf):
+            model.problems.append(
+                make_problem(
+                    "misplaced-value",
+                    f"'{name}' is a value directly under '{field_name}'; parameters belong in "
+                    f"[{field_name}.<Module>]",
+                    node.file,
+                    node.key.start,
+                    node.key.end,
+                    node.path,
+                )
+            )
+            continue
+        module_role = role
+        if role != "hook":
+            info = source.lookup(parse_module_name(name).name, registry)
+            if info is not None and info.kind == "hook":
+                module_role = "hook"
+        module = _read_module(model, node, name, field_name, registry, module_role)
+        if module_role == "hook":
+            model.hooks[name] = module
+        else:
+            model.by_name.setdefault(module.lookup_name, []).append(module)
+
+
+def _read_module(
+    model: ConfigModel,
+    section: Section,
+    name: str,
+    field_name: str | None,
+    registry: str | None,
+    role: Role,
+) -> ModuleDef:
+    module = ModuleDef(name, field_name, registry, role, section)
+    for key in sorted(section.items):
+        node = section.items[key]
+        if isinstance(node, Section):
+            module.nested[key] = node
+            continue
+        if key == NO_CALL_KEY:
+            module.no_call = node.value.data is True
+            continue
+        param = read_param(node)
+        if param.name in module.params:
+            module.conflicts.append(param)
+        else:
+            module.params[param.name] = param
+    for param in module.conflicts:
+        first = module.params[param.name]
+        model.problems.append(
+            make_problem(
+                "name-conflict",
+                f"parameter '{param.name}' is given twice: as '{first.leaf.key.text}' and "
+                f"'{param.leaf.key.text}'",
+                param.file,
+                param.leaf.key.start,
+                param.leaf.key.end,
+                param.path,
+            )
+        )
+    model.modules.append(module)
+    return module
+
+
+def read_param(leaf: Leaf) -> ParamDef:
+    """Read one parameter; references are parsed with the one grammar."""
+    param = ParamDef(leaf)
+    prefix = leaf.key.prefix
+    value = leaf.value
+    if prefix in ("!", "@", "$"):
+        if value.kind == "array":
+            param.is_list = True
+            items = list(value.items)
+        else:
+            items = [value]
+        for item in items:
+            if item.kind == "string" and isinstance(item.data, str):
+                ref = parse_reference(item.data, item.content_start)
+                param.refs.append(RefUse(ref, item, leaf.file))
+    elif prefix == "&" and value.kind == "string" and isinstance(value.data, str):
+        param.variable = parse_variable_value(value.data, value.content_start)
+    return param
+
+
+def bad_prefix_values(param: ParamDef) -> list[Value]:
+    """Values of a prefixed key that are not names (numbers, tables...)."""
+    prefix = param.prefix
+    value = param.leaf.value
+    if prefix in ("!", "@", "$"):
+        items = list(value.items) if value.kind == "array" else [value]
+        return [item for item in items if item.kind != "string"]
+    if prefix == "&" and value.kind != "string":
+        return [value]
+    return []
+
+
+# -- resolution ----------------------------------------------------------------------------------
+
+
+def resolve(
+    model: ConfigModel, ref: Reference, source: SignatureSource
+) -> tuple[Target | None, ResolveProblem | None]:
+    """Resolve the head of a reference.
+
+    ``$Field``, ``$Field::Name``, ``$Field::*`` name fields; ``$Name`` (not a field) and plain
+    names resolve, in order, to a top-level ``[Name]`` section, a section defining ``Name`` in
+    any field, an implicit registered module, or a member path of a registered Python module.
+    """
+    head = ref.head
+    if head is None:
+        return None, None
+    if ref.dollar and (head.text in model.fields or ref.member is not None or ref.star):
+        return _resolve_field(model, ref, head, source)
+    return _resolve_name(model, ref, head, source)
+
+
+def _resolve_field(
+    model: ConfigModel, ref: Reference, head: Ident, source: SignatureSource
+) -> tuple[Target | None, ResolveProblem | None]:
+    field_name = head.text
+    if field_name not in model.fields:
+        suggestions = _close(field_name, list(model.fields))
+        hint = f" (did you mean '{suggestions[0]}'?)" if suggestions else ""
+        return None, ResolveProblem(
+            "unknown-field",
+            f"'{field_name}' is not a primary field{hint}",
+            head.start,
+            head.end,
+            {"name": field_name, "suggestions": suggestions},
+        )
+    modules = model.field_modules(field_name)
+    registry = model.fields[field_name]
+    if ref.star:
+        return Target("field-all", field_name, modules=modules), None
+    if ref.member is not None:
+        member = ref.member
+        for module in modules:
+            if module.name == member.text or module.lookup_name == member.text:
+                return Target(
+                    "field", field_name, module, info=source.lookup(module.lookup_name, registry)
+                ), None
+        names = [m.name for m in modules]
+        suggestions = _close(member.text, names)
+        hint = f" (did you mean '{suggestions[0]}'?)" if suggestions else ""
+        return None, ResolveProblem(
+            "unknown-module",
+            f"field '{field_name}' defines no module '{member.text}'{hint}",
+            member.start,
+            member.end,
+            {"name": member.text, "suggestions": suggestions},
+        )
+    if len(modules) == 1:
+        module = modules[0]
+        return Target(
+            "field", field_name, module, info=source.lookup(module.lookup_name, registry)
+        ), None
+    if not modules:
+        return None, ResolveProblem(
+            "bad-reference",
+            f"field '{field_name}' defines no module in this config",
+            head.start,
+            head.end,
+            {"name": field_name},
+        )
+    listed = ", ".join(sorted(m.name for m in modules))
+    return None, ResolveProblem(
+        "ambiguous-name",
+        f"field '{field_name}' has several modules ({listed}); write '${field_name}::<Name>'",
+        head.start,
+        head.end,
+        {"name": field_name, "candidates": sorted(m.name for m in modules)},
+    )
+
+
+def _resolve_name(
+    model: ConfigModel, ref: Reference, head: Ident, source: SignatureSource
+) -> tuple[Target | None, ResolveProblem | None]:
+    name = head.text
+    top = model.top_level.get(name)
+    if top is not None:
+        return Target("section", name, top, info=source.lookup(name)), None
+    defs = model.by_name.get(name, [])
+    if len(defs) == 1:
+        module = defs[0]
+        return Target("section", name, module, info=source.lookup(name, module.registry)), None
+    if len(defs) > 1:
+        where = ", ".join(sorted(f"[{m.path}]" for m in defs))
+        return None, ResolveProblem(
+            "ambiguous-name",
+            f"'{name}' is defined by several sections ({where}); write '$<Field>::{name}'",
+            head.start,
+            head.end,
+            {"name": name, "candidates": sorted(m.path for m in defs)},
+        )
+    infos = source.lookup_all(name)
+    distinct = {info.target for info in infos}
+    if len(distinct) > 1:
+        regs = ", ".join(sorted(info.registry for info in infos))
+        return None, ResolveProblem(
+            "ambiguous-name",
+            f"'{name}' is registered in several registries ({regs})",
+            head.start,
+            head.end,
+            {"name": name, "candidates": sorted(info.registry for info in infos)},
+        )
+    if infos:
+        info = infos[0]
+        if info.kind != "module":
+            return Target("implicit", name, info=info), None
+        return _resolve_python_path(ref, info, source)
+    suggestions = _close(name, [*source.names(), *model.top_level, *model.by_name])
+    hint = f" (did you mean '{suggestions[0]}'?)" if suggestions else ""
+    return None, ResolveProblem(
+        "unknown-module",
+        f"'{name}' is not a registered module or a section of this config{hint}",
+        head.start,
+        head.end,
+        {"name": name, "suggestions": suggestions},
+    )
+
+
+def _resolve_python_path(
+    ref: Reference, root: ModuleInfo, source: SignatureSource
+) -> tuple[Target | None, ResolveProblem | None]:
+    """``torch.nn.ReLU`` below a registered Python module: the longest known dotted path."""
+    names = ref.dotted_names
+    best = Target("python", root.name, info=root, consumed=1)
+    for i in range(2, len(names) + 1):
+        dotted = ".".join(n.text for n in names[:i])
+        info = source.lookup(dotted)
+        if info is None:
+            break
+        best = Target("python", dotted, info=info, consumed=i)
+    return best, None
