@@ -202,8 +202,7 @@ def load_workspace(file: Path | str) -> Workspace:
     try:
         data = _parse(text)
     except ValueError as exc:
-        line, column = getattr(exc, "lineno", 0), getattr(exc, "colno", 0)
-        message = str(getattr(exc, "msg", "") or exc).split(" (at line")[0]
+        message, line, column = _syntax_error(text, str(path), exc)
         raise WorkspaceError(
             f"invalid TOML: {message}", file=str(path), line=line, column=column
         ) from exc
@@ -241,6 +240,26 @@ def _parse(text: str) -> dict[str, Any]:
     return tomllib.loads(text)
 
 
+def _syntax_error(text: str, file: str, exc: ValueError) -> tuple[str, int, int]:
+    """(message, line, column) of invalid TOML: the tolerant parser's first syntax problem
+    (it points at the construct, e.g. the unclosed "["), else the strict parser's words."""
+    import re
+
+    try:
+        from excore.syntax.text import LineIndex
+        from excore.syntax.toml import parse_toml
+
+        problems = [p for p in parse_toml(text, file).problems if p.code == "toml-syntax"]
+    except ImportError:
+        problems = []
+    if problems:
+        line, column = LineIndex(text).position(problems[0].start)
+        return problems[0].message, line + 1, column + 1
+    found = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+    message = str(exc).split(" (at line")[0]
+    return message, (int(found[1]) if found else 0), (int(found[2]) if found else 0)
+
+
 def workspace_schema() -> dict[str, Any]:
     """The JSON Schema (draft-07) of the workspace table, shipped inside the package."""
     from importlib.resources import files
@@ -276,7 +295,7 @@ def _describe(error: Any, schema: dict[str, Any]) -> tuple[str, str]:
         allowed = sorted(schema["properties"])
         unknown = sorted(k for k in error.instance if k not in schema["properties"])
         return unknown[0], f"unknown key {unknown[0]!r}; expected one of {', '.join(allowed)}"
-    if error.validator == "propertyNames":
+    if "propertyNames" in error.schema_path:
         bad = str(error.instance)
         return ".".join([*path, bad]), f"{bad!r} is not a valid field name (use an identifier)"
     key = ".".join(path)
