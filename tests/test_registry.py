@@ -115,7 +115,7 @@ def test_extra_info(new_registry) -> None:
 
 def test_extra_info_unknown_key_is_an_error(new_registry) -> None:
     reg = new_registry(extra_field="is_backbone")
-    with pytest.raises(RegistryError, match="unknown extra info 'is_head'.*'is_backbone'"):
+    with pytest.raises(RegistryError, match=r"unknown extra info 'is_head'.*'is_backbone'"):
         reg.register(is_head=True)(ResNet)
     assert "ResNet" not in reg
     plain = new_registry()
@@ -157,7 +157,7 @@ def test_python_module_and_dotted_names(new_registry) -> None:
     assert reg.get_object("types.SimpleNamespace") is types.SimpleNamespace
     assert reg.contains("types.SimpleNamespace")
     assert not reg.contains("typing.Any")
-    with pytest.raises(KeyError, match="'types.NoSuchThing' does not exist"):
+    with pytest.raises(KeyError, match=r"'types\.NoSuchThing' does not exist"):
         reg.get_object("types.NoSuchThing")
     assert Registry.locate("types.SimpleNamespace") == (reg.name, "types.SimpleNamespace")
 

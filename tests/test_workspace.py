@@ -105,7 +105,7 @@ def test_bad_override_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path
         WorkspaceError, match=r"\$EXCORE_WORKSPACE: workspace file .* does not exist"
     ):
         find_workspace(FIXTURES / "ws_toml")
-    with pytest.raises(WorkspaceError, match="no excore.toml or pyproject.toml with"):
+    with pytest.raises(WorkspaceError, match=r"no excore\.toml or pyproject\.toml with"):
         find_workspace(None, override=tmp_path)
 
 
