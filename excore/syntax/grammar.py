@@ -131,7 +131,7 @@ def parse_reference(text: str, start: int = 0) -> Reference:
         pos += 1
     m = _NAME.match(text, pos, n)
     if not m:
-        ref.problems.append(GrammarProblem("expected a name", start + pos, start + max(pos + 1, n)))
+        ref.problems.append(GrammarProblem("expected a name", start + min(pos, n - 1), start + n))
         return ref
     ref.head = Ident(m.group(), start + m.start(), start + m.end())
     pos = m.end()

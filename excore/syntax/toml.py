@@ -362,11 +362,12 @@ class _Scanner:
     def error(
         self, message: str, start: int, end: int | None = None, code: str = "toml-syntax"
     ) -> None:
-        if end is None or end <= start:
-            end = min(start + 1, self.n)
-            if end <= start:
-                start = max(self.n - 1, 0)
-                end = self.n
+        n = self.n
+        start = min(max(start, 0), n)
+        end = start + 1 if end is None or end <= start else end
+        end = min(end, n)
+        if end <= start and n:
+            start, end = n - 1, n
         self.problems.append(make_problem(code, message, self.file, start, end))
 
     def skip_ws(self) -> None:
@@ -454,6 +455,7 @@ class _Scanner:
         array = text.startswith("[[", start)
         self.pos += 2 if array else 1
         self.skip_ws()
+        reported = len(self.problems)
         key = self.parse_key()
         if key is None:
             key = Key([], self.pos, self.pos)
@@ -467,11 +469,12 @@ class _Scanner:
             self.finish_line("a table header")
         else:
             header_end = self.pos
-            self.error(
-                f"unterminated table header: expected '{closing}'",
-                start,
-                max(header_end, start + 1),
-            )
+            if len(self.problems) == reported:
+                self.error(
+                    f"unterminated table header: expected '{closing}'",
+                    start,
+                    max(header_end, start + 1),
+                )
             self.skip_to_line_end()
         return Table(
             header=key,

@@ -75,9 +75,14 @@ def _shuffled_sections(text: str, seed: int) -> str:
 
 
 @pytest.mark.parametrize("seed", range(20))
-def test_results_do_not_depend_on_section_order(seed: int, index: WorkspaceIndex, tmp_path: Path) -> None:
+def test_results_do_not_depend_on_section_order(
+    seed: int, index: WorkspaceIndex, tmp_path: Path
+) -> None:
     source = (FIXTURES / "errors.toml").read_text()
     baseline = {(p.code, p.message) for p in check_config(FIXTURES / "errors.toml", index, env={})}
     shuffled = tmp_path / "errors.toml"
     shuffled.write_text(_shuffled_sections(source, seed))
-    assert {(p.code, p.message.replace(str(tmp_path), str(FIXTURES))) for p in check_config(shuffled, index, env={})} == baseline
+    assert {
+        (p.code, p.message.replace(str(tmp_path), str(FIXTURES)))
+        for p in check_config(shuffled, index, env={})
+    } == baseline
