@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The main job on the example workspace: set up, index the registries, check and build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export EXCORE_DATA_ROOT="${EXCORE_DATA_ROOT:-$PWD/examples/data}"
+CONFIG=${1:-examples/configs/fcn_resnet.toml}
+echo "== excore schema dump --workspace examples"
+.venv/bin/excore schema dump --workspace examples
+echo "== excore check $CONFIG"
+.venv/bin/excore check "$CONFIG"
+echo "== excore build $CONFIG"
+.venv/bin/excore build "$CONFIG"
