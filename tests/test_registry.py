@@ -258,3 +258,44 @@ def test_target_of() -> None:
     assert target_of(types) == "types"
     with pytest.raises(TypeError, match="cannot compute an import target"):
         target_of(object.__init__)
+
+
+def test_config_argument_hook(new_registry) -> None:
+    from excore import ConfigArgumentHook
+    from excore.engine.hook import ConfigArgumentHook as FromEngine
+
+    assert ConfigArgumentHook is FromEngine
+    hooks = new_registry("Hook")
+
+    @hooks.register()
+    class Double(ConfigArgumentHook):
+        def __init__(self, node, enabled: bool, factor: int = 2) -> None:
+            super().__init__(node, enabled)
+            self.factor = factor
+
+        def hook(self) -> int:
+            return self.node() * self.factor
+
+    built = []
+
+    def node() -> int:
+        built.append(1)
+        return 21
+
+    assert hooks.get_object("Double") is Double
+    assert Double(node, True)() == 42
+    assert Double(node, False)() == 21
+    assert Double(node, True, factor=3)() == 63
+    assert len(built) == 3
+
+    class Forgetful(ConfigArgumentHook):
+        def __init__(self, node, enabled: bool) -> None:
+            pass
+
+        def hook(self) -> int:
+            return 0
+
+    with pytest.raises(TypeError, match=r"Forgetful\.__init__ must call super\(\)\.__init__"):
+        Forgetful(node, True)()
+    with pytest.raises(NotImplementedError, match="must implement hook"):
+        ConfigArgumentHook(node, True)()

@@ -29,8 +29,10 @@ def clean_imports() -> Iterator[None]:
     registries = set(Registry.registries())
     yield
     sys.path[:] = path
-    for name in set(sys.modules) - modules:
-        del sys.modules[name]
+    for name in set(sys.modules) - modules:  # only our fixtures: torch cannot be re-imported
+        file = getattr(sys.modules[name], "__file__", None) or ""
+        if file.startswith((str(FIXTURES), str(REPO / "examples"))):
+            del sys.modules[name]
     for name in set(Registry.registries()) - registries:
         Registry.remove_registry(name)
 
@@ -202,3 +204,81 @@ def test_example_workspace_is_valid() -> None:
     ws = find_workspace(REPO / "examples" / "configs" / "fcn_resnet.toml")
     assert ws is not None and ws.name == "seg"
     assert ws.primary_fields["TrainData"] == "Data"
+
+
+@pytest.mark.torch
+def test_example_workspace_imports_and_runs(clean_imports: None) -> None:
+    torch = pytest.importorskip("torch")
+    ws = find_workspace(REPO / "examples" / "configs" / "_base_" / "model.toml")
+    assert ws is not None
+    ws.import_registries()
+    get = Registry.get_registry
+    assert {"FCN"} <= set(get("Model")) and get("Model").extra_info["FCN"] == {
+        "task": "segmentation"
+    }
+    assert {"ResNet", "BasicBlock", "Bottleneck"} <= set(get("Backbone"))
+    assert {"SGD", "AdamW"} <= set(get("Optimizer")) and "Optimizer" not in get("Optimizer")
+    assert "CosineAnnealingLR" in get("LRScheduler") and "LRScheduler" not in get("LRScheduler")
+    assert "CrossEntropyLoss" in get("Loss")
+    assert get("Module").get_object("torch.nn.ReLU") is torch.nn.ReLU
+    for field, registry in ws.primary_fields.items():
+        assert Registry.get_registry(registry) is not None, field
+
+    backbone = get("Backbone")
+    resnet = backbone.get_object("ResNet")(
+        block=backbone.get_object("Bottleneck"), act=torch.nn.ReLU()
+    )
+    head = get("Head").get_object("FCNHead")(in_channels=resnet.out_channels, num_classes=3)
+    model = get("Model").get_object("FCN")(backbone=resnet, head=head)
+    transforms = get("Transform")
+    data = get("Data").get_object("SyntheticSegmentation")(
+        data_root="/nonexistent",
+        num_samples=2,
+        transforms=[
+            transforms.get_object("Resize")(size=32),
+            transforms.get_object("Pad")(size=32),
+            transforms.get_object("Normalize")(),
+        ],
+    )
+    image, mask = data[0]
+    assert image.shape == (3, 32, 32) and mask.shape == (32, 32)
+    assert set(mask.unique().tolist()) <= {0, 1, 2, 255}
+    assert model(image[None]).shape == (1, 3, 32, 32)
+
+    hook = get("ConfigHook").get_object("BnWeightDecayHook")(lambda: model, True)
+    groups = hook()
+    assert [g["weight_decay"] for g in groups] == [0.0, 1e-4]
+    assert sum(len(g["params"]) for g in groups) == len(list(model.parameters()))
+    norm_params = {
+        id(p)
+        for m in model.modules()
+        if isinstance(m, torch.nn.BatchNorm2d)
+        for p in m.parameters()
+    }
+    assert {id(p) for p in groups[0]["params"]} == norm_params
+    disabled = get("ConfigHook").get_object("BnWeightDecayHook")(lambda: model, False)
+    assert disabled() is model
+
+
+@pytest.mark.torch
+def test_example_parameters_are_annotated_and_documented(clean_imports: None) -> None:
+    pytest.importorskip("torch")
+    import inspect
+
+    from docstring_parser import parse
+
+    ws = find_workspace(REPO / "examples")
+    assert ws is not None
+    ws.import_registries()
+    checked = 0
+    for name in ["Model", "Backbone", "Head", "Data", "Transform", "ConfigHook"]:
+        registry = Registry.get_registry(name)
+        for module_name in registry:
+            obj = registry.get_object(module_name)
+            params = [p for p in inspect.signature(obj).parameters.values()]
+            documented = {p.arg_name for p in parse(inspect.getdoc(obj) or "").params}
+            for param in params:
+                assert param.annotation is not inspect.Parameter.empty, (module_name, param.name)
+                assert param.name in documented, (module_name, param.name)
+            checked += 1
+    assert checked >= 11
