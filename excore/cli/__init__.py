@@ -1,0 +1,1 @@
+"""The ``excore`` command line (``excore.cli.main:main``)."""

@@ -1,0 +1,61 @@
+"""Helpers shared by the subcommands: workspace set-up, file texts, the rich console."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from excore.errors import CoreConfigSupportError
+
+if TYPE_CHECKING:
+    from excore.workspace import Workspace
+
+
+def add_workspace_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--workspace",
+        metavar="PATH",
+        default=None,
+        help="workspace file or folder (default: found by walking up; $EXCORE_WORKSPACE wins)",
+    )
+
+
+def prepare_workspace(start: Path | str | None, override: str | None) -> Workspace | None:
+    """Find the workspace of ``start`` and import its registries (None: no workspace)."""
+    from excore.workspace import find_workspace
+
+    workspace = find_workspace(start, override)
+    if workspace is not None:
+        workspace.import_registries()
+    return workspace
+
+
+def require_config_file(path: str) -> Path:
+    """The config path, checked to be an existing ``.toml`` file."""
+    file = Path(path)
+    if file.suffix != ".toml":
+        raise CoreConfigSupportError(
+            f"only .toml configs are supported, got {file.suffix or 'no suffix'!r}", file=path
+        )
+    if not file.is_file():
+        raise CoreConfigSupportError("no such config file", file=path)
+    return file
+
+
+@lru_cache(maxsize=256)
+def read_text(file: str) -> str | None:
+    """The text of ``file`` for locating problems (None when it cannot be read)."""
+    try:
+        return Path(file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def console(stderr: bool = False) -> Any:
+    """A rich console (imported lazily) writing to stdout or stderr."""
+    from rich.console import Console
+
+    return Console(file=sys.stderr if stderr else sys.stdout, soft_wrap=False)

@@ -1,0 +1,88 @@
+"""``excore quote PATH [--in-place]``: quote bare prefixed keys (``!x = ...`` → ``"!x" = ...``).
+
+Upstream ExCore writes prefixed keys bare, which is not valid TOML. This rewrites exactly the
+key spans the tolerant parser reports as ``unquoted-prefix``; every other byte (comments, order,
+spacing) is kept. The result is verified with :mod:`tomllib` before anything is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from excore.errors import CoreConfigParseError, CoreConfigSupportError
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser(
+        "quote",
+        help="quote bare prefixed keys (!x, @x, $x, &x) so the file is valid TOML",
+        description=__doc__.split("\n\n")[0] if __doc__ else None,
+    )
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="TOML config files")
+    parser.add_argument(
+        "-i", "--in-place", action="store_true", help="rewrite the files instead of printing"
+    )
+
+
+def quote_text(text: str, file: str = "") -> tuple[str, int]:
+    """``text`` with every bare prefixed key quoted, and how many keys were quoted."""
+    from excore.syntax.toml import parse_toml
+
+    spans = sorted(
+        (p.start, p.end) for p in parse_toml(text, file).problems if p.code == "unquoted-prefix"
+    )
+    pieces = []
+    pos = 0
+    for start, end in spans:
+        pieces.append(text[pos:start])
+        pieces.append(_basic_string(text[start:end]))
+        pos = end
+    pieces.append(text[pos:])
+    return "".join(pieces), len(spans)
+
+
+def _basic_string(key: str) -> str:
+    escaped = key.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+def verify_toml(text: str, file: str) -> None:
+    """Raise :class:`CoreConfigParseError` (with line and column) when ``text`` is not TOML."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    try:
+        tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(getattr(exc, "msg", "") or exc).split(" (at line")[0]
+        raise CoreConfigParseError(
+            f"still not valid TOML after quoting: {message}",
+            file=file,
+            line=getattr(exc, "lineno", 0) or 0,
+            column=getattr(exc, "colno", 0) or 0,
+            code="toml-syntax",
+        ) from None
+
+
+def run(args: argparse.Namespace) -> int:
+    for raw in args.paths:
+        path = Path(raw)
+        try:
+            with path.open(encoding="utf-8", newline="") as handle:
+                text = handle.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CoreConfigSupportError(f"cannot read the file: {exc}", file=raw) from None
+        quoted, count = quote_text(text, raw)
+        verify_toml(quoted, raw)
+        if args.in_place:
+            if count:
+                with path.open("w", encoding="utf-8", newline="") as handle:
+                    handle.write(quoted)
+            noun = "key" if count == 1 else "keys"
+            print(f"{raw}: quoted {count} {noun}", file=sys.stderr)
+        else:
+            sys.stdout.write(quoted)
+    return 0

@@ -1,0 +1,183 @@
+"""ExCore configs: ``load`` a TOML config lazily, ``build_all`` its primary fields.
+
+    from excore import config
+
+    lazy_cfg = config.load("configs/fcn.toml")
+    modules, run_info = config.build_all(lazy_cfg)
+    model = modules.Model
+
+``load`` finds the workspace of the config (the nearest ``excore.toml`` or ``pyproject.toml`` with
+``[tool.excore]``; ``workspace=`` or ``$EXCORE_WORKSPACE`` overrides), imports its registries and
+uses its primary fields. Without a workspace, the registries already filled in this process are
+used and every registry name is a primary field, unless :func:`set_primary_fields` says otherwise.
+
+This module imports nothing heavy; the loader, checker and builder are imported on first use.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from excore.config.lazy import LazyConfig, ModuleDict
+    from excore.problems import Problem
+    from excore.signatures import SignatureSource
+    from excore.workspace import Workspace
+
+__all__ = [
+    "LazyConfig",
+    "build_all",
+    "check",
+    "get_primary_fields",
+    "load",
+    "set_primary_fields",
+]
+
+_primary_fields: dict[str, str] | None = None
+_imported_workspaces: set[Path] = set()
+
+
+def set_primary_fields(fields: Mapping[str, str] | Iterable[str] | None) -> None:
+    """Choose the primary fields (field → registry; a plain name maps to the registry of that
+    name). ``None`` restores the default: the workspace's fields, else every registry name."""
+    global _primary_fields
+    if fields is None:
+        _primary_fields = None
+    elif isinstance(fields, Mapping):
+        _primary_fields = {str(k): str(v) for k, v in fields.items()}
+    else:
+        _primary_fields = {str(name): str(name) for name in fields}
+
+
+def get_primary_fields() -> dict[str, str] | None:
+    """The fields set with :func:`set_primary_fields` (None: not set)."""
+    return None if _primary_fields is None else dict(_primary_fields)
+
+
+def resolve_workspace(
+    config_path: str | os.PathLike[str] | None, workspace: Workspace | str | os.PathLike[str] | None
+) -> Workspace | None:
+    """The workspace of a config (imported once per process), or None."""
+    from excore.workspace import Workspace, find_workspace
+
+    if isinstance(workspace, Workspace):
+        found: Workspace | None = workspace
+    else:
+        found = find_workspace(
+            None if config_path is None else Path(config_path),
+            None if workspace is None else Path(workspace),
+        )
+    if found is not None and found.file not in _imported_workspaces:
+        found.import_registries()
+        _imported_workspaces.add(found.file)
+    return found
+
+
+def live_source(workspace: Workspace | None = None) -> SignatureSource:
+    """The signature source over this process's registries, with the primary fields in force."""
+    from excore.describe import LiveSource
+
+    fields = get_primary_fields()
+    if fields is None and workspace is not None and workspace.primary_fields:
+        fields = dict(workspace.primary_fields)
+    return LiveSource(primary_fields=fields)
+
+
+def _check_path(path: str | os.PathLike[str]) -> Path:
+    from excore.errors import CoreConfigSupportError
+
+    file = Path(path)
+    if file.suffix.lower() != ".toml":
+        raise CoreConfigSupportError(
+            f"only .toml configs are supported, got {file.suffix or 'a file without suffix'!r}",
+            file=str(path),
+        )
+    if not file.is_file():
+        raise CoreConfigSupportError("config file not found", file=str(path))
+    return file
+
+
+def load(
+    path: str | os.PathLike[str],
+    *,
+    update_dict: Mapping[str, Any] | None = None,
+    workspace: Workspace | str | os.PathLike[str] | None = None,
+) -> LazyConfig:
+    """Read a config and its ``__base__`` chain; nothing is built yet.
+
+    Raises :class:`~excore.errors.CoreConfigSupportError` for a file that is not an existing
+    ``.toml`` file and :class:`~excore.errors.CoreConfigParseError` (located) when the TOML, or
+    the ``__base__`` chain, cannot be read. ``update_dict`` (nested or dotted keys) is merged on
+    top, as one more file.
+    """
+    from excore.config.lazy import LazyConfig
+    from excore.config.loader import load_config_files
+
+    file = _check_path(path)
+    ws = resolve_workspace(file, workspace)
+    loaded = load_config_files(file)
+    _raise_parse_errors(loaded.problems, loaded)
+    cfg = LazyConfig(loaded, live_source(ws), ws)
+    if update_dict:
+        cfg.update(update_dict)
+    return cfg
+
+
+_PARSE_CODES = ("toml-syntax", "base-not-found", "base-cycle")
+
+
+def _raise_parse_errors(problems: list[Problem], loaded: Any) -> None:
+    from excore.errors import CoreConfigParseError, error_from_problem, format_problem
+    from excore.problems import Severity
+
+    errors = [p for p in problems if p.code in _PARSE_CODES and p.severity == Severity.ERROR]
+    if not errors:
+        return
+
+    def text(file: str) -> str | None:
+        source = loaded.files.get(file)
+        return source.text if source is not None else None
+
+    first = error_from_problem(errors[0], text(errors[0].file))
+    if len(errors) > 1:
+        rest = "\n".join(format_problem(p, text(p.file)) for p in errors[1:])
+        first = CoreConfigParseError(
+            f"{first.message}\n{rest}",
+            file=first.file,
+            line=first.line,
+            column=first.column,
+            key=first.key,
+            code=first.code,
+        )
+    raise first
+
+
+def build_all(lazy_cfg: LazyConfig) -> tuple[ModuleDict, dict[str, Any]]:
+    """Validate, then build every primary field: ``(modules, run_info)``.
+
+    ``modules.Model`` / ``modules["Model"]`` is the field's object (several modules under one
+    field give a mapping by module name); ``run_info`` holds the plain top-level values.
+    """
+    return lazy_cfg.build_all()
+
+
+def check(
+    path: str | os.PathLike[str], *, workspace: Workspace | str | os.PathLike[str] | None = None
+) -> list[Problem]:
+    """Every problem of a config (errors, warnings, hints), checked against live registries."""
+    from excore.config.check import check_config
+
+    file = Path(path)
+    ws = resolve_workspace(file, workspace)
+    return check_config(file, live_source(ws))
+
+
+def __getattr__(name: str) -> Any:
+    if name == "LazyConfig":
+        from excore.config.lazy import LazyConfig
+
+        return LazyConfig
+    raise AttributeError(f"module 'excore.config' has no attribute {name!r}")

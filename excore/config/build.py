@@ -1,0 +1,472 @@
+"""Building a config model into objects.
+
+The builder walks the semantic model (:mod:`excore.config.model`); every reference goes through
+the one grammar's nodes and the model's :func:`~excore.config.model.resolve`, never through
+string parsing or ``eval``. The key prefix decides what a referenced module becomes:
+
+- ``!`` a **new** object each time it is referenced;
+- ``@`` one **shared** object per module definition (primary modules are shared too, so
+  ``"@backbone" = "ResNet"`` beside ``[Backbone.ResNet]`` passes the object built for the field);
+- ``$`` the class (or function) itself.
+
+A list of names gives a list (a list of one name gives a list of one). Chains apply attributes
+and calls with literal arguments; a call written right after a module name (``!`` / ``@``) passes
+its literal arguments to the constructor (``"!act" = "torch.nn.ReLU(inplace=True)"``). Argument
+hooks (``"$Model@Hook"``) wrap the value left to right. Results never depend on the order of keys
+or sections: the model is read in sorted order and shared objects are keyed by definition.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from excore.config.loader import Leaf, Section
+from excore.config.model import ConfigModel, ModuleDef, ParamDef, RefUse, Target, resolve
+from excore.errors import (
+    CoreConfigBuildError,
+    EnvVarParseError,
+    ExcoreError,
+    HookBuildError,
+    ModuleBuildError,
+    StrToClassError,
+)
+from excore.syntax.grammar import Call, Ident, Link, parse_module_name
+
+if TYPE_CHECKING:
+    from excore.signatures import SignatureSource
+
+__all__ = ["Builder", "ModuleNode", "SuffixHandler", "register_suffix_handler"]
+
+Mode = Literal["new", "shared", "class"]
+MODE_OF_PREFIX: dict[str, Mode] = {"!": "new", "@": "shared", "$": "class"}
+
+# ``[Field."Name*Suffix"]`` sections are built by the handler registered for ``Suffix``
+# (see excore.plugins.finegrained_config): handler(builder, module, cls, kwargs) -> object.
+SuffixHandler = Callable[["Builder", ModuleDef, Any, dict[str, Any]], Any]
+_SUFFIX_HANDLERS: dict[str, SuffixHandler] = {}
+
+
+def register_suffix_handler(suffix: str, handler: SuffixHandler) -> None:
+    """Build ``Name*<suffix>`` sections with ``handler`` instead of calling ``Name``."""
+    _SUFFIX_HANDLERS[suffix] = handler
+
+
+def suffix_handler(suffix: str) -> SuffixHandler | None:
+    return _SUFFIX_HANDLERS.get(suffix)
+
+
+@dataclass(slots=True)
+class Where:
+    """A place in the config text: file and offsets, and the dotted key path."""
+
+    file: str
+    start: int
+    end: int
+    key: str = ""
+
+
+class ModuleNode:
+    """An unbuilt module (``__no_call__ = true``): the class and its built parameters.
+
+    Calling it builds the module; keyword arguments override the configured ones.
+    """
+
+    def __init__(self, cls: Any, params: dict[str, Any], name: str = "") -> None:
+        self.cls = cls
+        self.params = dict(params)
+        self.name = name or getattr(cls, "__name__", repr(cls))
+
+    def add(self, **params: Any) -> ModuleNode:
+        self.params.update(params)
+        return self
+
+    def __lshift__(self, params: dict[str, Any]) -> ModuleNode:
+        return self.add(**params)
+
+    def __call__(self, **overrides: Any) -> Any:
+        return self.cls(**{**self.params, **overrides})
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
+        return f"ModuleNode({self.name}({args}))"
+
+
+class _Thunk:
+    """What a hook wraps: builds the referenced value when called."""
+
+    def __init__(self, build: Callable[[], Any], name: str) -> None:
+        self._build = build
+        self.name = name
+
+    def __call__(self) -> Any:
+        return self._build()
+
+    def __repr__(self) -> str:
+        return f"<node {self.name}>"
+
+
+@dataclass
+class Builder:
+    """Builds modules of one model. Shared objects live as long as the builder."""
+
+    model: ConfigModel
+    source: SignatureSource
+    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)  # module path -> params
+    env: dict[str, str] | None = None
+    _shared: dict[object, Any] = field(default_factory=dict)
+    _active: list[str] = field(default_factory=list)
+
+    # -- fields ------------------------------------------------------------------------------
+
+    def build_field(self, name: str) -> Any:
+        """The primary object of a field; several modules give a mapping by module name."""
+        modules = self.model.field_modules(name)
+        if not modules:
+            raise CoreConfigBuildError(
+                f"field '{name}' defines no module in this config", file=self.model.loaded.path
+            )
+        if len(modules) == 1:
+            return self.build_module(modules[0], "shared", None)
+        return FieldModules({m.name: self.build_module(m, "shared", None) for m in modules})
+
+    def build_primary(self) -> dict[str, Any]:
+        """Every primary field that has a module in the config, in sorted order."""
+        out: dict[str, Any] = {}
+        for name in sorted(self.model.fields):
+            if self.model.field_modules(name):
+                out[name] = self.build_field(name)
+        return out
+
+    # -- modules -----------------------------------------------------------------------------
+
+    def where_module(self, module: ModuleDef) -> Where:
+        return Where(module.file, module.section.start, module.section.end, module.path)
+
+    def module_class(self, module: ModuleDef) -> Any:
+        return self.lookup_object(module.lookup_name, module.registry, self.where_module(module))
+
+    def lookup_object(self, name: str, registry: str | None, where: Where) -> Any:
+        """The registered object ``name`` (in ``registry`` first, else any registry)."""
+        from excore.registry import Registry
+
+        try:
+            if registry is not None:
+                reg = Registry.get_registry(registry)
+                if reg is not None and reg.contains(name):
+                    return reg.get_object(name)
+            obj, found = Registry.find(name)
+        except (KeyError, ExcoreError) as exc:
+            message = exc.message if isinstance(exc, ExcoreError) else str(exc).strip("\"'")
+            raise self.error(StrToClassError, f"cannot import '{name}': {message}", where) from exc
+        if found is None:
+            raise self.error(StrToClassError, f"'{name}' is not registered", where)
+        return obj
+
+    def build_module(
+        self,
+        module: ModuleDef,
+        mode: Mode,
+        call: Call | None,
+        where: Where | None = None,
+    ) -> Any:
+        cls = self.module_class(module)
+        if mode == "class":
+            return cls
+        if mode == "shared":
+            key = ("module", id(module), call.source if call is not None else None)
+            if key in self._shared:
+                return self._shared[key]
+        here = self.where_module(module)
+        if module.path in self._active:
+            cycle = " -> ".join([*self._active[self._active.index(module.path) :], module.path])
+            raise self.error(CoreConfigBuildError, f"reference cycle: {cycle}", where or here)
+        self._active.append(module.path)
+        try:
+            kwargs = self.module_kwargs(module)
+            args: tuple[Any, ...] = ()
+            if call is not None:
+                args = call.args
+                kwargs.update(call.kwargs)
+            suffix = parse_module_name(module.name).suffix
+            if module.no_call:
+                value: Any = ModuleNode(cls, kwargs, module.name)
+            elif suffix is not None:
+                handler = suffix_handler(suffix.text)
+                if handler is None:
+                    raise self.error(
+                        StrToClassError,
+                        f"no handler for '*{suffix.text}' (enable its plugin first, e.g. "
+                        "excore.plugins.finegrained_config.enable_finegrained_config())",
+                        here,
+                    )
+                value = self.call(handler, (self, module, cls, kwargs), {}, module.name, here)
+            else:
+                value = self.call(cls, args, kwargs, module.name, here)
+        finally:
+            self._active.pop()
+        if mode == "shared":
+            self._shared[key] = value
+        return value
+
+    def module_kwargs(self, module: ModuleDef) -> dict[str, Any]:
+        """The built parameters of a module (references built, variables read)."""
+        kwargs: dict[str, Any] = {}
+        for name in sorted(module.params):
+            kwargs[name] = self.param_value(module.params[name])
+        for name in sorted(module.nested):
+            kwargs[name] = section_to_python(module.nested[name])
+        kwargs.update(self.overrides.get(module.path, {}))
+        return kwargs
+
+    def call(
+        self, fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any], what: str, where: Where
+    ) -> Any:
+        """Call a constructor; its exception becomes a located :class:`ModuleBuildError`."""
+        try:
+            return fn(*args, **kwargs)
+        except ExcoreError:
+            raise
+        except Exception as exc:
+            error = self.error(
+                ModuleBuildError, f"building {what} failed: {type(exc).__name__}: {exc}", where
+            )
+            assert isinstance(error, ModuleBuildError)
+            error.original = exc
+            raise error from exc
+
+    # -- parameters --------------------------------------------------------------------------
+
+    def param_value(self, param: ParamDef) -> Any:
+        prefix = param.prefix
+        if prefix == "":
+            return param.leaf.value.to_python()
+        if prefix == "&":
+            return self.variable_value(param)
+        values = [self.reference_value(param, use) for use in param.refs]
+        if len(values) != (len(param.leaf.value.items) if param.is_list else 1):
+            raise self.error(
+                StrToClassError,
+                f"'{param.leaf.key.text}' takes a module name or a list of names",
+                Where(param.file, param.leaf.value.start, param.leaf.value.end, param.path),
+            )
+        return values if param.is_list else values[0]
+
+    def variable_value(self, param: ParamDef) -> Any:
+        var = param.variable
+        value = param.leaf.value
+        where = Where(param.file, value.start, value.end, param.path)
+        if var is None or var.problems:
+            message = var.problems[0].message if var and var.problems else "not a string"
+            raise self.error(
+                StrToClassError, f"'{param.leaf.key.text}': {message}", where, "bad-reference"
+            )
+        if var.name is not None:
+            node = self.model.variables.get(var.name.text)
+            if node is None:
+                raise self.error(
+                    StrToClassError,
+                    f"variable '{var.name.text}' is not defined at the top level",
+                    Where(param.file, var.name.start, var.name.end, param.path),
+                    "undefined-variable",
+                )
+            return node.value.to_python() if isinstance(node, Leaf) else section_to_python(node)
+        env = self.env if self.env is not None else os.environ
+        pieces = []
+        pos = value.content_start
+        text = str(value.data)
+        for ref in var.env:
+            if ref.name not in env:
+                raise self.error(
+                    EnvVarParseError,
+                    f"environment variable '{ref.name}' is not set",
+                    Where(param.file, ref.start, ref.end, param.path),
+                    "undefined-env",
+                )
+            pieces.append(text[pos - value.content_start : ref.start - value.content_start])
+            pieces.append(env[ref.name])
+            pos = ref.end
+        pieces.append(text[pos - value.content_start :])
+        return "".join(pieces)
+
+    def reference_value(self, param: ParamDef, use: RefUse) -> Any:
+        ref = use.ref
+        where = Where(use.file, use.value.start, use.value.end, param.path)
+        if ref.problems or ref.head is None:
+            syntax = ref.problems[0] if ref.problems else None
+            message = syntax.message if syntax else "expected a name"
+            at = Where(use.file, syntax.start, syntax.end, param.path) if syntax else where
+            raise self.error(StrToClassError, message, at, "bad-reference")
+        target, problem = resolve(self.model, ref, self.source)
+        if problem is not None or target is None:
+            message = problem.message if problem else f"cannot resolve '{ref.text}'"
+            at = Where(use.file, problem.start, problem.end, param.path) if problem else where
+            raise self.error(StrToClassError, message, at, problem.code if problem else "")
+        mode = MODE_OF_PREFIX[param.prefix]
+
+        def produce() -> Any:
+            return self.target_value(target, mode, use, param)
+
+        if not ref.hooks:
+            return produce()
+        return self.apply_hooks(produce, ref.hooks, use, param)
+
+    def target_value(self, target: Target, mode: Mode, use: RefUse, param: ParamDef) -> Any:
+        ref = use.ref
+        head = ref.head
+        assert head is not None
+        at = Where(use.file, head.start, head.end, param.path)
+        links = list(ref.chain)
+        if target.kind == "python":
+            links = links[target.consumed - 1 :]
+        call: Call | None = None
+        if mode != "class" and target.kind not in ("field", "field-all") and links:
+            first = links[0]
+            if first.call is not None:
+                call, links = first.call, links[1:]
+        if target.kind in ("section", "field") and target.module is not None:
+            value = self.build_module(target.module, mode, call, at)
+        elif target.kind == "field-all":
+            value = [self.build_module(m, mode, None, at) for m in target.modules]
+        else:
+            value = self.registered_value(target, mode, call, at)
+        return self.apply_chain(value, links, use, param)
+
+    def registered_value(self, target: Target, mode: Mode, call: Call | None, at: Where) -> Any:
+        """An implicit module or a member of a registered Python module."""
+        registry = target.info.registry if target.info is not None else None
+        obj = self.lookup_object(target.name, registry, at)
+        if mode == "class":
+            return obj
+        key = ("implicit", target.name, call.source if call is not None else None)
+        if mode == "shared" and key in self._shared:
+            return self._shared[key]
+        if not callable(obj):
+            raise self.error(
+                CoreConfigBuildError,
+                f"'{target.name}' is not a class or function; use '$' to pass it as is",
+                at,
+            )
+        args = call.args if call is not None else ()
+        kwargs = dict(call.kwargs) if call is not None else {}
+        value = self.call(obj, args, kwargs, target.name, at)
+        if mode == "shared":
+            self._shared[key] = value
+        return value
+
+    def apply_chain(self, value: Any, links: list[Link], use: RefUse, param: ParamDef) -> Any:
+        for link in links:
+            at = Where(use.file, link.start, link.end, param.path)
+            if link.attr is not None:
+                try:
+                    value = getattr(value, link.attr.text)
+                except AttributeError as exc:
+                    owner = getattr(value, "__name__", type(value).__name__)
+                    raise self.error(
+                        StrToClassError,
+                        f"{owner} has no attribute '{link.attr.text}'",
+                        at,
+                        "bad-reference",
+                    ) from exc
+            elif link.call is not None:
+                if not callable(value):
+                    raise self.error(
+                        StrToClassError,
+                        f"{type(value).__name__} object is not callable",
+                        at,
+                        "bad-reference",
+                    )
+                value = self.call(
+                    value, link.call.args, dict(link.call.kwargs), f"'{use.ref.text}'", at
+                )
+        return value
+
+    def apply_hooks(
+        self, produce: Callable[[], Any], hooks: list[Ident], use: RefUse, param: ParamDef
+    ) -> Any:
+        """Wrap the value in each hook, left to right, and return the outermost hook's value."""
+        node: Callable[[], Any] = _Thunk(produce, use.ref.text.split("@", 1)[0])
+        for hook in hooks:
+            at = Where(use.file, hook.start, hook.end, param.path)
+            cls = self.hook_class(hook, at)
+            params = self.hook_params(hook.text)
+            enabled = params.pop("enabled", True)
+            try:
+                node = cls(node, enabled, **params)
+            except ExcoreError:
+                raise
+            except Exception as exc:
+                raise self.error(
+                    HookBuildError,
+                    f"creating hook {hook.text} failed: {type(exc).__name__}: {exc}",
+                    at,
+                ) from exc
+        try:
+            return node()
+        except ExcoreError:
+            raise
+        except Exception as exc:
+            raise self.error(
+                HookBuildError,
+                f"hook {hooks[-1].text} failed: {type(exc).__name__}: {exc}",
+                Where(use.file, hooks[0].start, hooks[-1].end, param.path),
+            ) from exc
+
+    def hook_class(self, hook: Ident, at: Where) -> Any:
+        from excore.engine.hook import ConfigArgumentHook
+
+        info = self.source.lookup(hook.text)
+        registry = info.registry if info is not None else None
+        try:
+            cls = self.lookup_object(hook.text, registry, at)
+        except StrToClassError as exc:
+            raise self.error(HookBuildError, exc.message, at, "unknown-hook") from exc
+        if not (isinstance(cls, type) and issubclass(cls, ConfigArgumentHook)):
+            raise self.error(
+                HookBuildError, f"'{hook.text}' is not a ConfigArgumentHook subclass", at
+            )
+        return cls
+
+    def hook_params(self, name: str) -> dict[str, Any]:
+        module = self.model.hooks.get(name)
+        if module is None:
+            module = next(
+                (m for m in self.model.top_level.values() if m.name == name and m.role == "hook"),
+                None,
+            )
+        return self.module_kwargs(module) if module is not None else {}
+
+    # -- errors ------------------------------------------------------------------------------
+
+    def error(
+        self, cls: type[ExcoreError], message: str, where: Where, code: str = ""
+    ) -> ExcoreError:
+        line, column = self.position(where.file, where.start)
+        return cls(message, file=where.file, line=line, column=column, key=where.key, code=code)
+
+    def position(self, file: str, offset: int) -> tuple[int, int]:
+        source = self.model.loaded.files.get(file)
+        if source is None:
+            return 0, 0
+        line, column = source.lines.position(offset)
+        return line + 1, column + 1
+
+
+class FieldModules(dict[str, Any]):
+    """Several modules under one field, by module name (attribute access works too)."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def section_to_python(section: Section) -> dict[str, Any]:
+    """A merged table as plain Python data (keys as written, prefixes kept)."""
+    out: dict[str, Any] = {}
+    for key, node in section.items.items():
+        out[key] = node.value.to_python() if isinstance(node, Leaf) else section_to_python(node)
+    return out

@@ -1,0 +1,552 @@
+"""``LazyConfig``: a loaded config whose modules are built on demand.
+
+``lazy_cfg.Model()`` / ``lazy_cfg["Model"]()`` builds one field; ``lazy_cfg.Model << dict(lr=0.1)``
+and ``lazy_cfg.Model.add(lr=0.1)`` change parameters before building; ``lazy_cfg.build_all()``
+builds every primary field; ``print(lazy_cfg)`` shows the resolved config as a table and
+``lazy_cfg.dump(path)`` writes it back as TOML.
+
+Parameter updates whose values TOML can hold are merged into the config text (as a file called
+``<overrides>``), so they are validated, printed and dumped like the rest; other Python objects
+are passed to the constructor as they are.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from excore.config.build import Builder, FieldModules, section_to_python
+from excore.config.loader import Leaf, LoadedConfig, Section, SourceFile, merge_into
+from excore.config.model import ConfigModel, ModuleDef, build_model
+from excore.errors import CoreConfigParseError, ExcoreError, ModuleValidateError
+from excore.problems import Problem, Severity
+
+if TYPE_CHECKING:
+    from excore.signatures import SignatureSource
+    from excore.workspace import Workspace
+
+__all__ = ["OVERRIDES_FILE", "FieldNode", "LazyConfig", "ModuleDict", "validation_enabled"]
+
+OVERRIDES_FILE = "<overrides>"
+_PREFIXES = "!@$&"
+
+
+def validation_enabled() -> bool:
+    """``EXCORE_VALIDATE=0`` (or false/no/off) turns validation before building off."""
+    return os.environ.get("EXCORE_VALIDATE", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+class ModuleDict(dict[str, Any]):
+    """The built primary fields: ``modules.Model`` and ``modules["Model"]``."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            known = ", ".join(sorted(self)) or "none"
+            raise AttributeError(f"no primary field {name!r} was built (built: {known})") from None
+
+
+class LazyConfig:
+    """A loaded, merged config and the signature source it is checked against."""
+
+    def __init__(
+        self,
+        loaded: LoadedConfig,
+        source: SignatureSource,
+        workspace: Workspace | None = None,
+    ) -> None:
+        self._loaded = loaded
+        self._source = source
+        self.workspace = workspace
+        self._model: ConfigModel | None = None
+        self._overrides: dict[str, dict[str, Any]] = {}
+        self._override_lines: list[str] = []
+        self._validated = False
+        self._builder: Builder | None = None
+
+    # -- the model ---------------------------------------------------------------------------
+
+    @property
+    def path(self) -> str:
+        return self._loaded.path
+
+    @property
+    def loaded(self) -> LoadedConfig:
+        return self._loaded
+
+    @property
+    def source(self) -> SignatureSource:
+        return self._source
+
+    @property
+    def model(self) -> ConfigModel:
+        if self._model is None:
+            self._model = build_model(self._loaded, self._source)
+        return self._model
+
+    @property
+    def primary_fields(self) -> dict[str, str]:
+        return dict(self.model.fields)
+
+    def _changed(self) -> None:
+        self._model = None
+        self._validated = False
+        self._builder = None
+
+    def text_of(self, file: str) -> str | None:
+        source = self._loaded.files.get(file)
+        return source.text if source is not None else None
+
+    # -- checking ----------------------------------------------------------------------------
+
+    def check(self, report_missing: bool = True) -> list[Problem]:
+        """Every problem the checker finds (errors, warnings and hints), sorted."""
+        from excore.config.check import CheckOptions, check_model
+
+        return check_model(self.model, self._source, CheckOptions(report_missing=report_missing))
+
+    def validate(self) -> None:
+        """Raise :class:`ModuleValidateError` with **all** errors, before any constructor runs."""
+        if self._validated:
+            return
+        problems = self.check()
+        errors = [p for p in problems if p.severity == Severity.ERROR]
+        if errors and _manual_set_allowed():
+            errors = self._ask_missing(errors)
+        if errors:
+            raise ModuleValidateError(errors, self.text_of)
+        self._validated = True
+
+    def _ask_missing(self, errors: list[Problem]) -> list[Problem]:
+        """Prompt on the terminal for missing parameters (``EXCORE_MANUAL_SET=1``)."""
+        remaining = []
+        for problem in errors:
+            missing = problem.data.get("missing")
+            if problem.code != "missing-param" or problem.data.get("implicit") or not missing:
+                remaining.append(problem)
+                continue
+            assert isinstance(missing, list)
+            for name in missing:
+                value = _prompt_value(f"{problem.key}.{name}")
+                self._overrides.setdefault(problem.key, {})[name] = value
+        if len(remaining) != len(errors):
+            self._builder = None
+        return remaining
+
+    # -- building ----------------------------------------------------------------------------
+
+    def builder(self) -> Builder:
+        if self._builder is None:
+            self._builder = Builder(self.model, self._source, self._overrides)
+        return self._builder
+
+    def _prepare(self) -> Builder:
+        if validation_enabled():
+            self.validate()
+        return self.builder()
+
+    def build_field(self, name: str) -> Any:
+        self._field_modules(name)
+        return self._prepare().build_field(name)
+
+    def build_module(self, module: ModuleDef) -> Any:
+        return self._prepare().build_module(module, "shared", None)
+
+    def build_all(self) -> tuple[ModuleDict, dict[str, Any]]:
+        """(primary modules by field, isolated top-level values)."""
+        builder = self._prepare()
+        modules = ModuleDict(builder.build_primary())
+        return modules, self.run_info()
+
+    def run_info(self) -> dict[str, Any]:
+        """The isolated (plain) top-level values, as Python data."""
+        out: dict[str, Any] = {}
+        for name in sorted(self.model.variables):
+            node = self.model.variables[name]
+            out[name] = (
+                node.value.to_python() if isinstance(node, Leaf) else section_to_python(node)
+            )
+        return out
+
+    # -- access ------------------------------------------------------------------------------
+
+    def _field_modules(self, name: str) -> list[ModuleDef]:
+        model = self.model
+        if name not in model.fields:
+            raise KeyError(
+                f"{name!r} is not a primary field (fields: {', '.join(sorted(model.fields))})"
+            )
+        modules = model.field_modules(name)
+        if not modules:
+            raise KeyError(f"field {name!r} defines no module in {self.path}")
+        return modules
+
+    def __getitem__(self, name: str) -> FieldNode:
+        self._field_modules(name)
+        return FieldNode(self, name)
+
+    def __getattr__(self, name: str) -> FieldNode:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self[name]
+        except KeyError as exc:
+            raise AttributeError(exc.args[0]) from None
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and bool(self.model.field_modules(name))
+
+    def fields(self) -> list[str]:
+        """Primary fields that have a module in this config."""
+        return [f for f in sorted(self.model.fields) if self.model.field_modules(f)]
+
+    # -- updating ----------------------------------------------------------------------------
+
+    def update(self, updates: Mapping[str, Any]) -> LazyConfig:
+        """Merge nested (or dotted-key) updates on top of the config, like one more base file."""
+        flat = dict(_flatten(updates))
+        self._apply(flat)
+        return self
+
+    def set_params(self, module_path: str, params: Mapping[str, Any]) -> None:
+        """Update parameters of the module at ``module_path`` (``"Model.FCN"``)."""
+        parts = tuple(module_path.split("."))
+        self._apply({(*parts, key): value for key, value in params.items()})
+
+    def _apply(self, flat: dict[tuple[str, ...], Any]) -> None:
+        lines: list[str] = []
+        for path in sorted(flat, key=lambda p: (len(p) > 1, p)):
+            value = flat[path]
+            literal = toml_literal(value)
+            if literal is None:
+                parent = ".".join(path[:-1])
+                self._overrides.setdefault(parent, {})[_bare(path[-1])] = value
+                continue
+            lines.append(_override_line(path, literal))
+        if lines:
+            self._merge_override_text(lines)
+        self._changed()
+
+    def apply_text_overrides(self, assignments: Iterable[str]) -> None:
+        """``-o KEY=VALUE`` overrides: ``VALUE`` is a TOML literal; keys must exist."""
+        lines = []
+        for assignment in assignments:
+            key, sep, raw = assignment.partition("=")
+            path = tuple(part.strip() for part in key.strip().split("."))
+            if not sep or not all(path):
+                raise CoreConfigParseError(f"override {assignment!r}: expected KEY=VALUE")
+            self._check_override_key(path, assignment)
+            lines.append(_override_line(path, raw.strip()))
+        self._merge_override_text(lines)
+        self._changed()
+
+    def _check_override_key(self, path: tuple[str, ...], shown: str) -> None:
+        import difflib
+
+        section: Section = self._loaded.root
+        for depth, part in enumerate(path[:-1]):
+            child = section.items.get(part)
+            if not isinstance(child, Section):
+                names = [k for k, v in section.items.items() if isinstance(v, Section)]
+                where = ".".join(path[:depth]) or "the top level"
+                raise CoreConfigParseError(
+                    f"override {shown!r}: {where} has no table '{part}'"
+                    + _did_you_mean(part, names)
+                )
+            section = child
+        name = path[-1]
+        if name in section.items or any(_bare(k) == _bare(name) for k in section.items):
+            return
+        module = next((m for m in self.model.modules if m.path == ".".join(path[:-1])), None)
+        candidates = [_bare(k) for k in section.items]
+        if module is not None:
+            info = self._source.lookup(module.lookup_name, module.registry)
+            if info is not None:
+                if info.accepts_var_keyword or info.param(_bare(name)) is not None:
+                    return
+                candidates += [p.name for p in info.params]
+        where = ".".join(path[:-1]) or "the top level"
+        close = difflib.get_close_matches(_bare(name), sorted(set(candidates)), n=1, cutoff=0.6)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise CoreConfigParseError(f"override {shown!r}: {where} has no key '{name}'{hint}")
+
+    def _merge_override_text(self, lines: list[str]) -> None:
+        from excore.config.loader import _to_section
+        from excore.syntax.toml import parse_toml
+
+        self._override_lines.extend(lines)
+        text = "\n".join(self._override_lines) + "\n"
+        doc = parse_toml(text, OVERRIDES_FILE)
+        tree, tree_problems = doc.to_tree()
+        problems = [p for p in [*doc.problems, *tree_problems] if p.severity == Severity.ERROR]
+        source = SourceFile(OVERRIDES_FILE, text, doc)
+        if problems:
+            from excore.errors import error_from_problem
+
+            raise error_from_problem(problems[0], source.lines)
+        self._loaded.files[OVERRIDES_FILE] = source
+        merge_into(self._loaded.root, _to_section(tree, OVERRIDES_FILE, ""))
+
+    # -- showing -----------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """The resolved, inherited config as plain data (keys as written)."""
+        return section_to_python(self._loaded.root)
+
+    def table(self) -> Any:
+        """A rich table of the resolved config: each value and the file:line it comes from."""
+        from rich.table import Table
+
+        table = Table(title=os.path.basename(self.path), show_lines=True)
+        table.add_column("Key", style="bold")
+        table.add_column("Value")
+        table.add_column("Written at", style="dim")
+        root = self._loaded.root
+        for key, node in root.items.items():
+            if isinstance(node, Leaf):
+                table.add_row(
+                    key, _show(node.value.to_python()), self._origin(node.file, node.key.start)
+                )
+        for key, node in root.items.items():
+            if isinstance(node, Section):
+                self._section_rows(table, key, node)
+        return table
+
+    def _section_rows(self, table: Any, path: str, section: Section) -> None:
+        from rich.table import Table
+
+        leaves = [(k, n) for k, n in section.items.items() if isinstance(n, Leaf)]
+        children = [(k, n) for k, n in section.items.items() if isinstance(n, Section)]
+        if leaves or not children:
+            inner = Table(show_header=False, box=None, pad_edge=False)
+            inner.add_column("param", style="cyan")
+            inner.add_column("value")
+            for key, leaf in leaves:
+                inner.add_row(key, _show(leaf.value.to_python()))
+            table.add_row(path, inner, self._origin(section.file, section.start))
+        for key, child in children:
+            self._section_rows(table, f"{path}.{key}", child)
+
+    def _origin(self, file: str, offset: int) -> str:
+        source = self._loaded.files.get(file)
+        if source is None:
+            return file
+        line, _ = source.lines.position(offset)
+        shown = file if file.startswith("<") else os.path.relpath(file)
+        return f"{shown}:{line + 1}"
+
+    def __str__(self) -> str:
+        from io import StringIO
+
+        from rich.console import Console
+
+        buffer = StringIO()
+        Console(file=buffer, width=120, color_system=None, soft_wrap=False).print(self.table())
+        return buffer.getvalue().rstrip("\n")
+
+    def __repr__(self) -> str:
+        return f"LazyConfig({self.path!r}, fields={self.fields()})"
+
+    def __rich__(self) -> Any:
+        return self.table()
+
+    def dump(self, path: str | os.PathLike[str]) -> None:
+        """Write the resolved, inherited config as TOML (prefixed keys quoted)."""
+        import tomlkit
+
+        doc = tomlkit.document()
+        doc.add(tomlkit.comment(f"resolved from {os.path.basename(self.path)} by excore"))
+        _fill_toml(doc, self._loaded.root, tomlkit)
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(tomlkit.dumps(doc))
+
+
+class FieldNode:
+    """One primary field (or one module of it) of a :class:`LazyConfig`, not built yet."""
+
+    def __init__(self, config: LazyConfig, field: str, module: str | None = None) -> None:
+        self._config = config
+        self._field = field
+        self._module = module
+
+    def _modules(self) -> list[ModuleDef]:
+        modules = self._config._field_modules(self._field)
+        if self._module is not None:
+            modules = [m for m in modules if m.name == self._module]
+        return modules
+
+    def __call__(self) -> Any:
+        if self._module is None:
+            return self._config.build_field(self._field)
+        return self._config.build_module(self._modules()[0])
+
+    def __getattr__(self, name: str) -> FieldNode:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        names = [m.name for m in self._config._field_modules(self._field)]
+        if self._module is None and name in names:
+            return FieldNode(self._config, self._field, name)
+        raise AttributeError(
+            f"field {self._field!r} has no module {name!r} (modules: {', '.join(names)})"
+        )
+
+    __getitem__ = __getattr__
+
+    def add(self, **params: Any) -> FieldNode:
+        """Set parameters of the field's module before building."""
+        modules = self._modules()
+        if len(modules) != 1:
+            names = ", ".join(m.name for m in modules)
+            raise ExcoreError(
+                f"field {self._field!r} has several modules ({names}); "
+                f"update one of them: lazy_cfg.{self._field}.<Name>.add(...)"
+            )
+        self._config.set_params(modules[0].path, params)
+        return self
+
+    add_params = add
+
+    def __lshift__(self, params: Mapping[str, Any]) -> FieldNode:
+        return self.add(**dict(params))
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The parameters as written (after merging), keys with their prefixes."""
+        modules = self._modules()
+        if len(modules) == 1:
+            return section_to_python(modules[0].section)
+        return {m.name: section_to_python(m.section) for m in modules}
+
+    def __repr__(self) -> str:
+        names = ", ".join(m.name for m in self._modules())
+        return f"<field {self._field}: {names}>"
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def _bare(key: str) -> str:
+    return key[1:] if key[:1] in _PREFIXES and key[:1] != "" else key
+
+
+def _did_you_mean(name: str, candidates: list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, sorted(candidates), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _flatten(
+    data: Mapping[str, Any], prefix: tuple[str, ...] = ()
+) -> Iterable[tuple[tuple[str, ...], Any]]:
+    for key, value in data.items():
+        path = (*prefix, *str(key).split("."))
+        if isinstance(value, Mapping) and value and all(isinstance(k, str) for k in value):
+            yield from _flatten(value, path)
+        else:
+            yield path, value
+
+
+def _quote_key(part: str) -> str:
+    import re
+
+    if re.fullmatch(r"[A-Za-z0-9_-]+", part):
+        return part
+    return _basic_string(part)
+
+
+def _basic_string(text: str) -> str:
+    out = []
+    for ch in text:
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch == '"':
+            out.append('\\"')
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def toml_literal(value: Any) -> str | None:
+    """``value`` as a TOML literal, or None when TOML cannot hold it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    if isinstance(value, str):
+        return _basic_string(value)
+    if isinstance(value, (list, tuple)):
+        items = [toml_literal(v) for v in value]
+        if any(i is None for i in items):
+            return None
+        return "[" + ", ".join(i for i in items if i is not None) + "]"
+    if isinstance(value, Mapping):
+        pairs = []
+        for k, v in value.items():
+            literal = toml_literal(v)
+            if not isinstance(k, str) or literal is None:
+                return None
+            pairs.append(f"{_quote_key(k)} = {literal}")
+        return "{" + ", ".join(pairs) + "}"
+    return None
+
+
+def _override_line(path: tuple[str, ...], literal: str) -> str:
+    return f"{'.'.join(_quote_key(p) for p in path)} = {literal}"
+
+
+def _show(value: Any) -> str:
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _fill_toml(container: Any, section: Section, tomlkit: Any) -> None:
+    for key, node in section.items.items():
+        if isinstance(node, Leaf):
+            container.add(key, node.value.to_python())
+    for key, node in section.items.items():
+        if isinstance(node, Section):
+            if node.inline:
+                container.add(key, section_to_python(node))
+                continue
+            only_tables = bool(node.items) and all(
+                isinstance(v, Section) for v in node.items.values()
+            )
+            table = tomlkit.table(is_super_table=only_tables)
+            _fill_toml(table, node, tomlkit)
+            container.add(key, table)
+
+
+def _manual_set_allowed() -> bool:
+    return os.environ.get("EXCORE_MANUAL_SET", "0").strip() == "1" and sys.stdin.isatty()
+
+
+def _prompt_value(key: str) -> Any:
+    """Ask for a TOML literal until one parses."""
+    from excore.syntax.toml import parse_toml
+
+    while True:
+        raw = input(f"{key} is missing; enter a TOML value: ").strip()
+        doc = parse_toml(f"v = {raw}\n", "<input>")
+        entries = doc.root.entries
+        if not doc.problems and entries and entries[0].value is not None:
+            return entries[0].value.to_python()
+        print(f"not a TOML value: {raw!r}", file=sys.stderr)
+
+
+__all__ += ["FieldModules", "toml_literal"]
