@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,8 +56,9 @@ class Workspace:
     imports: list[str] = field(default_factory=list)
     primary_fields: dict[str, str] = field(default_factory=dict)
     index_dir: Path = Path(".excore")
-    # 1-based (line, column) of each key path ("import", "import.1", "primary_fields.Model")
-    positions: dict[str, Position] = field(default_factory=dict, repr=False, compare=False)
+    # the workspace file's text; key positions are computed from it when an error needs them
+    source_text: str = field(default="", repr=False, compare=False)
+    _positions: dict[str, Position] | None = field(default=None, repr=False, compare=False)
 
     @property
     def index_file(self) -> Path:
@@ -68,12 +70,17 @@ class Workspace:
         line, column = self._position(key)
         return WorkspaceError(message, file=str(self.file), line=line, column=column, key=key)
 
+    @property
+    def positions(self) -> dict[str, Position]:
+        """1-based (line, column) of each key path (``import``, ``import.1``,
+        ``primary_fields.Model``) in the workspace file; ``""`` is the table itself."""
+        if self._positions is None:
+            prefix = _PYPROJECT_TABLE if self.file.name == "pyproject.toml" else ()
+            self._positions = _key_positions(self.source_text, str(self.file), prefix)
+        return self._positions
+
     def _position(self, key: str) -> Position:
-        while key:
-            if key in self.positions:
-                return self.positions[key]
-            key = key.rpartition(".")[0]
-        return self.positions.get("", (1, 1))
+        return _locate(self.positions, key)
 
     def import_registries(self) -> list[ModuleType]:
         """Put ``src_paths`` on ``sys.path`` and import the ``import`` modules.
@@ -127,7 +134,8 @@ def _innermost_frame(exc: BaseException) -> str:
 
 
 def find_workspace(
-    start: Path | str | None = None, override: Path | str | None = None
+    start: str | os.PathLike[str] | None = None,
+    override: str | os.PathLike[str] | None = None,
 ) -> Workspace | None:
     """The workspace of ``start`` (a config file or folder; default: the current folder).
 
@@ -190,7 +198,7 @@ def _has_excore_table(pyproject: Path) -> bool:
 # ------------------------------------------------------------------------------ loading
 
 
-def load_workspace(file: Path | str) -> Workspace:
+def load_workspace(file: str | os.PathLike[str]) -> Workspace:
     """Read and validate a workspace file (``excore.toml`` or ``pyproject.toml``)."""
     path = Path(file).resolve()
     try:
@@ -206,18 +214,18 @@ def load_workspace(file: Path | str) -> Workspace:
         raise WorkspaceError(
             f"invalid TOML: {message}", file=str(path), line=line, column=column
         ) from exc
-    positions = _key_positions(text, str(path), prefix)
     table: Any = data
     for part in prefix:
         table = table.get(part, {}) if isinstance(table, dict) else {}
     if is_pyproject and not (isinstance(data.get("tool"), dict) and "excore" in data["tool"]):
         raise WorkspaceError("pyproject.toml has no [tool.excore] table", file=str(path))
     if not isinstance(table, dict):
-        line, column = positions.get("", (1, 1))
+        line, column = _key_positions(text, str(path), prefix).get("", (1, 1))
         raise WorkspaceError(
             "tool.excore must be a table", file=str(path), line=line, column=column
         )
-    _validate(table, path, positions)
+    if not _conforms(table):
+        _report_schema_errors(table, path, _key_positions(text, str(path), prefix))
     root = path.parent
     return Workspace(
         root=root,
@@ -227,7 +235,7 @@ def load_workspace(file: Path | str) -> Workspace:
         imports=list(table.get("import", [])),
         primary_fields=dict(table.get("primary_fields", {})),
         index_dir=(root / table.get("index_dir", ".excore")).resolve(),
-        positions=positions,
+        source_text=text,
     )
 
 
@@ -243,8 +251,6 @@ def _parse(text: str) -> dict[str, Any]:
 def _syntax_error(text: str, file: str, exc: ValueError) -> tuple[str, int, int]:
     """(message, line, column) of invalid TOML: the tolerant parser's first syntax problem
     (it points at the construct, e.g. the unclosed "["), else the strict parser's words."""
-    import re
-
     try:
         from excore.syntax.text import LineIndex
         from excore.syntax.toml import parse_toml
@@ -269,7 +275,42 @@ def workspace_schema() -> dict[str, Any]:
     return schema
 
 
-def _validate(table: dict[str, Any], path: Path, positions: dict[str, Position]) -> None:
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_MODULE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+_KEYS = frozenset({"name", "src_paths", "import", "primary_fields", "index_dir"})
+
+
+def _conforms(table: dict[str, Any]) -> bool:
+    """The workspace schema, checked by hand: True only when jsonschema finds nothing.
+
+    It spares importing jsonschema (~60 ms) for the usual, valid file; any doubt goes to
+    jsonschema, which also words the errors. tests/test_workspace.py checks both agree.
+    """
+
+    def strings(value: Any, pattern: re.Pattern[str] | None = None) -> bool:
+        return isinstance(value, list) and all(
+            isinstance(v, str) and v and (pattern is None or pattern.match(v)) for v in value
+        )
+
+    def text(value: Any) -> bool:
+        return isinstance(value, str) and bool(value)
+
+    fields = table.get("primary_fields", {})
+    return (
+        table.keys() <= _KEYS
+        and ("name" not in table or text(table["name"]))
+        and ("index_dir" not in table or text(table["index_dir"]))
+        and ("src_paths" not in table or strings(table["src_paths"]))
+        and ("import" not in table or strings(table["import"], _MODULE))
+        and isinstance(fields, dict)
+        and strings(list(fields), _IDENT)
+        and strings(list(fields.values()), _IDENT)
+    )
+
+
+def _report_schema_errors(
+    table: dict[str, Any], path: Path, positions: dict[str, Position]
+) -> None:
     import jsonschema
 
     schema = workspace_schema()

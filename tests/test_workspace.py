@@ -282,3 +282,37 @@ def test_example_parameters_are_annotated_and_documented(clean_imports: None) ->
                 assert param.name in documented, (module_name, param.name)
             checked += 1
     assert checked >= 11
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        {},
+        {"name": "seg", "src_paths": ["src"], "import": ["a.b", "c"], "index_dir": "x"},
+        {"primary_fields": {"Model": "Model", "TrainData": "Data"}},
+        {"name": ""},
+        {"name": 3},
+        {"src_paths": "src"},
+        {"src_paths": [""]},
+        {"src_paths": ["a", 1]},
+        {"import": ["seg-models"]},
+        {"import": ["seg..models"]},
+        {"import": ["seg.models."]},
+        {"import": "seg"},
+        {"primary_fields": []},
+        {"primary_fields": {"Model Field": "Model"}},
+        {"primary_fields": {"Model": "Mod el"}},
+        {"primary_fields": {"Model": 1}},
+        {"primary_fields": {"1Model": "Model"}},
+        {"index_dir": ""},
+        {"improt": []},
+        {"tool": {"excore": {}}},
+    ],
+)
+def test_fast_check_agrees_with_jsonschema(table: dict) -> None:
+    import jsonschema
+
+    from excore.workspace import _conforms
+
+    valid = not list(jsonschema.Draft7Validator(workspace_schema()).iter_errors(table))
+    assert _conforms(table) == valid
