@@ -299,3 +299,32 @@ def test_config_argument_hook(new_registry) -> None:
         Forgetful(node, True)()
     with pytest.raises(NotImplementedError, match="must implement hook"):
         ConfigArgumentHook(node, True)()
+
+
+def test_same_name_with_other_extra_field_warns(new_registry) -> None:
+    reg = new_registry(extra_field="depth")
+    with pytest.warns(UserWarning, match=r"extra_field=\['width'\] is ignored"):
+        assert Registry(reg.name, extra_field="width") is reg
+    assert reg.extra_field == ["depth"]
+    with pytest.raises(RegistryError, match="invalid registry name"):
+        Registry("has space")
+
+
+def test_register_all_merge_and_unregister(new_registry) -> None:
+    first = new_registry()
+    first.register_all([ResNet, build_head], names=["Net", None])
+    assert sorted(first) == ["Net", "build_head"]
+    lazy = new_registry()
+    lazy.register_module("json:dumps", _is_str=True)
+    merged = new_registry()
+    merged.merge([first, lazy])
+    assert merged == {
+        "Net": f"{__name__}:ResNet",
+        "build_head": f"{__name__}:build_head",
+        "dumps": "json:dumps",
+    }
+    import json
+
+    assert merged.get_object("dumps") is json.dumps
+    merged.unregister("Net")
+    assert "Net" not in merged and Registry.locate("Net") == (first.name, first["Net"])
