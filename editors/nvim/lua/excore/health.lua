@@ -1,0 +1,91 @@
+-- :checkhealth excore
+local M = {}
+
+local function server_version(cmd)
+  for _, client in ipairs(require('excore').clients()) do
+    if client.server_info and client.server_info.version then
+      return ('%s %s (running client %d)'):format(client.server_info.name or '', client.server_info.version, client.id)
+    end
+  end
+  local args = vim.tbl_filter(function(arg)
+    return arg ~= '--stdio'
+  end, cmd)
+  table.insert(args, '--version')
+  local ok, proc = pcall(vim.system, args, { text = true, stdin = false })
+  if not ok then
+    return nil, tostring(proc)
+  end
+  local result = proc:wait(10000)
+  local out = vim.trim((result.stdout or '') .. ' ' .. (result.stderr or ''))
+  if result.code == 0 and out ~= '' then
+    return out:gsub('\n.*', '')
+  end
+  return nil, ('`%s` exited %d: %s'):format(table.concat(args, ' '), result.code, out)
+end
+
+function M.check()
+  local health = vim.health
+  local excore = require('excore')
+
+  health.start('excore: Neovim')
+  if vim.fn.has('nvim-0.11') == 1 then
+    health.ok('Neovim ' .. tostring(vim.version()))
+  else
+    health.error('Neovim >= 0.11 is required (vim.lsp.config / vim.lsp.enable)')
+  end
+
+  health.start('excore: language server')
+  local cmd = (vim.lsp.config.excore or {}).cmd
+  if type(cmd) ~= 'table' then
+    cmd = excore.server_cmd()
+  end
+  local exe = vim.fn.exepath(cmd[1])
+  if exe == '' then
+    health.error(('`%s` not found (command: %s)'):format(cmd[1], table.concat(cmd, ' ')), {
+      'pip install "excore[ls]" in the environment of your project and start Neovim from it',
+      "or set the command: require('excore').setup({ cmd = { '/path/to/excore-ls', '--stdio' } })",
+    })
+  else
+    local version, err = server_version(vim.list_extend({ exe }, vim.list_slice(cmd, 2)))
+    if version then
+      health.ok(('`%s` found: %s'):format(exe, version))
+    else
+      health.warn(('`%s` found, but its version could not be read: %s'):format(exe, err or ''))
+    end
+  end
+
+  health.start('excore: workspace index')
+  -- :checkhealth opens its own buffer: the file the user was in is the alternate one.
+  local start = vim.fn.expand('#:p')
+  if start == '' or vim.bo.filetype ~= 'checkhealth' then
+    start = vim.api.nvim_buf_get_name(0)
+  end
+  local root = excore.find_root(start)
+  if not root then
+    health.info(
+      ('no ExCore workspace above %s (excore.toml or pyproject.toml with [tool.excore])'):format(
+        start ~= '' and start or vim.uv.cwd()
+      )
+    )
+    return
+  end
+  health.ok('workspace: ' .. root)
+  local state, newer = excore.index_state(root)
+  local index = excore.index_path(root)
+  if state == 'missing' then
+    health.warn('index missing: ' .. index, { 'run :ExcoreDumpIndex (or `excore schema dump --workspace ' .. root .. '`)' })
+  elseif state == 'stale' then
+    health.warn(('index stale: %s is newer than %s'):format(newer, index), { 'run :ExcoreDumpIndex' })
+  else
+    health.ok('index present and fresh: ' .. index)
+  end
+  local clients = excore.clients()
+  if #clients == 0 then
+    health.info('no excore client running (open a TOML file of the workspace)')
+  end
+  for _, client in ipairs(clients) do
+    health.ok(('client %d running, root %s'):format(client.id, client.root_dir or '?'))
+  end
+end
+
+return M

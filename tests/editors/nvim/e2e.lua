@@ -1,0 +1,305 @@
+-- End-to-end tests of the ExCore client in Neovim. Run by tests/editors/test_nvim.py as
+--   nvim --headless --clean -u tests/editors/nvim/init.lua -c 'luafile tests/editors/nvim/e2e.lua'
+-- with EXCORE_E2E_SCENARIO (JSON, see tests/editors/conftest.py) and EXCORE_E2E_TESTS (names).
+-- Everything runs in one coroutine resumed from timers, so typed keys (the completion popup) are
+-- processed by Neovim's main loop between steps. Prints "N passed, N failed"; exits non-zero on
+-- any failure.
+local uv = vim.uv
+if not vim.env.EXCORE_E2E_SCENARIO then
+  io.stdout:write('EXCORE_E2E_SCENARIO not set\n0 passed, 1 failed\n')
+  vim.cmd('cquit! 1')
+end
+local scenario = vim.json.decode(vim.env.EXCORE_E2E_SCENARIO)
+local selected = vim.split(vim.env.EXCORE_E2E_TESTS or '', ',', { trimempty = true })
+local shots_dir = vim.env.EXCORE_E2E_ARTIFACTS
+
+local function log(...)
+  io.stdout:write(table.concat(vim.tbl_map(tostring, { ... }), ' ') .. '\n')
+  io.stdout:flush()
+end
+
+--- Suspend the test until pred() returns a truthy value (polled every 20 ms), or fail.
+local function wait_for(what, pred, timeout_ms)
+  local co = assert(coroutine.running(), 'wait_for outside the test coroutine')
+  local deadline = uv.now() + (timeout_ms or 15000)
+  local timer = assert(uv.new_timer())
+  local last_err
+  timer:start(
+    0,
+    20,
+    vim.schedule_wrap(function()
+      if timer:is_closing() then
+        return
+      end
+      local ok, value = pcall(pred)
+      if ok and value then
+        timer:close()
+        coroutine.resume(co, true, value)
+      elseif uv.now() > deadline then
+        timer:close()
+        last_err = ok and nil or value
+        coroutine.resume(co, false, nil)
+      end
+    end)
+  )
+  local ok, value = coroutine.yield()
+  if not ok then
+    error(('timed out waiting for %s%s'):format(what, last_err and (' (' .. tostring(last_err) .. ')') or ''), 2)
+  end
+  return value
+end
+
+local function sleep(ms)
+  local co = coroutine.running()
+  vim.defer_fn(function()
+    coroutine.resume(co)
+  end, ms)
+  coroutine.yield()
+end
+
+local function check(cond, msg, ...)
+  if not cond then
+    error(msg:format(...), 2)
+  end
+end
+
+local function path_of(rel)
+  return vim.fs.joinpath(scenario.workspace, rel)
+end
+
+--- A screen dump of what the user sees (every window's visible lines + floating windows).
+local function screen_text()
+  local out = {}
+  for _, win in ipairs(vim.api.nvim_list_wins()) do
+    local buf = vim.api.nvim_win_get_buf(win)
+    local cfg = vim.api.nvim_win_get_config(win)
+    local top = vim.fn.line('w0', win)
+    local bottom = vim.fn.line('w$', win)
+    local lines = vim.api.nvim_buf_get_lines(buf, top - 1, bottom, false)
+    table.insert(out, ('--- window %d%s: %s'):format(win, cfg.relative ~= '' and ' (float)' or '', vim.api.nvim_buf_get_name(buf)))
+    vim.list_extend(out, lines)
+  end
+  return table.concat(out, '\n')
+end
+
+local function save_screen(name)
+  if not shots_dir or shots_dir == '' then
+    return
+  end
+  vim.fn.mkdir(shots_dir, 'p')
+  local f = assert(io.open(vim.fs.joinpath(shots_dir, 'nvim-' .. name .. '.txt'), 'w'))
+  f:write(screen_text(), '\n')
+  f:close()
+end
+
+--- Open a file of the workspace as the user would (:edit) and wait until the excore client is
+--- attached and initialized.
+local function open(rel)
+  vim.cmd.edit(vim.fn.fnameescape(path_of(rel)))
+  local bufnr = vim.api.nvim_get_current_buf()
+  local client = wait_for('the excore client to attach to ' .. rel, function()
+    local c = vim.lsp.get_clients({ bufnr = bufnr, name = 'excore' })[1]
+    return c and c.initialized and c
+  end)
+  return bufnr, client
+end
+
+local function cursor_to(line, character)
+  -- scenario positions: 0-based line, 0-based character (ASCII test lines: bytes == characters)
+  vim.api.nvim_win_set_cursor(0, { line + 1, character })
+end
+
+local function current_line()
+  return vim.api.nvim_get_current_line()
+end
+
+local function diagnostics_with_code(bufnr, code)
+  return vim.tbl_filter(function(d)
+    return d.code == code
+  end, vim.diagnostic.get(bufnr))
+end
+
+local tests = {}
+
+function tests.diagnostics()
+  local s = scenario.diagnostics
+  local bufnr = open(s.file)
+  local diags = wait_for('an unknown-module diagnostic', function()
+    local found = diagnostics_with_code(bufnr, 'unknown-module')
+    return #found > 0 and found
+  end)
+  local d = diags[1]
+  save_screen('diagnostics')
+  check(d.lnum == s.line, 'unknown-module reported on line %d, expected line %d', d.lnum + 1, s.line + 1)
+  check(d.source == 'excore', 'diagnostic source is %s, expected excore', tostring(d.source))
+  check(d.severity == vim.diagnostic.severity.ERROR, 'severity %s, expected ERROR', tostring(d.severity))
+  local text = vim.api.nvim_buf_get_text(bufnr, d.lnum, d.col, d.end_lnum, d.end_col, {})[1]
+  check(text == s.name, 'diagnostic range covers %q, expected %q', text, s.name)
+  check(d.message:find(s.name, 1, true), 'message %q does not name %q', d.message, s.name)
+  log(('  %s:%d:%d [%s] %s'):format(s.file, d.lnum + 1, d.col + 1, d.code, d.message))
+end
+
+function tests.completion()
+  local s = scenario.completion
+  open(s.file)
+  cursor_to(s.line, s.character)
+  check(current_line():sub(s.character, s.character + 1) == '""', 'cursor is not between empty quotes: %q', current_line())
+  -- The user types <C-x><C-o> (omnifunc = vim.lsp.omnifunc) inside the empty string.
+  vim.api.nvim_feedkeys(vim.keycode('i<C-x><C-o>'), 'n', false)
+  local info = wait_for('the completion popup', function()
+    local i = vim.fn.complete_info({ 'pum_visible', 'items' })
+    return i.pum_visible == 1 and #i.items > 0 and i
+  end)
+  save_screen('completion')
+  local labels, details = {}, {}
+  for _, item in ipairs(info.items) do
+    table.insert(labels, item.abbr ~= '' and item.abbr or item.word)
+    details[item.word] = item.menu
+  end
+  vim.api.nvim_feedkeys(vim.keycode('<C-e><Esc>'), 'n', false)
+  log('  popup: ' .. table.concat(labels, ', '))
+  for _, name in ipairs(s.expected) do
+    check(details[name] ~= nil, 'completion popup lacks %q (has: %s)', name, table.concat(labels, ', '))
+    -- The detail comes from the server: a word-based completion has none.
+    check(details[name] ~= '', 'item %q shows no detail from the server', name)
+  end
+  for _, item in ipairs(info.items) do
+    check(vim.tbl_contains(s.registered, item.word), 'popup offers %q, which is not a registered module', item.word)
+  end
+  local first = s.expected[1]
+  if s.expected_detail and s.expected_detail[first] then
+    local want = s.expected_detail[first]
+    check(details[first]:find(want, 1, true), 'detail of %q is %q, expected it to contain %q', first, details[first], want)
+  end
+  log(('  %s: %s'):format(first, details[first]))
+end
+
+function tests.hover()
+  local s = scenario.hover
+  open(s.file)
+  cursor_to(s.line, s.character)
+  vim.lsp.buf.hover() -- what `K` does
+  local lines = wait_for('the hover window', function()
+    for _, win in ipairs(vim.api.nvim_list_wins()) do
+      if vim.api.nvim_win_get_config(win).relative ~= '' then
+        local buf = vim.api.nvim_win_get_buf(win)
+        local text = table.concat(vim.api.nvim_buf_get_lines(buf, 0, -1, false), '\n')
+        if text ~= '' then
+          return text
+        end
+      end
+    end
+  end)
+  save_screen('hover')
+  log('  hover: ' .. lines:gsub('\n', ' | '))
+  check(lines:find(s.expected, 1, true), 'hover shows %q, expected the description %q', lines, s.expected)
+end
+
+function tests.definition()
+  local s = scenario.definition
+  open(s.file)
+  cursor_to(s.line, s.character)
+  local source = vim.api.nvim_get_current_buf()
+  vim.lsp.buf.definition() -- what `gd`/CTRL-] does with the LSP tagfunc
+  wait_for('the definition to open', function()
+    return vim.api.nvim_get_current_buf() ~= source
+  end)
+  save_screen('definition')
+  local name = vim.fs.normalize(vim.api.nvim_buf_get_name(0))
+  local row = vim.api.nvim_win_get_cursor(0)[1]
+  log(('  jumped to %s:%d'):format(name, row))
+  check(name == vim.fs.normalize(path_of(s.target_file)), 'opened %s, expected %s', name, s.target_file)
+  check(row == s.target_line, 'cursor on line %d, expected line %d (the class)', row, s.target_line)
+  check(current_line():find(s.target_text, 1, true), 'line %d is %q, expected it to contain %q', row, current_line(), s.target_text)
+end
+
+function tests.quickfix()
+  local s = scenario.quickfix
+  local bufnr = open(s.file)
+  wait_for('an unknown-module diagnostic', function()
+    return #diagnostics_with_code(bufnr, 'unknown-module') > 0
+  end)
+  cursor_to(s.line, s.character)
+  local titles = {}
+  vim.lsp.buf.code_action({
+    filter = function(action)
+      table.insert(titles, action.title)
+      return action.title == s.title
+    end,
+    apply = true,
+  })
+  wait_for(('the quick fix %q to change the line'):format(s.title), function()
+    return current_line() == s.expected_line
+  end, 10000)
+  save_screen('quickfix')
+  log('  offered: ' .. table.concat(titles, ' / '))
+  log('  line now: ' .. current_line())
+  wait_for('the unknown-module problem to disappear', function()
+    return #diagnostics_with_code(bufnr, 'unknown-module') == 0
+  end)
+end
+
+function tests.dump_index()
+  local s = scenario.dump_index
+  local bufnr = open(s.file)
+  local index = require('excore').index_path(scenario.workspace)
+  local before = uv.fs_stat(index)
+  os.remove(index)
+  local result
+  require('excore').dump_index(function(ok, output)
+    result = { ok = ok, output = output }
+  end)
+  result = wait_for(':ExcoreDumpIndex to finish', function()
+    return result
+  end, 60000)
+  check(result.ok, 'excore schema dump failed: %s', result.output)
+  check(uv.fs_stat(index), 'index %s not written', index)
+  check(require('excore').index_state(scenario.workspace) == 'present', 'index not fresh after dump')
+  -- the server was restarted and works on the new index
+  wait_for('a client attached again', function()
+    local c = vim.lsp.get_clients({ bufnr = bufnr, name = 'excore' })[1]
+    return c and c.initialized
+  end)
+  log(('  index rewritten (%s before)'):format(before and 'present' or 'missing'))
+end
+
+local function finish(passed, failed)
+  log(('%d passed, %d failed'):format(passed, failed))
+  vim.cmd(failed == 0 and 'qall!' or 'cquit! 1')
+end
+
+local function main()
+  local passed, failed = 0, 0
+  local names = #selected > 0 and selected or vim.tbl_keys(tests)
+  for _, name in ipairs(names) do
+    local fn = tests[name]
+    if not fn then
+      log(('FAIL %s: no such test'):format(name))
+      failed = failed + 1
+    else
+      vim.cmd('silent! %bwipeout!')
+      local ok, err = pcall(fn)
+      if ok then
+        passed = passed + 1
+        log('PASS ' .. name)
+      else
+        failed = failed + 1
+        log(('FAIL %s: %s'):format(name, err))
+        save_screen(name .. '-failure')
+        for _, client in ipairs(vim.lsp.get_clients()) do
+          log(('  client %s id=%d initialized=%s stopped=%s'):format(client.name, client.id, tostring(client.initialized), tostring(client:is_stopped())))
+        end
+      end
+    end
+  end
+  finish(passed, failed)
+end
+
+local co = coroutine.create(main)
+vim.schedule(function()
+  local ok, err = coroutine.resume(co)
+  if not ok then
+    log('FAIL harness: ' .. tostring(err))
+    finish(0, 1)
+  end
+end)
