@@ -58,4 +58,6 @@ def console(stderr: bool = False) -> Any:
     """A rich console (imported lazily) writing to stdout or stderr."""
     from rich.console import Console
 
-    return Console(file=sys.stderr if stderr else sys.stdout, soft_wrap=False)
+    stream = sys.stderr if stderr else sys.stdout
+    width = None if stream.isatty() else 160
+    return Console(file=stream, soft_wrap=False, width=width)

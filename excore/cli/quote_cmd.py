@@ -57,12 +57,21 @@ def verify_toml(text: str, file: str) -> None:
     try:
         tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        message = str(getattr(exc, "msg", "") or exc).split(" (at line")[0]
+        from excore.syntax.text import LineIndex
+        from excore.syntax.toml import parse_toml
+
+        message = str(exc)
+        line = column = 0
+        syntax = [p for p in parse_toml(text, file).problems if p.code == "toml-syntax"]
+        if syntax:
+            message = syntax[0].message
+            line, column = LineIndex(text).position(syntax[0].start)
+            line, column = line + 1, column + 1
         raise CoreConfigParseError(
-            f"still not valid TOML after quoting: {message}",
+            f"not valid TOML even with quoted keys: {message}",
             file=file,
-            line=getattr(exc, "lineno", 0) or 0,
-            column=getattr(exc, "colno", 0) or 0,
+            line=line,
+            column=column,
             code="toml-syntax",
         ) from None
 

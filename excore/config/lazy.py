@@ -302,9 +302,9 @@ class LazyConfig:
         from rich.table import Table
 
         table = Table(title=os.path.basename(self.path), show_lines=True)
-        table.add_column("Key", style="bold")
-        table.add_column("Value")
-        table.add_column("Written at", style="dim")
+        table.add_column("Key", style="bold", overflow="fold")
+        table.add_column("Value", overflow="fold")
+        table.add_column("Written at", style="dim", overflow="fold")
         root = self._loaded.root
         for key, node in root.items.items():
             if isinstance(node, Leaf):
@@ -323,8 +323,8 @@ class LazyConfig:
         children = [(k, n) for k, n in section.items.items() if isinstance(n, Section)]
         if leaves or not children:
             inner = Table(show_header=False, box=None, pad_edge=False)
-            inner.add_column("param", style="cyan")
-            inner.add_column("value")
+            inner.add_column("param", style="cyan", no_wrap=True)
+            inner.add_column("value", overflow="fold")
             for key, leaf in leaves:
                 inner.add_row(key, _show(leaf.value.to_python()))
             table.add_row(path, inner, self._origin(section.file, section.start))
@@ -354,15 +354,19 @@ class LazyConfig:
     def __rich__(self) -> Any:
         return self.table()
 
-    def dump(self, path: str | os.PathLike[str]) -> None:
-        """Write the resolved, inherited config as TOML (prefixed keys quoted)."""
+    def dumps(self) -> str:
+        """The resolved, inherited config as TOML text (prefixed keys quoted)."""
         import tomlkit
 
         doc = tomlkit.document()
         doc.add(tomlkit.comment(f"resolved from {os.path.basename(self.path)} by excore"))
         _fill_toml(doc, self._loaded.root, tomlkit)
+        return tomlkit.dumps(doc)
+
+    def dump(self, path: str | os.PathLike[str]) -> None:
+        """Write the resolved, inherited config as TOML (prefixed keys quoted)."""
         with open(path, "w", encoding="utf-8") as handle:
-            handle.write(tomlkit.dumps(doc))
+            handle.write(self.dumps())
 
 
 class FieldNode:
