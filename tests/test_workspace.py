@@ -316,3 +316,35 @@ def test_fast_check_agrees_with_jsonschema(table: dict) -> None:
 
     valid = not list(jsonschema.Draft7Validator(workspace_schema()).iter_errors(table))
     assert _conforms(table) == valid
+
+
+@pytest.mark.parametrize(
+    ("folder", "expected"),
+    [
+        (
+            "bad_unknown_key",
+            ":3:1: improt: unknown key 'improt'; "
+            "expected one of import, index_dir, name, primary_fields, src_paths",
+        ),
+        (
+            "bad_import",
+            ":4:3: cannot import 'wsfix_no_such_module' listed in `import`: "
+            "no module named 'wsfix_no_such_module' (is it below one of src_paths?)",
+        ),
+    ],
+)
+def test_cli_reports_a_bad_workspace_without_traceback(folder: str, expected: str) -> None:
+    import os
+    import subprocess
+
+    cwd = FIXTURES / folder
+    result = subprocess.run(
+        [sys.executable, "-m", "excore.cli.main", "registry", "list"],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "EXCORE_WORKSPACE"},
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"{cwd / 'excore.toml'}{expected}"
+    assert "Traceback" not in result.stderr + result.stdout
