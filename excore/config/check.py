@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from excore.config.loader import ReadText, load_config_files
+from excore.config.loader import ReadText, load_config_files, paused_gc
 from excore.config.model import (
     ConfigModel,
     ModuleDef,
@@ -61,9 +61,10 @@ def check_config(
     report_missing: bool = True,
 ) -> list[Problem]:
     """Load ``path`` with its bases and return every problem, sorted by file and offset."""
-    loaded = load_config_files(path, read_text)
-    model = build_model(loaded, source)
-    return check_model(model, source, CheckOptions(report_missing, env))
+    with paused_gc():
+        loaded = load_config_files(path, read_text)
+        model = build_model(loaded, source)
+        return check_model(model, source, CheckOptions(report_missing, env))
 
 
 def check_model(
@@ -89,7 +90,8 @@ class _Checker:
         self.problems: list[Problem] = list(model.loaded.problems) + list(model.problems)
         self.usage: dict[int, _Usage] = {}
         self.usage_targets: dict[int, str] = {}
-        self.implicit_checked: set[str] = set()
+        self.param_cache: dict[int, tuple[dict[str, ParamInfo], bool]] = {}
+        self.param_owners: list[ModuleInfo] = []  # keeps cached ids alive
 
     def add(
         self,
@@ -176,12 +178,20 @@ class _Checker:
         ]
 
     def accepts(self, info: ModuleInfo, name: str) -> bool:
-        if not info.signature_known or info.accepts_var_keyword:
-            return True
         if info.kind == "hook" and name in HOOK_BASE_PARAMS:
             return True
-        param = info.param(name)
-        return param is not None and param.kind in ("positional", "keyword")
+        named, open_ended = self.params_of(info)
+        return open_ended or name in named
+
+    def params_of(self, info: ModuleInfo) -> tuple[dict[str, ParamInfo], bool]:
+        """Named parameters of ``info`` and whether it takes any keyword (cached per module)."""
+        cached = self.param_cache.get(id(info))
+        if cached is None:
+            named = {p.name: p for p in info.params if p.kind in ("positional", "keyword")}
+            cached = (named, not info.signature_known or info.accepts_var_keyword)
+            self.param_cache[id(info)] = cached
+            self.param_owners.append(info)
+        return cached
 
     def unknown_param(
         self,
@@ -227,7 +237,7 @@ class _Checker:
                 param.path,
             )
         if param.prefix == "":
-            spec = info.param(param.name) if info is not None else None
+            spec = self.params_of(info)[0].get(param.name) if info is not None else None
             if spec is not None:
                 self.check_type(param, spec, param.leaf.value)
         elif param.prefix == "&":

@@ -323,7 +323,26 @@ _SIMPLE_LINE = re.compile(
 )
 
 
-def _simple_entry(m: re.Match[str]) -> Entry | None:
+_SKIP = re.compile(r"(?:[ \t\r\n]+|#[^\n]*)*")
+# The common header `[Name]` / `[Field.Name]` with bare names, read in one match.
+_SIMPLE_HEADER = re.compile(
+    r"\[([A-Za-z0-9_\-]+)(?:\.([A-Za-z0-9_\-]+))?\][ \t]*(?:#[^\n]*)?(?=\r?\n|\Z)"
+)
+
+
+def _simple_table(m: re.Match[str]) -> Table:
+    first, second = m.group(1, 2)
+    s1, e1 = m.span(1)
+    parts = [KeyPart(first, s1, e1)]
+    if second is not None:
+        s2, e2 = m.span(2)
+        parts.append(KeyPart(second, s2, e2))
+    key = Key(parts, s1, parts[-1].end)
+    header_end = parts[-1].end + 1
+    return Table(key, m.start(), header_end, header_end)
+
+
+def _simple_entry(m: re.Match[str]) -> Entry:
     start = m.start()
     bare, quoted = m.group(1, 2)
     if bare is not None:
@@ -419,34 +438,48 @@ class _Scanner:
         root = Table(header=None, start=0, header_end=0, end=0)
         tables = [root]
         current = root
+        entries = root.entries
         text, n = self.text, self.n
+        skip = _SKIP.match
+        simple_line = _SIMPLE_LINE.match
+        simple_header = _SIMPLE_HEADER.match
+        pos = 0
         while True:
-            self.skip_ws_comments_newlines()
-            if self.pos >= n:
+            pos = skip(text, pos).end()  # type: ignore[union-attr]
+            if pos >= n:
                 break
-            ch = text[self.pos]
-            if ch == "[":
-                current = self.parse_header()
+            if text[pos] == "[":
+                m = simple_header(text, pos)
+                if m is not None:
+                    current = _simple_table(m)
+                    pos = m.end()
+                else:
+                    self.pos = pos
+                    current = self.parse_header()
+                    pos = self.pos
                 tables.append(current)
+                entries = current.entries
                 continue
-            m = _SIMPLE_LINE.match(text, self.pos)
+            m = simple_line(text, pos)
             if m is not None:
                 entry = _simple_entry(m)
-                if entry is not None:
-                    current.entries.append(entry)
-                    current.end = entry.end
-                    self.pos = m.end()
-                    continue
+                entries.append(entry)
+                current.end = entry.end
+                pos = m.end()
+                continue
+            self.pos = pos
             entry = self.parse_entry(inline=False)
             if entry is None:
                 start = self.pos
                 end = self.skip_to_line_end()
                 self.error("expected a key, a [table] header or a comment", start, end)
+                pos = self.pos
                 continue
-            current.entries.append(entry)
+            entries.append(entry)
             current.end = entry.end
             if entry.value is not None and entry.value.closed:
                 self.finish_line("a value")
+            pos = self.pos
         return Document(text, self.file, tables, self.problems)
 
     def parse_header(self) -> Table:
