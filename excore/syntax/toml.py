@@ -462,9 +462,9 @@ class _Scanner:
                 continue
             m = simple_line(text, pos)
             if m is not None:
-                entry = _simple_entry(m)
-                entries.append(entry)
-                current.end = entry.end
+                simple = _simple_entry(m)
+                entries.append(simple)
+                current.end = simple.end
                 pos = m.end()
                 continue
             self.pos = pos
