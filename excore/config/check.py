@@ -3,6 +3,12 @@
 ``excore check``, validation before building and the language server all call this, so they
 report the same problems (same codes, same offsets). The signature source is live ``inspect`` in
 the engine and the workspace index in the server.
+
+For the language server: a document's diagnostics are
+``excore.config.family.check_in_context(path, index, family=scan_family(...), read_text=...)``
+(it applies the fragment rule, so `excore check` and the server agree on every file), and
+navigation resolves references with ``excore.config.model.resolve`` over
+``build_model(load_config_files(path, read_text), index)``. Do not re-implement either.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from excore.config.model import (
     build_model,
     resolve,
 )
+from excore.syntax.grammar import parse_module_name
 from excore.problems import Problem, make_problem
 from excore.signatures import ModuleInfo, ParamInfo, SignatureSource
 from excore.syntax.toml import Value
@@ -142,6 +149,7 @@ class _Checker:
                 module.path,
                 {"name": module.lookup_name},
             )
+        info = self.suffix_info(module, info)
         for param in module.params.values():
             self.check_param(module, param, info)
         for param in module.conflicts:
@@ -166,6 +174,26 @@ class _Checker:
                     module.path,
                     {"module": module.lookup_name, "missing": missing},
                 )
+
+    def suffix_info(self, module: ModuleDef, info: ModuleInfo | None) -> ModuleInfo | None:
+        """``[Field."Name*Hook"]`` holds the parameters of the hook ``Hook`` (fine-grained)."""
+        suffix = parse_module_name(module.name).suffix
+        if suffix is None or info is None:
+            return info
+        hook = self.source.lookup(suffix.text)
+        if hook is None or hook.kind != "hook":
+            start, end = module.name_span
+            self.add(
+                "unknown-hook",
+                f"'*{suffix.text}' is not a registered hook (is its plugin enabled?)",
+                module.file,
+                start,
+                end,
+                module.path,
+                {"name": suffix.text},
+            )
+            return None
+        return hook
 
     def required(self, info: ModuleInfo, role: str) -> list[ParamInfo]:
         if not info.signature_known:
