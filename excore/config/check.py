@@ -29,9 +29,9 @@ from excore.config.model import (
     build_model,
     resolve,
 )
-from excore.syntax.grammar import parse_module_name
 from excore.problems import Problem, make_problem
 from excore.signatures import ModuleInfo, ParamInfo, SignatureSource
+from excore.syntax.grammar import parse_module_name
 from excore.syntax.toml import Value
 
 HOOK_BASE_PARAMS = ("node", "enabled")
