@@ -248,12 +248,21 @@ class _Checker:
 
     def check_param(self, module: ModuleDef, param: ParamDef, info: ModuleInfo | None) -> None:
         key = param.leaf.key
-        if info is not None and not self.accepts(info, param.name):
-            self.unknown_param(module, info, param.name, param.file, key.start, key.end, param.path)
+        name, prefix = key.name, key.prefix
+        spec: ParamInfo | None = None
+        if info is not None:
+            named, open_ended = self.params_of(info)
+            spec = named.get(name)
+            if spec is None and not open_ended and not self.accepts(info, name):
+                self.unknown_param(module, info, name, param.file, key.start, key.end, param.path)
+        if prefix == "":
+            if spec is not None and (spec.json_type or spec.literal_values):
+                self.check_type(param, spec, param.leaf.value)
+            return
         for bad in bad_prefix_values(param):
             expected = (
                 "a variable name or '${ENV}' string"
-                if param.prefix == "&"
+                if prefix == "&"
                 else "a module name or a list of names"
             )
             self.add(
@@ -264,11 +273,7 @@ class _Checker:
                 bad.end,
                 param.path,
             )
-        if param.prefix == "":
-            spec = self.params_of(info)[0].get(param.name) if info is not None else None
-            if spec is not None:
-                self.check_type(param, spec, param.leaf.value)
-        elif param.prefix == "&":
+        if prefix == "&":
             self.check_variable(param)
         else:
             for use in param.refs:
