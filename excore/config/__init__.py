@@ -37,7 +37,6 @@ __all__ = [
 ]
 
 _primary_fields: dict[str, str] | None = None
-_imported_workspaces: set[Path] = set()
 
 
 def set_primary_fields(fields: Mapping[str, str] | Iterable[str] | None) -> None:
@@ -60,7 +59,7 @@ def get_primary_fields() -> dict[str, str] | None:
 def resolve_workspace(
     config_path: str | os.PathLike[str] | None, workspace: Workspace | str | os.PathLike[str] | None
 ) -> Workspace | None:
-    """The workspace of a config (imported once per process), or None."""
+    """The workspace of a config, with its registries imported; None when there is none."""
     from excore.workspace import Workspace, find_workspace
 
     if isinstance(workspace, Workspace):
@@ -70,9 +69,8 @@ def resolve_workspace(
             None if config_path is None else Path(config_path),
             None if workspace is None else Path(workspace),
         )
-    if found is not None and found.file not in _imported_workspaces:
-        found.import_registries()
-        _imported_workspaces.add(found.file)
+    if found is not None:
+        found.import_registries()  # cheap when its modules are already imported
     return found
 
 

@@ -325,18 +325,25 @@ class LazyConfig:
             inner = Table(show_header=False, box=None, pad_edge=False)
             inner.add_column("param", style="cyan", no_wrap=True)
             inner.add_column("value", overflow="fold")
+            inner.add_column("at", style="dim", no_wrap=True)
             for key, leaf in leaves:
-                inner.add_row(key, _show(leaf.value.to_python()))
+                origin = self._origin(leaf.file, leaf.key.start, short=True)
+                inner.add_row(key, _show(leaf.value.to_python()), origin)
             table.add_row(path, inner, self._origin(section.file, section.start))
         for key, child in children:
             self._section_rows(table, f"{path}.{key}", child)
 
-    def _origin(self, file: str, offset: int) -> str:
+    def _origin(self, file: str, offset: int, short: bool = False) -> str:
         source = self._loaded.files.get(file)
         if source is None:
             return file
         line, _ = source.lines.position(offset)
-        shown = file if file.startswith("<") else os.path.relpath(file)
+        if file.startswith("<"):
+            shown = file
+        elif short:
+            shown = os.path.basename(file)
+        else:
+            shown = os.path.relpath(file)
         return f"{shown}:{line + 1}"
 
     def __str__(self) -> str:
