@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import sys
-import tomllib
 
 import pytest
+import tomllib
 from conftest import CONFIGS, cfg_path
 
 from excore import config, errors
