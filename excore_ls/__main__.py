@@ -1,0 +1,44 @@
+"""``excore-ls``: start the ExCore language server (stdio by default)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    from excore_ls import __version__
+
+    parser = argparse.ArgumentParser(prog="excore-ls", description="The ExCore language server.")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (default)")
+    mode.add_argument("--tcp", action="store_true", help="listen on a TCP port")
+    parser.add_argument("--host", default="127.0.0.1", help="TCP host (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=2087, help="TCP port (default 2087)")
+    parser.add_argument("--log-file", help="write the server log to this file")
+    parser.add_argument("--version", action="version", version=f"excore-ls {__version__}")
+    args = parser.parse_args(argv)
+    if args.log_file:
+        try:
+            logging.basicConfig(
+                filename=args.log_file,
+                level=logging.INFO,
+                format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+            )
+        except OSError as exc:
+            parser.error(f"cannot write the log file {args.log_file}: {exc.strerror}")
+    else:
+        logging.basicConfig(stream=sys.stderr, level=logging.WARNING)
+
+    from excore_ls.server import server
+
+    if args.tcp:
+        server.start_tcp(args.host, args.port)
+    else:
+        server.start_io()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

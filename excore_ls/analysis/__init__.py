@@ -1,0 +1,1 @@
+"""Plain-Python analysis of ExCore configs for the language server (no pygls here)."""

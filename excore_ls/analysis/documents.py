@@ -1,0 +1,104 @@
+"""Open documents: text, version and a cached line index; incremental edits by offsets."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from excore.syntax.text import LineIndex
+
+
+def uri_to_path(uri: str) -> Path | None:
+    """The local path of a ``file:`` URI, ``None`` for other schemes."""
+    parsed = urlparse(uri)
+    if parsed.scheme != "file":
+        return None
+    path = unquote(parsed.path)
+    if len(path) >= 3 and path[0] == "/" and path[2] == ":":  # file:///C:/x on Windows
+        path = path[1:]
+    return Path(path)
+
+
+def normalize(path: str | Path) -> Path:
+    """Absolute and normalised like the engine does (no symlink resolution)."""
+    return Path(os.path.normpath(os.path.abspath(os.fspath(path))))
+
+
+def path_to_uri(path: str | Path) -> str:
+    return Path(path).absolute().as_uri()
+
+
+@dataclass(slots=True)
+class OpenDocument:
+    uri: str
+    text: str
+    version: int
+    path: Path | None = None
+    _lines: LineIndex | None = field(default=None, repr=False)
+
+    @property
+    def key(self) -> str:
+        """The identity used by the analysis: the absolute path, or the URI when not a file."""
+        return str(self.path) if self.path is not None else self.uri
+
+    @property
+    def lines(self) -> LineIndex:
+        if self._lines is None or self._lines.text is not self.text:
+            self._lines = LineIndex(self.text)
+        return self._lines
+
+    def replace(self, start: int, end: int, new_text: str) -> None:
+        start = max(0, min(start, len(self.text)))
+        end = max(start, min(end, len(self.text)))
+        self.text = self.text[:start] + new_text + self.text[end:]
+        self._lines = None
+
+
+class DocumentStore:
+    """The documents the editor has open, by URI and by path."""
+
+    def __init__(self) -> None:
+        self._by_uri: dict[str, OpenDocument] = {}
+        self._by_key: dict[str, OpenDocument] = {}
+
+    def open(self, uri: str, text: str, version: int) -> OpenDocument:
+        path = uri_to_path(uri)
+        doc = OpenDocument(uri, text, version, normalize(path) if path is not None else None)
+        self._by_uri[uri] = doc
+        self._by_key[doc.key] = doc
+        return doc
+
+    def close(self, uri: str) -> None:
+        doc = self._by_uri.pop(uri, None)
+        if doc is not None:
+            self._by_key.pop(doc.key, None)
+
+    def get(self, uri: str) -> OpenDocument | None:
+        return self._by_uri.get(uri)
+
+    def by_path(self, path: str | Path) -> OpenDocument | None:
+        return self._by_key.get(str(path))
+
+    def all(self) -> list[OpenDocument]:
+        return list(self._by_uri.values())
+
+    def read_text(self, path: str | Path) -> str | None:
+        """The text of ``path``: the open buffer when there is one, else the file on disk."""
+        doc = self._by_key.get(str(path))
+        if doc is not None:
+            return doc.text
+        return read_file(Path(path))
+
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+def read_file(path: Path) -> str | None:
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return None
+        return path.read_text(encoding="utf-8", errors="replace")
+    except (OSError, ValueError):
+        return None

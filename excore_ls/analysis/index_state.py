@@ -1,0 +1,222 @@
+"""The workspace index as the server sees it: found, loaded, re-read when it changes, checked
+for staleness. The server knows the registries only from here; it never imports user code."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from excore.schema.index import IndexError_, WorkspaceIndex, load_index
+from excore.signatures import ModuleInfo
+
+DUMP_COMMAND = "excore.dumpIndex"
+STAT_INTERVAL = 1.0  # seconds between two stat checks of the same index file
+
+
+@dataclass(slots=True)
+class Notice:
+    """A message for the user, shown once per ``key``."""
+
+    key: str
+    message: str
+    level: str = "warning"  # "error" | "warning" | "info"
+    offer_dump: bool = False  # the message offers to run `excore schema dump`
+
+
+@dataclass(slots=True)
+class LoadedIndex:
+    """One index file and what became of reading it."""
+
+    path: Path
+    root: Path
+    workspace_file: Path | None = None
+    index: WorkspaceIndex | None = None
+    error: str = ""
+    mtime: float = -1.0
+    checked_at: float = 0.0
+    stale: dict[str, str] | None = None  # module name -> its source file, when newer than index
+
+    def stale_modules(self) -> dict[str, str]:
+        """Registered modules whose source file changed after the index was written."""
+        if self.stale is None:
+            self.stale = {}
+            if self.index is not None and self.mtime >= 0:
+                newer: dict[str, bool] = {}
+                for info in self.index.modules():
+                    source = self.source_path(info)
+                    if source is None:
+                        continue
+                    key = str(source)
+                    if key not in newer:
+                        try:
+                            newer[key] = source.stat().st_mtime > self.mtime + 1e-3
+                        except OSError:
+                            newer[key] = False
+                    if newer[key]:
+                        self.stale[info.name] = key
+        return self.stale
+
+    def source_path(self, info: ModuleInfo) -> Path | None:
+        if not info.file:
+            return None
+        path = Path(info.file)
+        return path if path.is_absolute() else self.root / path
+
+
+@dataclass(slots=True)
+class IndexState:
+    """Finds and caches the index of each workspace.
+
+    ``override`` (initializationOptions ``indexPath``) wins over the workspace search.
+    """
+
+    override: Path | None = None
+    loaded: dict[str, LoadedIndex] = field(default_factory=dict)  # index path -> state
+    _workspace_of: dict[str, tuple[Path, Path, Path | None] | None] = field(default_factory=dict)
+    notices: list[Notice] = field(default_factory=list)
+    _shown: set[str] = field(default_factory=set)
+    clock: float = STAT_INTERVAL
+
+    def notify(self, notice: Notice) -> None:
+        if notice.key not in self._shown:
+            self._shown.add(notice.key)
+            self.notices.append(notice)
+
+    def take_notices(self) -> list[Notice]:
+        out, self.notices = self.notices, []
+        return out
+
+    def locate(self, file: Path | None) -> tuple[Path, Path, Path | None] | None:
+        """(index file, workspace root, workspace file) for a config file, or None."""
+        if self.override is not None:
+            path = self.override
+            if path.is_dir():
+                path = path / "index.json"
+            return path, path.parent.parent, None
+        folder = (file.parent if file is not None else Path.cwd()).resolve()
+        key = str(folder)
+        if key in self._workspace_of:
+            return self._workspace_of[key]
+        found = self._find_workspace(folder)
+        self._workspace_of[key] = found
+        return found
+
+    def _find_workspace(self, folder: Path) -> tuple[Path, Path, Path | None] | None:
+        from excore.errors import ExcoreError
+        from excore.workspace import find_workspace
+
+        try:
+            workspace = find_workspace(folder)
+        except ExcoreError as exc:
+            self.notify(Notice(f"workspace:{exc}", f"excore: bad workspace file: {exc}", "error"))
+            return None
+        except Exception as exc:  # a broken workspace file must not stop the server
+            self.notify(Notice(f"workspace:{exc}", f"excore: cannot read the workspace: {exc}"))
+            return None
+        if workspace is None:
+            return None
+        return workspace.index_file, workspace.root, workspace.file
+
+    def for_file(self, file: Path | None) -> LoadedIndex | None:
+        """The index for a config file, re-read when the file on disk changed."""
+        located = self.locate(file)
+        if located is None:
+            self.notify(
+                Notice(
+                    "no-workspace",
+                    "excore: no workspace found (no excore.toml, nor pyproject.toml with "
+                    "[tool.excore], above the config); module names are not checked. Create one "
+                    "with `excore init`.",
+                    "info",
+                )
+            )
+            return None
+        path, root, workspace_file = located
+        state = self.loaded.get(str(path))
+        now = time.monotonic()
+        if state is None:
+            state = LoadedIndex(path, root, workspace_file)
+            self.loaded[str(path)] = state
+            self._read(state)
+        elif now - state.checked_at >= self.clock:
+            self._refresh(state)
+        return state
+
+    def invalidate(self, path: Path | None = None) -> None:
+        """Force a stat check on the next request (watched files said something changed)."""
+        for state in self.loaded.values():
+            if path is None or state.path == path or _is_under(path, state.root):
+                state.checked_at = 0.0
+                if path is not None and path != state.path:
+                    state.stale = None
+
+    def _refresh(self, state: LoadedIndex) -> None:
+        state.checked_at = time.monotonic()
+        try:
+            mtime = os.stat(state.path).st_mtime
+        except OSError:
+            mtime = -1.0
+        if mtime != state.mtime:
+            self._read(state)
+
+    def reload(self, state: LoadedIndex) -> None:
+        self._read(state)
+
+    def _read(self, state: LoadedIndex) -> None:
+        state.checked_at = time.monotonic()
+        state.stale = None
+        try:
+            state.mtime = os.stat(state.path).st_mtime
+        except OSError:
+            state.mtime = -1.0
+            state.index = None
+            state.error = "missing"
+            self.notify(
+                Notice(
+                    f"missing:{state.path}",
+                    f"excore: no workspace index at {state.path}: module names, parameters and "
+                    "references are not checked. Create it with `excore schema dump` (or run the "
+                    "command 'excore: Dump index').",
+                    "warning",
+                    offer_dump=True,
+                )
+            )
+            return
+        try:
+            state.index = load_index(state.path, state.root)
+            state.error = ""
+            self._shown.discard(f"missing:{state.path}")
+        except IndexError_ as exc:
+            state.index = None
+            state.error = str(exc)
+            self.notify(
+                Notice(
+                    f"corrupt:{state.path}:{state.mtime}",
+                    f"excore: cannot use the workspace index: {exc}. Re-create it with "
+                    "`excore schema dump`.",
+                    "error",
+                    offer_dump=True,
+                )
+            )
+        except Exception as exc:  # any other malformed content
+            state.index = None
+            state.error = str(exc)
+            self.notify(
+                Notice(
+                    f"corrupt:{state.path}:{state.mtime}",
+                    f"excore: {state.path}: malformed index ({type(exc).__name__}: {exc}). "
+                    "Re-create it with `excore schema dump`.",
+                    "error",
+                    offer_dump=True,
+                )
+            )
+
+
+def _is_under(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+    except ValueError:
+        return False
+    return True

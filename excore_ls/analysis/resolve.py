@@ -1,0 +1,141 @@
+"""What the index says about names written in a config: fields, sections, references."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from typing import TYPE_CHECKING
+
+from excore.schema.index import WorkspaceIndex
+from excore.signatures import MemberInfo, ModuleInfo
+from excore.syntax.grammar import Ident, Reference
+from excore_ls.analysis.config import ConfigFile, Param, Section
+from excore_ls.analysis.results import Place
+
+if TYPE_CHECKING:
+    from excore_ls.analysis.session import FileAnalysis
+
+
+def fields(index: WorkspaceIndex | None) -> dict[str, str]:
+    """Field -> registry: the primary fields, or every registry when none are declared."""
+    if index is None:
+        return {}
+    primary = index.primary_fields()
+    if primary is None:
+        return {name: name for name in index.registry_names()}
+    return dict(primary)
+
+
+def registry_of(index: WorkspaceIndex | None, field_name: str) -> str | None:
+    if index is None:
+        return None
+    registry = fields(index).get(field_name)
+    if registry is not None:
+        return registry
+    return field_name if field_name in index.registries else None
+
+
+def section_module(index: WorkspaceIndex | None, section: Section) -> ModuleInfo | None:
+    """The registered module a section configures."""
+    if index is None or section.module is None:
+        return None
+    name = section.module.name
+    if section.field is not None:
+        registry = registry_of(index, section.field.text)
+        if registry is not None:
+            return index.lookup(name, registry)
+        return index.lookup(name)
+    return index.lookup(name)
+
+
+def hooks(index: WorkspaceIndex | None) -> list[ModuleInfo]:
+    if index is None:
+        return []
+    return [m for m in index.modules() if m.kind == "hook"]
+
+
+@dataclass(slots=True)
+class Resolved:
+    """What a reference's head names, as the engine's model resolves it."""
+
+    name: str
+    kind: str = ""  # the engine's target kind: section, implicit, field, field-all, python
+    variable: tuple[ConfigFile, Param] | None = None
+    places: list[tuple[Place, str]] = dc_field(default_factory=list)  # (section, its path)
+    module: ModuleInfo | None = None
+    field: str | None = None  # "$Field"
+    problem: str = ""
+
+
+def resolve_reference(fa: FileAnalysis, ref: Reference) -> Resolved | None:
+    """Resolve a reference's head with the engine (``excore.config.model.resolve``)."""
+    from excore.config.model import resolve
+
+    head = ref.head
+    if head is None:
+        return None
+    result = Resolved(head.text)
+    if not ref.dollar:
+        variable = fa.family.variables().get(head.text)
+        if variable is not None:
+            result.variable = variable
+    try:
+        target, problem = resolve(fa.model, ref, fa.source)
+    except Exception:  # navigation must survive any half-typed config
+        return result
+    if problem is not None:
+        result.problem = problem.message
+    if target is None:
+        return result
+    result.kind = target.kind
+    result.module = target.info
+    if target.kind in ("field", "field-all"):
+        result.field = head.text
+    if ref.member is not None:
+        result.name = ref.member.text
+    elif target.kind == "python":
+        result.name = target.name
+    modules = [target.module] if target.module is not None else list(target.modules)
+    for module in modules:
+        section = module.section
+        result.places.append((Place(section.file, section.start, section.end), module.path))
+    return result
+
+
+def dotted_module_name(ref: Reference) -> str:
+    """``torch.nn.ReLU`` from the head and the attribute links written before any call."""
+    return ".".join(i.text for i in ref.dotted_names)
+
+
+def python_module_prefix(index: WorkspaceIndex | None, names: list[Ident]) -> int:
+    """How many leading names form a registered Python module path (``torch.nn`` -> 2)."""
+    if index is None or not names:
+        return 0
+    best = 0
+    for count in range(1, len(names) + 1):
+        dotted = ".".join(i.text for i in names[:count])
+        info = index.lookup(dotted)
+        if info is not None and info.kind == "module":
+            best = count
+    return best
+
+
+def member_of(info: ModuleInfo | None, name: str) -> MemberInfo | None:
+    return info.member(name) if info is not None else None
+
+
+def param_annotation_targets(
+    index: WorkspaceIndex | None, section: Section, key_name: str
+) -> list[str]:
+    info = section_module(index, section)
+    if info is None:
+        return []
+    param = info.param(key_name)
+    return list(param.annotation_targets) if param is not None else []
+
+
+def matches_annotation(info: ModuleInfo, targets: list[str]) -> bool:
+    if not targets:
+        return False
+    own = {info.target, *info.bases}
+    return any(t in own for t in targets)

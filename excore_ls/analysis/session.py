@@ -1,0 +1,95 @@
+"""The analysis state of one server: open documents, parsed configs, families and indexes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from excore.schema.index import WorkspaceIndex
+from excore_ls.analysis.config import ConfigFile
+from excore_ls.analysis.documents import DocumentStore, OpenDocument
+from excore_ls.analysis.family import ConfigCache, Family, family_is_current, load_family
+from excore_ls.analysis.index_state import IndexState, LoadedIndex
+
+if TYPE_CHECKING:
+    from excore.config.model import ConfigModel
+
+EMPTY_INDEX = WorkspaceIndex()
+
+
+@dataclass(slots=True)
+class FileAnalysis:
+    """Everything the features need about one open config."""
+
+    doc: OpenDocument
+    config: ConfigFile
+    family: Family
+    loaded: LoadedIndex | None
+    read_text: Callable[[str], str | None] | None = None
+    _model: ConfigModel | None = field(default=None, repr=False)
+
+    @property
+    def index(self) -> WorkspaceIndex | None:
+        return self.loaded.index if self.loaded is not None else None
+
+    @property
+    def source(self) -> WorkspaceIndex:
+        """The signature source for the engine: the index, or an empty one."""
+        index = self.index
+        return index if index is not None else EMPTY_INDEX
+
+    @property
+    def model(self) -> ConfigModel:
+        """The engine's semantic model of this config and its bases (built once per version)."""
+        if self._model is None:
+            from excore.config.loader import load_config_files
+            from excore.config.model import build_model
+
+            self._model = build_model(load_config_files(self.key, self.read_text), self.source)
+        return self._model
+
+    @property
+    def key(self) -> str:
+        return self.config.key
+
+
+class Analyzer:
+    def __init__(self, index_override: Path | None = None) -> None:
+        self.documents = DocumentStore()
+        self.configs = ConfigCache(self.documents)
+        self.indexes = IndexState(index_override)
+        self._analyses: dict[str, FileAnalysis] = {}
+
+    def analysis(self, uri: str) -> FileAnalysis | None:
+        doc = self.documents.get(uri)
+        if doc is None:
+            return None
+        cached = self._analyses.get(uri)
+        loaded = self.indexes.for_file(doc.path)
+        if (
+            cached is not None
+            and cached.doc is doc
+            and cached.config.text is doc.text
+            and cached.loaded is loaded
+            and family_is_current(cached.family, self.configs.stamp)
+        ):
+            return cached
+        got = self.configs.get(doc.key, doc.text)
+        assert got is not None
+        config, stamp = got
+        family = load_family(config, stamp, self.configs)
+        result = FileAnalysis(doc, config, family, loaded, self.documents.read_text)
+        self._analyses[uri] = result
+        return result
+
+    def forget(self, uri: str) -> None:
+        self._analyses.pop(uri, None)
+        doc = self.documents.get(uri)
+        if doc is not None:
+            self.configs.forget(doc.key)
+
+    def config_for(self, key: str) -> ConfigFile | None:
+        got = self.configs.get(key)
+        return got[0] if got is not None else None

@@ -1,0 +1,307 @@
+"""The one place that converts between the analysis' plain data and lsprotocol types.
+
+Offsets are ``str`` indices; LSP positions are (line, column) in the negotiated encoding
+(UTF-16 by default, UTF-8 and UTF-32 when the client prefers them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from lsprotocol import types as lsp
+
+from excore.problems import Problem, Severity
+from excore.syntax.text import LineIndex
+from excore_ls.analysis.documents import path_to_uri
+from excore_ls.analysis.results import (
+    TOKEN_MODIFIERS,
+    TOKEN_TYPES,
+    Action,
+    Candidate,
+    Hint,
+    HoverResult,
+    Link,
+    Place,
+    Symbol,
+    Token,
+    WorkspaceSymbolResult,
+)
+from excore_ls.features.describe import plain_text
+
+UTF16 = "utf-16"
+
+
+class Codec:
+    """Offset <-> position conversion for one text in one encoding."""
+
+    __slots__ = ("encoding", "lines")
+
+    def __init__(self, lines: LineIndex, encoding: str = UTF16) -> None:
+        self.lines = lines
+        self.encoding = str(encoding)
+
+    def offset(self, pos: lsp.Position) -> int:
+        line, column = pos.line, pos.character
+        if self.encoding == UTF16:
+            return self.lines.offset_utf16(line, column)
+        if self.encoding == "utf-32":
+            return self.lines.offset(line, column)
+        # utf-8: column counts bytes
+        if line >= self.lines.line_count:
+            return len(self.lines.text)
+        start = self.lines.line_start(line)
+        end = self.lines.line_end(line)
+        units, pos_ = 0, start
+        text = self.lines.text
+        while pos_ < end and units < column:
+            units += len(text[pos_].encode("utf-8", "surrogatepass"))
+            pos_ += 1
+        return pos_
+
+    def position(self, offset: int) -> lsp.Position:
+        if self.encoding == UTF16:
+            line, col = self.lines.position_utf16(offset)
+        elif self.encoding == "utf-32":
+            line, col = self.lines.position(offset)
+        else:
+            line, col = self.lines.position(offset)
+            start = self.lines.line_start(line)
+            col = len(self.lines.text[start : start + col].encode("utf-8", "surrogatepass"))
+        return lsp.Position(line=line, character=col)
+
+    def range(self, start: int, end: int) -> lsp.Range:
+        return lsp.Range(start=self.position(start), end=self.position(max(start, end)))
+
+
+# -- diagnostics ---------------------------------------------------------------------------------
+
+_SEVERITY = {
+    Severity.ERROR: lsp.DiagnosticSeverity.Error,
+    Severity.WARNING: lsp.DiagnosticSeverity.Warning,
+    Severity.INFO: lsp.DiagnosticSeverity.Information,
+    Severity.HINT: lsp.DiagnosticSeverity.Hint,
+}
+
+
+def diagnostic(p: Problem, codec: Codec) -> lsp.Diagnostic:
+    data: dict[str, Any] = {k: v for k, v in p.data.items() if _jsonable(v)}
+    if p.key:
+        data["key"] = p.key
+    return lsp.Diagnostic(
+        range=codec.range(p.start, p.end),
+        message=p.message,
+        severity=_SEVERITY.get(p.severity, lsp.DiagnosticSeverity.Error),
+        code=p.code,
+        source="excore",
+        data=data or None,
+    )
+
+
+def _jsonable(value: object) -> bool:
+    return isinstance(value, (str, int, float, bool, list, dict, type(None)))
+
+
+# -- completion ----------------------------------------------------------------------------------
+
+_ITEM_KIND = {
+    "field": lsp.CompletionItemKind.Module,
+    "registry": lsp.CompletionItemKind.Folder,
+    "class": lsp.CompletionItemKind.Class,
+    "function": lsp.CompletionItemKind.Function,
+    "module": lsp.CompletionItemKind.Module,
+    "hook": lsp.CompletionItemKind.Event,
+    "param": lsp.CompletionItemKind.Property,
+    "keyword": lsp.CompletionItemKind.Keyword,
+    "variable": lsp.CompletionItemKind.Variable,
+    "value": lsp.CompletionItemKind.Value,
+    "file": lsp.CompletionItemKind.File,
+    "folder": lsp.CompletionItemKind.Folder,
+    "member": lsp.CompletionItemKind.Field,
+    "method": lsp.CompletionItemKind.Method,
+    "property": lsp.CompletionItemKind.Property,
+    "env": lsp.CompletionItemKind.Constant,
+    "snippet": lsp.CompletionItemKind.Snippet,
+}
+
+
+def completion_item(
+    c: Candidate, codec: Codec, markdown: bool, snippets: bool, index: int
+) -> lsp.CompletionItem:
+    use_snippet = c.snippet and snippets
+    text = c.insert if c.insert is not None else c.label
+    if c.snippet and not snippets:
+        text = c.plain_insert if c.plain_insert is not None else c.label
+    doc: lsp.MarkupContent | None = None
+    if c.doc:
+        doc = lsp.MarkupContent(
+            kind=lsp.MarkupKind.Markdown if markdown else lsp.MarkupKind.PlainText,
+            value=c.doc if markdown else plain_text(c.doc),
+        )
+    return lsp.CompletionItem(
+        label=c.label,
+        kind=_ITEM_KIND.get(c.kind, lsp.CompletionItemKind.Text),
+        detail=c.detail or None,
+        documentation=doc,
+        sort_text=f"{c.sort}{index:05d}",
+        filter_text=c.filter,
+        text_edit=lsp.TextEdit(range=codec.range(c.start, c.end), new_text=text),
+        insert_text_format=lsp.InsertTextFormat.Snippet
+        if use_snippet
+        else lsp.InsertTextFormat.PlainText,
+        preselect=c.preselect or None,
+    )
+
+
+# -- hover, places -------------------------------------------------------------------------------
+
+
+def hover(h: HoverResult, codec: Codec, markdown: bool) -> lsp.Hover:
+    return lsp.Hover(
+        contents=lsp.MarkupContent(
+            kind=lsp.MarkupKind.Markdown if markdown else lsp.MarkupKind.PlainText,
+            value=h.markdown if markdown else plain_text(h.markdown),
+        ),
+        range=codec.range(h.start, h.end),
+    )
+
+
+def location(place: Place, codec_of: Callable[[str], Codec | None]) -> lsp.Location:
+    uri = file_uri(place.file)
+    if place.line:
+        pos = lsp.Position(line=max(place.line - 1, 0), character=0)
+        return lsp.Location(uri=uri, range=lsp.Range(start=pos, end=pos))
+    codec = codec_of(place.file)
+    if codec is None:
+        pos = lsp.Position(line=0, character=0)
+        return lsp.Location(uri=uri, range=lsp.Range(start=pos, end=pos))
+    return lsp.Location(uri=uri, range=codec.range(place.start, place.end))
+
+
+def file_uri(key: str) -> str:
+    return key if "://" in key else path_to_uri(key)
+
+
+# -- edits and actions ---------------------------------------------------------------------------
+
+
+def workspace_edit(edits: list[Any], codec_of: Callable[[str], Codec | None]) -> lsp.WorkspaceEdit:
+    changes: dict[str, list[lsp.TextEdit]] = {}
+    for e in edits:
+        codec = codec_of(e.file)
+        if codec is None:
+            continue
+        changes.setdefault(file_uri(e.file), []).append(
+            lsp.TextEdit(range=codec.range(e.start, e.end), new_text=e.new_text)
+        )
+    return lsp.WorkspaceEdit(changes=changes)
+
+
+_ACTION_KIND = {
+    "quickfix": lsp.CodeActionKind.QuickFix,
+    "refactor": lsp.CodeActionKind.Refactor,
+    "source": lsp.CodeActionKind.Source,
+}
+
+
+def code_action(
+    a: Action,
+    codec_of: Callable[[str], Codec | None],
+    diagnostics: Sequence[lsp.Diagnostic],
+) -> lsp.CodeAction:
+    matched = [d for d in diagnostics if any(d.code == code for code, _, _ in a.diagnostic_codes)]
+    command = (
+        lsp.Command(title=a.title, command=a.command, arguments=a.arguments or None)
+        if a.command
+        else None
+    )
+    return lsp.CodeAction(
+        title=a.title,
+        kind=_ACTION_KIND[a.kind],
+        diagnostics=matched or None,
+        edit=workspace_edit(a.edits, codec_of) if a.edits else None,
+        command=command,
+        is_preferred=a.preferred or None,
+    )
+
+
+# -- symbols, tokens, hints, links ---------------------------------------------------------------
+
+_SYMBOL_KIND = {
+    "namespace": lsp.SymbolKind.Namespace,
+    "class": lsp.SymbolKind.Class,
+    "function": lsp.SymbolKind.Function,
+    "field": lsp.SymbolKind.Field,
+    "variable": lsp.SymbolKind.Variable,
+    "property": lsp.SymbolKind.Property,
+    "module": lsp.SymbolKind.Module,
+    "event": lsp.SymbolKind.Event,
+}
+
+
+def document_symbol(s: Symbol, codec: Codec) -> lsp.DocumentSymbol:
+    return lsp.DocumentSymbol(
+        name=s.name or " ",
+        kind=_SYMBOL_KIND[s.kind],
+        range=codec.range(s.start, s.end),
+        selection_range=codec.range(s.select_start, s.select_end),
+        detail=s.detail or None,
+        children=[document_symbol(c, codec) for c in s.children] or None,
+    )
+
+
+def workspace_symbol(
+    s: WorkspaceSymbolResult, codec_of: Callable[[str], Codec | None]
+) -> lsp.WorkspaceSymbol:
+    return lsp.WorkspaceSymbol(
+        name=s.name,
+        kind=_SYMBOL_KIND[s.kind],
+        location=location(s.place, codec_of),
+        container_name=s.container or None,
+    )
+
+
+def semantic_tokens(tokens: list[Token], codec: Codec) -> lsp.SemanticTokens:
+    data: list[int] = []
+    prev_line = 0
+    prev_col = 0
+    type_ids = {t: i for i, t in enumerate(TOKEN_TYPES)}
+    mod_bits = {m: 1 << i for i, m in enumerate(TOKEN_MODIFIERS)}
+    for tok in sorted(tokens, key=lambda t: t.start):
+        start = codec.position(tok.start)
+        end = codec.position(tok.end)
+        if end.line != start.line or end.character <= start.character:
+            continue
+        delta_line = start.line - prev_line
+        delta_col = start.character - prev_col if delta_line == 0 else start.character
+        if delta_line == 0 and delta_col < 0:
+            continue
+        mods = 0
+        for m in tok.modifiers:
+            mods |= mod_bits.get(m, 0)
+        data.extend(
+            [delta_line, delta_col, end.character - start.character, type_ids[tok.type], mods]
+        )
+        prev_line, prev_col = start.line, start.character
+    return lsp.SemanticTokens(data=data)
+
+
+def semantic_legend() -> lsp.SemanticTokensLegend:
+    return lsp.SemanticTokensLegend(token_types=TOKEN_TYPES, token_modifiers=TOKEN_MODIFIERS)
+
+
+def inlay_hint(h: Hint, codec: Codec) -> lsp.InlayHint:
+    return lsp.InlayHint(
+        position=codec.position(h.offset),
+        label=h.label,
+        padding_left=True,
+        tooltip=h.tooltip or None,
+    )
+
+
+def document_link(link: Link, codec: Codec) -> lsp.DocumentLink:
+    return lsp.DocumentLink(
+        range=codec.range(link.start, link.end),
+        target=file_uri(link.file),
+        tooltip=link.tooltip or None,
+    )

@@ -1,0 +1,699 @@
+"""Completion in every context of the config language."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+from excore.schema.index import WorkspaceIndex
+from excore.signatures import MemberInfo, ModuleInfo, ParamInfo
+from excore.syntax.grammar import parse_reference
+from excore_ls.analysis.config import BASE_KEY, ConfigFile
+from excore_ls.analysis.context import Context, context_at
+from excore_ls.analysis.resolve import (
+    fields,
+    hooks,
+    matches_annotation,
+    python_module_prefix,
+    registry_of,
+    resolve_reference,
+    section_module,
+)
+from excore_ls.analysis.results import Candidate, ItemKind
+from excore_ls.analysis.session import FileAnalysis
+from excore_ls.features.describe import module_detail, module_markdown, param_detail, param_markdown
+
+MAX_ITEMS = 2000
+_CLASSY = re.compile(r"(?:^|[\[\s.,|])([A-Z]\w*)")
+_BUILTIN_TYPES = {
+    "Optional",
+    "Union",
+    "List",
+    "Dict",
+    "Tuple",
+    "Sequence",
+    "Literal",
+    "Any",
+    "Callable",
+}
+
+
+def complete(fa: FileAnalysis, offset: int, snippets: bool = True) -> list[Candidate]:
+    ctx = context_at(fa.config, offset)
+    if ctx.kind == "header":
+        items = _header(fa, ctx)
+    elif ctx.kind == "key":
+        items = _keys(fa, ctx, snippets)
+    elif ctx.kind == "string":
+        items = _string_value(fa, ctx)
+    elif ctx.kind in ("value", "array"):
+        items = _bare_value(fa, ctx)
+    else:
+        items = []
+    return items[:MAX_ITEMS]
+
+
+# -- headers -------------------------------------------------------------------------------------
+
+
+def _header(fa: FileAnalysis, ctx: Context) -> list[Candidate]:
+    index = fa.index
+    out: list[Candidate] = []
+    close = "" if ctx.header_closed else "]"
+    if not ctx.header_parts:
+        for name, field_registry in sorted(fields(index).items()):
+            out.append(
+                Candidate(
+                    name,
+                    "field",
+                    ctx.start,
+                    ctx.end,
+                    detail=f"field → registry {field_registry}",
+                    sort="1",
+                )
+            )
+        if index is not None:
+            for reg_name in index.registry_names():
+                if reg_name not in fields(index):
+                    out.append(
+                        Candidate(
+                            reg_name,
+                            "registry",
+                            ctx.start,
+                            ctx.end,
+                            detail="registry (intermediate modules)",
+                            sort="2",
+                        )
+                    )
+            for info in _unique_modules(index):
+                if info.kind == "module":
+                    continue
+                out.append(_module_candidate(info, ctx, sort="3", suffix=close))
+        return out
+    if len(ctx.header_parts) != 1 or index is None:
+        return out
+    found_registry = registry_of(index, ctx.header_parts[0])
+    if found_registry is None:
+        return out
+    registry = found_registry
+    defined = {
+        s.module.name
+        for s in fa.config.sections
+        if s.module is not None
+        and s.field is not None
+        and s.field.text == ctx.header_parts[0]
+        and s is not ctx.section
+    }
+    reg = index.registries.get(registry)
+    for info in reg.modules.values() if reg else []:
+        already = info.name in defined
+        item = _module_candidate(info, ctx, sort="7" if already else "1", suffix=close)
+        if already:
+            item.detail = f"(already defined) {item.detail}"
+        out.append(item)
+    return out
+
+
+def _unique_modules(index: WorkspaceIndex) -> list[ModuleInfo]:
+    seen: set[str] = set()
+    out = []
+    for info in index.modules():
+        if info.name not in seen:
+            seen.add(info.name)
+            out.append(info)
+    return out
+
+
+def _kind_of(info: ModuleInfo) -> ItemKind:
+    return {"class": "class", "function": "function", "module": "module", "hook": "hook"}.get(
+        info.kind, "class"
+    )  # type: ignore[return-value]
+
+
+def _module_candidate(
+    info: ModuleInfo, ctx: Context, sort: str = "5", suffix: str = ""
+) -> Candidate:
+    return Candidate(
+        info.name,
+        _kind_of(info),
+        ctx.start,
+        ctx.end,
+        detail=module_detail(info),
+        doc=module_markdown(info),
+        insert=info.name + suffix,
+        sort=sort,
+    )
+
+
+# -- keys ----------------------------------------------------------------------------------------
+
+
+def _keys(fa: FileAnalysis, ctx: Context, snippets: bool) -> list[Candidate]:
+    section = ctx.section
+    out: list[Candidate] = []
+    if section.is_root:
+        if section.param(BASE_KEY) is None:
+            out.append(
+                _key_candidate(ctx, BASE_KEY, "keyword", "[$1]", '[""]', snippets, "inherit files")
+            )
+        return out
+    info = section_module(fa.index, section)
+    present = {p.key.name for p in section.params if p.entry is not ctx.entry}
+    if "__no_call__" not in present:
+        out.append(
+            _key_candidate(
+                ctx,
+                "__no_call__",
+                "keyword",
+                "true",
+                "true",
+                snippets,
+                "return the unbuilt node",
+                sort="8",
+            )
+        )
+    if info is None:
+        return out
+    inherited = {}
+    if section.module is not None:
+        field_name = section.field.text if section.field else ""
+        inherited = fa.family.merged_params(field_name, section.module.name)
+    for param in info.params:
+        if param.kind in ("var_positional", "var_keyword") or param.name in present:
+            continue
+        out.extend(_param_candidates(ctx, param, snippets, param.name in inherited))
+    return out
+
+
+def _default_text(param: ParamInfo) -> str:
+    if not param.has_default or param.default is None or param.default_is_repr:
+        return ""
+    return toml_literal(param.default)
+
+
+def toml_literal(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(toml_literal(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return (
+            "{"
+            + ", ".join(f"{json.dumps(str(k))} = {toml_literal(v)}" for k, v in value.items())
+            + "}"
+        )
+    return json.dumps(str(value))
+
+
+def placeholder(param: ParamInfo) -> str:
+    """A typed placeholder value for a parameter (used by completion and quick fixes)."""
+    default = _default_text(param)
+    if default:
+        return default
+    types = param.json_type
+    if param.literal_values:
+        return toml_literal(param.literal_values[0])
+    if "boolean" in types:
+        return "false"
+    if "integer" in types:
+        return "0"
+    if "number" in types:
+        return "0.0"
+    if "array" in types:
+        return "[]"
+    if "object" in types:
+        return "{}"
+    return '""'
+
+
+def prefers_module(param: ParamInfo) -> bool:
+    """A parameter annotated with a class takes a module (``!``/``@``) more likely than a literal."""
+    if param.annotation_targets:
+        return True
+    if set(param.json_type) & {"integer", "number", "string", "boolean", "array", "object"}:
+        return False
+    names = [n for n in _CLASSY.findall(param.annotation) if n not in _BUILTIN_TYPES]
+    return bool(names)
+
+
+def _param_candidates(
+    ctx: Context, param: ParamInfo, snippets: bool, inherited: bool
+) -> list[Candidate]:
+    module_first = prefers_module(param)
+    detail = param_detail(param) + ("  (inherited)" if inherited else "")
+    doc = param_markdown(param)
+    out = []
+    base = "1" if param.required else "2"
+    default = _default_text(param)
+    value_snippet = f"${{1:{_escape_snippet(default)}}}" if default else "$1"
+    out.append(
+        _key_candidate(
+            ctx,
+            param.name,
+            "param",
+            value_snippet,
+            default or placeholder(param),
+            snippets,
+            detail,
+            doc,
+            sort=base + ("b" if module_first else "a"),
+        )
+    )
+    for prefix in "!@$&":
+        label = f'"{prefix}{param.name}"'
+        rank = "a" if module_first and prefix in "!@" else "c"
+        out.append(
+            _key_candidate(
+                ctx, label, "param", '"$1"', '""', snippets, detail, doc, sort=base + rank
+            )
+        )
+    return out
+
+
+def _escape_snippet(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("$", "\\$").replace("}", "\\}")
+
+
+def _key_candidate(
+    ctx: Context,
+    label: str,
+    kind: ItemKind,
+    value_snippet: str,
+    value_plain: str,
+    snippets: bool,
+    detail: str,
+    doc: str = "",
+    sort: str = "5",
+) -> Candidate:
+    start = ctx.start
+    end = ctx.end
+    if ctx.has_value:
+        insert, plain, is_snippet = label, label, False
+    else:
+        insert = f"{label} = {value_snippet}"
+        plain = f"{label} = {value_plain}"
+        is_snippet = snippets
+    return Candidate(
+        label,
+        kind,
+        start,
+        end,
+        detail=detail,
+        doc=doc,
+        insert=insert if is_snippet else plain,
+        snippet=is_snippet,
+        plain_insert=plain,
+        sort=sort,
+        filter=label,
+    )
+
+
+# -- values --------------------------------------------------------------------------------------
+
+
+def _string_value(fa: FileAnalysis, ctx: Context) -> list[Candidate]:
+    param = ctx.param
+    if param is None:
+        return []
+    key = param.key
+    closing = "" if ctx.string is None or ctx.string.closed else '"'
+    if ctx.section.is_root and key.name == BASE_KEY and not key.prefix:
+        return _base_paths(fa.config, ctx)
+    if key.prefix == "&":
+        return _variable_values(fa, ctx, closing)
+    if key.prefix in "!@$":
+        return _reference_values(fa, ctx, closing)
+    return _literal_values(fa, ctx, quoted=True)
+
+
+def _bare_value(fa: FileAnalysis, ctx: Context) -> list[Candidate]:
+    param = ctx.param
+    if param is None:
+        return []
+    key = param.key
+    if key.prefix in "!@$" and key.prefix:
+        names = _reference_names(fa, ctx, ctx.section, key.name)
+        return [
+            Candidate(
+                f'"{c.label}"',
+                c.kind,
+                ctx.start,
+                ctx.end,
+                c.detail,
+                c.doc,
+                insert=f'"{c.label}"',
+                sort=c.sort,
+            )
+            for c in names
+        ]
+    if key.prefix == "&":
+        return [
+            Candidate(f'"{name}"', "variable", ctx.start, ctx.end, detail=_short(p.value, cfg))
+            for name, (cfg, p) in fa.family.variables().items()
+        ]
+    return _literal_values(fa, ctx, quoted=False)
+
+
+def _literal_values(fa: FileAnalysis, ctx: Context, quoted: bool) -> list[Candidate]:
+    param = ctx.param
+    if param is None:
+        return []
+    info = section_module(fa.index, ctx.section)
+    p = info.param(param.key.name) if info is not None else None
+    if p is None:
+        return []
+    out: list[Candidate] = []
+    if p.literal_values:
+        for value in p.literal_values:
+            if quoted:
+                if isinstance(value, str):
+                    out.append(Candidate(value, "value", ctx.start, ctx.end, detail=p.annotation))
+            else:
+                text = toml_literal(value)
+                out.append(Candidate(text, "value", ctx.start, ctx.end, detail=p.annotation))
+        return out
+    if not quoted and ("boolean" in p.json_type or p.annotation in ("bool", "Optional[bool]")):
+        for text in ("true", "false"):
+            out.append(Candidate(text, "value", ctx.start, ctx.end, detail="bool"))
+    return out
+
+
+def _short(value: object, cfg: ConfigFile) -> str:
+    from excore.syntax.toml import Value
+
+    if isinstance(value, Value):
+        text = cfg.text[value.start : value.end]
+        return text if len(text) <= 60 else text[:57] + "..."
+    return ""
+
+
+def _variable_values(fa: FileAnalysis, ctx: Context, closing: str) -> list[Candidate]:
+    typed = ctx.typed
+    env_open = typed.rfind("${")
+    if env_open != -1 and "}" not in typed[env_open:]:
+        start = ctx.start + env_open + 2
+        rest = fa.config.text[ctx.offset : ctx.end]
+        close = "" if rest.startswith("}") else "}"
+        end = ctx.offset + len(re.match(r"\w*", rest).group())  # type: ignore[union-attr]
+        return [
+            Candidate(
+                name,
+                "env",
+                start,
+                end,
+                detail="environment variable",
+                doc=f"`{name}` = `{_clip(value)}`",
+                insert=name + close,
+            )
+            for name, value in sorted(os.environ.items())
+        ]
+    out = []
+    for name, (cfg, p) in sorted(fa.family.variables().items()):
+        where = Path(cfg.key).name
+        out.append(
+            Candidate(
+                name,
+                "variable",
+                ctx.start,
+                ctx.end,
+                detail=f"= {_short(p.value, cfg)}",
+                doc=f"defined in `{where}` line {cfg.lines.position(p.entry.start)[0] + 1}",
+                insert=name + closing,
+            )
+        )
+    if not typed:
+        out.append(
+            Candidate(
+                "${ENV}",
+                "snippet",
+                ctx.start,
+                ctx.end,
+                detail="environment variable",
+                insert="${",
+                sort="9",
+            )
+        )
+    return out
+
+
+def _clip(text: str, n: int = 80) -> str:
+    return text if len(text) <= n else text[: n - 3] + "..."
+
+
+def _reference_values(fa: FileAnalysis, ctx: Context, closing: str) -> list[Candidate]:
+    typed = ctx.typed
+    index = fa.index
+    assert ctx.param is not None
+    key_name = ctx.param.key.name
+    rest_end = ctx.end
+    # After "@" following a reference: hooks.
+    at = typed.rfind("@")
+    if at > 0:
+        start = ctx.start + at + 1
+        return [
+            Candidate(
+                info.name,
+                "hook",
+                start,
+                rest_end,
+                module_detail(info),
+                module_markdown(info),
+                insert=info.name + closing,
+            )
+            for info in hooks(index)
+        ]
+    if typed.startswith("$") and "::" in typed:
+        field_name, _, _member = typed[1:].partition("::")
+        start = ctx.start + len(field_name) + 3
+        return _field_members(fa, ctx, field_name, start, closing)
+    if "." in typed:
+        return _members(fa, ctx, typed, closing)
+    if typed.startswith("$"):
+        out = []
+        for name, registry in sorted(fields(index).items()):
+            out.append(
+                Candidate(
+                    f"${name}",
+                    "field",
+                    ctx.start,
+                    rest_end,
+                    detail=f"the object built for field {name} (registry {registry})",
+                    insert=f"${name}" + closing,
+                    sort="1",
+                )
+            )
+        for item in _reference_names(fa, ctx, ctx.section, key_name):
+            item.label = "$" + item.label
+            item.insert = item.label + closing
+            item.filter = item.label
+            out.append(item)
+        return out
+    items = _reference_names(fa, ctx, ctx.section, key_name)
+    for item in items:
+        item.insert = item.label + closing
+    return items
+
+
+def _reference_names(fa: FileAnalysis, ctx: Context, section, key_name: str) -> list[Candidate]:  # type: ignore[no-untyped-def]
+    """Module names a ``!``/``@``/``$`` value may name, ranked by the parameter's annotation."""
+    index = fa.index
+    out: list[Candidate] = []
+    seen: set[str] = set()
+    targets: list[str] = []
+    info = section_module(index, section)
+    if info is not None:
+        p = info.param(key_name)
+        if p is not None:
+            targets = list(p.annotation_targets)
+    for cfg in fa.family.files:
+        for s in cfg.sections:
+            if s.module is None or s.field is None or s.module.name in seen:
+                continue
+            registered = index.lookup(s.module.name) if index is not None else None
+            if registered is not None:
+                continue
+            seen.add(s.module.name)
+            out.append(
+                Candidate(
+                    s.module.name,
+                    "class",
+                    ctx.start,
+                    ctx.end,
+                    detail=f"section [{s.header_text}]",
+                    sort="3",
+                )
+            )
+    if index is None:
+        return out
+    for module in _unique_modules(index):
+        if module.name in seen or module.kind == "hook":
+            continue
+        seen.add(module.name)
+        match = matches_annotation(module, targets)
+        item = _module_candidate(module, ctx, sort="1" if match else ("6" if targets else "4"))
+        if match:
+            item.preselect = False
+        out.append(item)
+    return out
+
+
+def _field_members(
+    fa: FileAnalysis, ctx: Context, field_name: str, start: int, closing: str
+) -> list[Candidate]:
+    index = fa.index
+    out: list[Candidate] = [
+        Candidate(
+            "*",
+            "keyword",
+            start,
+            ctx.end,
+            detail=f"every module of {field_name}",
+            sort="9",
+            insert="*" + closing,
+        )
+    ]
+    seen: set[str] = set()
+    for cfg, s in ((c, s) for c in fa.family.files for s in c.sections):
+        if s.field is not None and s.field.text == field_name and s.module is not None:
+            if s.module.name in seen:
+                continue
+            seen.add(s.module.name)
+            out.append(
+                Candidate(
+                    s.module.name,
+                    "class",
+                    start,
+                    ctx.end,
+                    detail=f"section [{s.header_text}] in {Path(cfg.key).name}",
+                    insert=s.module.name + closing,
+                    sort="1",
+                )
+            )
+    registry = registry_of(index, field_name)
+    if index is not None and registry is not None:
+        reg = index.registries.get(registry)
+        for info in reg.modules.values() if reg else []:
+            if info.name not in seen:
+                item = _module_candidate(info, ctx, sort="4")
+                item.start = start
+                item.insert = info.name + closing
+                out.append(item)
+    return out
+
+
+def _members(fa: FileAnalysis, ctx: Context, typed: str, closing: str) -> list[Candidate]:
+    index = fa.index
+    dot = typed.rfind(".")
+    start = ctx.start + dot + 1
+    head_text = typed[:dot]
+    ref = parse_reference(head_text, ctx.start)
+    owner: ModuleInfo | None = None
+    names = ref.dotted_names
+    out: list[Candidate] = []
+    if ref.chain and ref.chain[-1].call is not None:
+        return out
+    p = python_module_prefix(index, names)
+    if index is not None and p and p == len(names):
+        dotted = ".".join(i.text for i in names)
+        owner = index.lookup(dotted)
+        if owner is not None:
+            out.extend(_member_candidates(owner.members, start, ctx.end, closing))
+        for name, info in index.python_modules.items():
+            if name.startswith(dotted + ".") and "." not in name[len(dotted) + 1 :]:
+                leaf = name[len(dotted) + 1 :]
+                if not any(c.label == leaf for c in out):
+                    out.append(
+                        Candidate(
+                            leaf,
+                            "module",
+                            start,
+                            ctx.end,
+                            module_detail(info),
+                            module_markdown(info),
+                            insert=leaf + closing,
+                        )
+                    )
+        return out
+    if len(names) == 1 and not ref.chain:
+        resolved = resolve_reference(fa, ref)
+        owner = resolved.module if resolved is not None else None
+    if owner is not None:
+        out.extend(_member_candidates(owner.members, start, ctx.end, closing))
+    return out
+
+
+def _member_candidates(
+    members: list[MemberInfo], start: int, end: int, closing: str
+) -> list[Candidate]:
+    out = []
+    for m in members:
+        is_call = m.kind in ("method", "function")
+        insert = m.name + ("()" if is_call else "")
+        kind: ItemKind = "method" if is_call else ("class" if m.kind == "class" else "property")
+        out.append(
+            Candidate(
+                insert,
+                kind,
+                start,
+                end,
+                detail=m.signature or m.kind,
+                doc=m.doc or m.summary,
+                insert=insert + closing,
+                filter=m.name,
+                sort="1" if not m.name.startswith("_") else "9",
+            )
+        )
+    return out
+
+
+def _base_paths(cfg: ConfigFile, ctx: Context) -> list[Candidate]:
+    path = cfg.path
+    if path is None:
+        return []
+    typed = ctx.typed
+    slash = typed.rfind("/")
+    sub = typed[: slash + 1]
+    start = ctx.start + slash + 1
+    folder = (path.parent / sub) if sub else path.parent
+    out: list[Candidate] = []
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
+        return out
+    closing = "" if ctx.string is None or ctx.string.closed else '"'
+    if sub == "" or sub.endswith("../") or sub == "./":
+        out.append(Candidate("../", "folder", start, ctx.end, insert="../", sort="9"))
+    for entry in entries[:500]:
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir():
+            if entry.name in ("__pycache__", "node_modules"):
+                continue
+            out.append(
+                Candidate(
+                    entry.name + "/", "folder", start, ctx.end, insert=entry.name + "/", sort="2"
+                )
+            )
+        elif (
+            entry.suffix == ".toml"
+            and entry.resolve() != path
+            and entry.name not in ("excore.toml", "pyproject.toml")
+        ):
+            out.append(
+                Candidate(
+                    entry.name,
+                    "file",
+                    start,
+                    ctx.end,
+                    detail=str(Path(sub) / entry.name),
+                    insert=entry.name + closing,
+                    sort="1",
+                )
+            )
+    return out

@@ -1,0 +1,63 @@
+"""Go to definition and declaration."""
+
+from __future__ import annotations
+
+from excore.signatures import ModuleInfo
+from excore_ls.analysis.results import Place
+from excore_ls.analysis.session import FileAnalysis
+from excore_ls.analysis.target import target_at
+
+
+def module_place(fa: FileAnalysis, info: ModuleInfo | None) -> Place | None:
+    if info is None or fa.loaded is None:
+        return None
+    path = fa.loaded.source_path(info)
+    if path is None:
+        return None
+    return Place(str(path), line=max(info.line, 1))
+
+
+def definition(fa: FileAnalysis, offset: int) -> list[Place]:
+    t = target_at(fa, offset)
+    if t is None:
+        return []
+    if t.kind == "header-module" or t.kind in ("hook", "python-module"):
+        place = module_place(fa, t.module)
+        return [place] if place else []
+    if t.kind == "reference":
+        if t.variable is not None:
+            cfg, p = t.variable
+            return [Place(cfg.key, p.key.start, p.key.end)]
+        place = module_place(fa, t.module)
+        if place is not None and (t.ref is None or t.ref.member is None):
+            return [place]
+        if t.places:
+            return [place for place, _ in t.places]
+        return [place] if place else []
+    if t.kind == "field":
+        if t.places:
+            return [place for place, _ in t.places]
+        return []
+    if t.kind == "variable":
+        return [
+            Place(c.key, p.key.start, p.key.end) for c, p in fa.family.variable_definitions(t.name)
+        ]
+    if t.kind == "member":
+        place = module_place(fa, t.module)
+        return [place] if place else []
+    if t.kind == "param":
+        place = module_place(fa, t.module)
+        return [place] if place else []
+    if t.kind == "base" and t.path is not None and t.path.is_file():
+        return [Place(str(t.path), 0, 0)]
+    return []
+
+
+def declaration(fa: FileAnalysis, offset: int) -> list[Place]:
+    """The ``[Section]`` configuring the module under the cursor (in this file or a base)."""
+    t = target_at(fa, offset)
+    if t is None:
+        return []
+    if t.places:
+        return [place for place, _ in t.places]
+    return definition(fa, offset)

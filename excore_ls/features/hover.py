@@ -1,0 +1,92 @@
+"""Hover: modules, fields, parameters, references, members, hooks, variables, env, base files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from excore_ls.analysis.results import HoverResult
+from excore_ls.analysis.session import FileAnalysis
+from excore_ls.analysis.target import Target, target_at
+from excore_ls.features.describe import member_markdown, module_markdown, param_markdown
+
+
+def hover(fa: FileAnalysis, offset: int) -> HoverResult | None:
+    target = target_at(fa, offset)
+    if target is None:
+        return None
+    text = _markdown(fa, target)
+    if not text:
+        return None
+    return HoverResult(text, target.start, target.end)
+
+
+def _markdown(fa: FileAnalysis, t: Target) -> str:
+    if t.kind in ("header-module", "reference", "hook", "python-module"):
+        parts = []
+        if t.module is not None:
+            parts.append(module_markdown(t.module))
+        elif t.kind == "hook":
+            parts.append(f"unknown hook `{t.name}`")
+        if t.variable is not None and t.kind == "reference":
+            cfg, p = t.variable
+            parts.append(_variable_text(fa, t.name, cfg, p))
+        if t.places and t.kind == "reference":
+            where = ", ".join(f"`[{path}]` ({Path(place.file).name})" for place, path in t.places)
+            parts.append(f"configured in {where}")
+        if not parts:
+            return f"`{t.name}`: not a registered module" if fa.index is not None else ""
+        return "\n\n---\n\n".join(parts)
+    if t.kind == "field":
+        from excore_ls.analysis.resolve import fields, registry_of
+
+        registry = registry_of(fa.index, t.name)
+        primary = t.name in fields(fa.index)
+        text = f"**{t.name}**: " + (
+            f"primary field, built by `build_all` from registry `{registry}`"
+            if primary
+            else (f"registry `{registry}`" if registry else "unknown field")
+        )
+        if t.module is not None:
+            text += "\n\n---\n\n" + module_markdown(t.module)
+        return text
+    if t.kind == "param":
+        if t.param_info is not None:
+            return param_markdown(t.param_info, t.module)
+        if t.module is not None and t.name not in ("__no_call__",):
+            return f"`{t.name}` is not a parameter of `{t.module.name}`"
+        if t.name == "__no_call__":
+            return "`__no_call__ = true`: return the unbuilt node instead of calling it"
+        return ""
+    if t.kind == "member":
+        if t.member is not None:
+            return member_markdown(t.member, t.module)
+        return ""
+    if t.kind == "variable":
+        if t.variable is None:
+            return f"`{t.name}`: undefined variable"
+        cfg, p = t.variable
+        return _variable_text(fa, t.name, cfg, p)
+    if t.kind == "env":
+        value = os.environ.get(t.name)
+        return (
+            f"environment variable `{t.name}` = `{value}`"
+            if value is not None
+            else (f"environment variable `{t.name}` is not set")
+        )
+    if t.kind == "base":
+        if t.path is None:
+            return ""
+        exists = t.path.is_file()
+        return f"`{t.path}`" + ("" if exists else " (not found)")
+    return ""
+
+
+def _variable_text(fa: FileAnalysis, name: str, cfg, p) -> str:  # type: ignore[no-untyped-def]
+    value = p.value
+    text = cfg.text[value.start : value.end] if value is not None else ""
+    if len(text) > 200:
+        text = text[:197] + "..."
+    line = cfg.lines.position(p.entry.start)[0] + 1
+    where = "this file" if cfg.key == fa.config.key else f"`{Path(cfg.key).name}`"
+    return f"```toml\n{name} = {text}\n```\n\ndefined in {where}, line {line}"

@@ -1,0 +1,55 @@
+"""Inlay hints: the resolved value of ``&var`` and of ``${ENV}`` after the string."""
+
+from __future__ import annotations
+
+import os
+
+from excore.syntax.grammar import VariableValue
+from excore_ls.analysis.results import Hint
+from excore_ls.analysis.session import FileAnalysis
+
+MAX_LABEL = 40
+
+
+def inlay_hints(fa: FileAnalysis, start: int, end: int) -> list[Hint]:
+    cfg = fa.config
+    variables = None
+    out: list[Hint] = []
+    for section in cfg.sections:
+        if section.table.start > end:
+            break
+        for p in section.params:
+            if p.entry.end < start or p.entry.start > end or not p.variables:
+                continue
+            if variables is None:
+                variables = fa.family.variables()
+            for value, v in zip(p.strings, p.variables):
+                label = _resolved(v, variables)
+                if label is not None:
+                    out.append(Hint(value.end, f"= {_clip(label)}", label))
+    return out
+
+
+def _resolved(v: VariableValue, variables: dict) -> str | None:  # type: ignore[type-arg]
+    if v.name is not None:
+        found = variables.get(v.name.text)
+        if found is None:
+            return None
+        cfg, p = found
+        value = p.value
+        return cfg.text[value.start : value.end] if value is not None else None
+    if v.env:
+        text = v.text
+        for env in reversed(v.env):
+            value = os.environ.get(env.name)
+            if value is None:
+                return None
+            s, e = env.start - v.start, env.end - v.start
+            text = text[:s] + value + text[e:]
+        return text
+    return None
+
+
+def _clip(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1] + "…"

@@ -1,0 +1,595 @@
+"""The language server: state, document sync, diagnostics publishing and the routing table.
+
+Each handler converts positions to offsets, calls one feature function and converts its plain
+result with ``convert``. Nothing here knows the config language.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcException
+from pygls.lsp.server import LanguageServer
+
+from excore.problems import Problem
+from excore_ls import __version__, convert
+from excore_ls.analysis.config import ConfigFile
+from excore_ls.analysis.documents import OpenDocument, uri_to_path
+from excore_ls.analysis.family import load_family
+from excore_ls.analysis.fragments import FamilyScanner
+from excore_ls.analysis.index_state import DUMP_COMMAND, Notice
+from excore_ls.analysis.session import Analyzer, FileAnalysis
+from excore_ls.features import (
+    code_actions,
+    completion,
+    definition,
+    diagnostics,
+    hover,
+    inlay_hints,
+    links,
+    references,
+    semantic_tokens,
+    symbols,
+)
+
+log = logging.getLogger("excore_ls")
+DEBOUNCE = 0.08
+REQUEST_FAILED = -32803
+TRIGGERS = ["[", ".", '"', "$", "@", "&", "{", "/", ":", "!"]
+
+
+class ExcoreLanguageServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__(
+            "excore-ls", __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental
+        )
+        self.analyzer = Analyzer()
+        self.families = FamilyScanner(self.analyzer.documents)
+        self.problems: dict[str, tuple[int, list[Problem]]] = {}
+        self._timers: dict[str, asyncio.TimerHandle] = {}
+        self.markdown = True
+        self.snippets = True
+        self.progress_supported = False
+        self.dumping = False
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    @property
+    def encoding(self) -> str:
+        try:
+            return str(self.workspace.position_encoding or convert.UTF16)
+        except Exception:
+            return convert.UTF16
+
+    def codec(self, doc: OpenDocument) -> convert.Codec:
+        return convert.Codec(doc.lines, self.encoding)
+
+    def codec_of(self, key: str) -> convert.Codec | None:
+        doc = self.analyzer.documents.by_path(key)
+        if doc is not None:
+            return self.codec(doc)
+        cfg = self.analyzer.config_for(key)
+        return convert.Codec(cfg.lines, self.encoding) if cfg is not None else None
+
+    def analysis(self, uri: str) -> FileAnalysis | None:
+        fa = self.analyzer.analysis(uri)
+        self.flush_notices()
+        return fa
+
+    def flush_notices(self) -> None:
+        for notice in self.analyzer.indexes.take_notices():
+            self.show(notice)
+
+    def show(self, notice: Notice) -> None:
+        level = {
+            "error": lsp.MessageType.Error,
+            "warning": lsp.MessageType.Warning,
+        }.get(notice.level, lsp.MessageType.Info)
+        self.window_show_message(lsp.ShowMessageParams(type=level, message=notice.message))
+        log.info("%s", notice.message)
+
+    def problems_for(self, uri: str) -> list[Problem]:
+        doc = self.analyzer.documents.get(uri)
+        if doc is None:
+            return []
+        cached = self.problems.get(uri)
+        if cached is not None and cached[0] == doc.version:
+            return cached[1]
+        return self.compute_problems(uri)
+
+    def compute_problems(self, uri: str) -> list[Problem]:
+        fa = self.analysis(uri)
+        if fa is None:
+            return []
+        root = fa.loaded.root if fa.loaded is not None else None
+        family = self.families.family(root) if root is not None else None
+        found = diagnostics.diagnostics(fa, self.analyzer.documents.read_text, family)
+        self.problems[uri] = (fa.doc.version, found)
+        return found
+
+    def publish(self, uri: str) -> None:
+        self._timers.pop(uri, None)
+        doc = self.analyzer.documents.get(uri)
+        if doc is None:
+            return
+        try:
+            found = self.compute_problems(uri)
+        except Exception:
+            log.exception("diagnostics failed for %s", uri)
+            return
+        codec = self.codec(doc)
+        self.text_document_publish_diagnostics(
+            lsp.PublishDiagnosticsParams(
+                uri=uri,
+                version=doc.version,
+                diagnostics=[convert.diagnostic(p, codec) for p in found],
+            )
+        )
+
+    def schedule(self, uri: str, delay: float = DEBOUNCE) -> None:
+        timer = self._timers.pop(uri, None)
+        if timer is not None:
+            timer.cancel()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.publish(uri)
+            return
+        self._timers[uri] = loop.call_later(delay, self.publish, uri)
+
+    def schedule_family_of(self, key: str) -> None:
+        """Re-check every open document whose family includes ``key``."""
+        for doc in self.analyzer.documents.all():
+            fa = self.analyzer._analyses.get(doc.uri)
+            if doc.key == key or (fa is not None and key in fa.family.stamps):
+                self.schedule(doc.uri)
+
+    def related_files(self, fa: FileAnalysis) -> list[ConfigFile]:
+        """The configs that include ``fa``'s file, with their own families."""
+        path = fa.config.path
+        if path is None:
+            return []
+        root = fa.loaded.root if fa.loaded is not None else None
+        out: list[ConfigFile] = []
+        if root is None:
+            return out
+        for key in self.families.includers(path, root):
+            got = self.analyzer.configs.get(key)
+            if got is None:
+                continue
+            family = load_family(got[0], got[1], self.analyzer.configs)
+            out.extend(family.files)
+        return out
+
+    def republish_all(self) -> None:
+        for doc in self.analyzer.documents.all():
+            self.schedule(doc.uri, 0.0)
+
+
+server = ExcoreLanguageServer()
+
+
+# -- lifecycle -----------------------------------------------------------------------------------
+
+
+def initialize(ls: ExcoreLanguageServer, params: lsp.InitializeParams) -> None:
+    caps = params.capabilities
+    td = caps.text_document
+    if td is not None and td.hover is not None and td.hover.content_format is not None:
+        ls.markdown = lsp.MarkupKind.Markdown in td.hover.content_format
+    if td is not None and td.completion is not None and td.completion.completion_item is not None:
+        ls.snippets = bool(td.completion.completion_item.snippet_support)
+    else:
+        ls.snippets = False
+    ls.progress_supported = bool(caps.window and caps.window.work_done_progress)
+    options = params.initialization_options
+    if options is None:
+        return
+    if not isinstance(options, dict):
+        ls.show(
+            Notice(
+                "bad-options",
+                f"excore-ls: initializationOptions must be an object, got {type(options).__name__}; ignored",
+                "error",
+            )
+        )
+        return
+    index_path = options.get("indexPath")
+    if index_path is None:
+        return
+    if not isinstance(index_path, str) or not index_path:
+        ls.show(
+            Notice(
+                "bad-index-path",
+                f"excore-ls: initializationOptions.indexPath must be a path string, got {index_path!r}; ignored",
+                "error",
+            )
+        )
+        return
+    path = Path(os.path.expanduser(index_path))
+    if not path.is_absolute() and params.root_uri:
+        root = uri_to_path(params.root_uri)
+        if root is not None:
+            path = root / path
+    ls.analyzer.indexes.override = path.resolve()
+
+
+def initialized(ls: ExcoreLanguageServer, params: lsp.InitializedParams) -> None:
+    caps = ls.client_capabilities
+    ws = caps.workspace
+    if ws and ws.did_change_watched_files and ws.did_change_watched_files.dynamic_registration:
+        watchers = [
+            lsp.FileSystemWatcher(glob_pattern="**/.excore/index.json"),
+            lsp.FileSystemWatcher(glob_pattern="**/*.toml"),
+        ]
+        ls.client_register_capability(
+            lsp.RegistrationParams(
+                registrations=[
+                    lsp.Registration(
+                        id="excore-watch",
+                        method=lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                        register_options=lsp.DidChangeWatchedFilesRegistrationOptions(
+                            watchers=watchers
+                        ),
+                    )
+                ]
+            )
+        )
+
+
+def did_open(ls: ExcoreLanguageServer, params: lsp.DidOpenTextDocumentParams) -> None:
+    item = params.text_document
+    doc = ls.analyzer.documents.open(item.uri, item.text, item.version)
+    ls.analyzer.forget(item.uri)
+    ls.publish(item.uri)
+    ls.schedule_family_of(doc.key)
+
+
+def did_change(ls: ExcoreLanguageServer, params: lsp.DidChangeTextDocumentParams) -> None:
+    doc = ls.analyzer.documents.get(params.text_document.uri)
+    if doc is None:
+        return
+    for change in params.content_changes:
+        if isinstance(change, lsp.TextDocumentContentChangePartial):
+            codec = ls.codec(doc)
+            start = codec.offset(change.range.start)
+            end = codec.offset(change.range.end)
+            doc.replace(start, end, change.text)
+        else:
+            doc.replace(0, len(doc.text), change.text)
+    doc.version = params.text_document.version
+    ls.schedule_family_of(doc.key)
+
+
+def did_close(ls: ExcoreLanguageServer, params: lsp.DidCloseTextDocumentParams) -> None:
+    uri = params.text_document.uri
+    doc = ls.analyzer.documents.get(uri)
+    ls.analyzer.forget(uri)
+    ls.analyzer.documents.close(uri)
+    ls.problems.pop(uri, None)
+    timer = ls._timers.pop(uri, None)
+    if timer is not None:
+        timer.cancel()
+    ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+    if doc is not None:
+        ls.schedule_family_of(doc.key)
+
+
+def did_save(ls: ExcoreLanguageServer, params: lsp.DidSaveTextDocumentParams) -> None:
+    doc = ls.analyzer.documents.get(params.text_document.uri)
+    if doc is not None:
+        ls.schedule_family_of(doc.key)
+
+
+def did_change_watched_files(
+    ls: ExcoreLanguageServer, params: lsp.DidChangeWatchedFilesParams
+) -> None:
+    for change in params.changes:
+        path = uri_to_path(change.uri)
+        if path is None:
+            continue
+        ls.analyzer.indexes.invalidate(path.resolve())
+    ls.republish_all()
+
+
+# -- features ------------------------------------------------------------------------------------
+
+
+def _at(
+    ls: ExcoreLanguageServer, uri: str, position: lsp.Position
+) -> tuple[FileAnalysis, int] | None:
+    fa = ls.analysis(uri)
+    if fa is None:
+        return None
+    return fa, ls.codec(fa.doc).offset(position)
+
+
+def on_completion(
+    ls: ExcoreLanguageServer, params: lsp.CompletionParams
+) -> lsp.CompletionList | None:
+    found = _at(ls, params.text_document.uri, params.position)
+    if found is None:
+        return None
+    fa, offset = found
+    codec = ls.codec(fa.doc)
+    items = completion.complete(fa, offset, ls.snippets)
+    return lsp.CompletionList(
+        is_incomplete=False,
+        items=[
+            convert.completion_item(c, codec, ls.markdown, ls.snippets, i)
+            for i, c in enumerate(items)
+        ],
+    )
+
+
+def on_hover(ls: ExcoreLanguageServer, params: lsp.HoverParams) -> lsp.Hover | None:
+    found = _at(ls, params.text_document.uri, params.position)
+    if found is None:
+        return None
+    fa, offset = found
+    result = hover.hover(fa, offset)
+    return convert.hover(result, ls.codec(fa.doc), ls.markdown) if result else None
+
+
+def on_definition(
+    ls: ExcoreLanguageServer, params: lsp.DefinitionParams
+) -> list[lsp.Location] | None:
+    found = _at(ls, params.text_document.uri, params.position)
+    if found is None:
+        return None
+    places = definition.definition(*found)
+    return [convert.location(p, ls.codec_of) for p in places] or None
+
+
+def on_declaration(
+    ls: ExcoreLanguageServer, params: lsp.DeclarationParams
+) -> list[lsp.Location] | None:
+    found = _at(ls, params.text_document.uri, params.position)
+    if found is None:
+        return None
+    places = definition.declaration(*found)
+    return [convert.location(p, ls.codec_of) for p in places] or None
+
+
+def on_references(
+    ls: ExcoreLanguageServer, params: lsp.ReferenceParams
+) -> list[lsp.Location] | None:
+    found = _at(ls, params.text_document.uri, params.position)
+    if found is None:
+        return None
+    fa, offset = found
+    places = references.references(
+        fa, offset, params.context.include_declaration, related=ls.related_files
+    )
+    return [convert.location(p, ls.codec_of) for p in places] or None
+
+
+def on_prepare_rename(
+    ls: ExcoreLanguageServer, params: lsp.PrepareRenameParams
+) -> lsp.PrepareRenamePlaceholder | None:
+    found = _at(ls, params.text_document.uri, params.position)
+    if found is None:
+        return None
+    fa, offset = found
+    result = references.prepare_rename(fa, offset)
+    if isinstance(result, str):
+        raise JsonRpcException(result, code=REQUEST_FAILED)
+    if result is None:
+        return None
+    start, end, name = result
+    return lsp.PrepareRenamePlaceholder(range=ls.codec(fa.doc).range(start, end), placeholder=name)
+
+
+def on_rename(ls: ExcoreLanguageServer, params: lsp.RenameParams) -> lsp.WorkspaceEdit | None:
+    found = _at(ls, params.text_document.uri, params.position)
+    if found is None:
+        return None
+    fa, offset = found
+    result = references.rename(fa, offset, params.new_name, related=ls.related_files)
+    if isinstance(result, str):
+        raise JsonRpcException(result, code=REQUEST_FAILED)
+    return convert.workspace_edit(result, ls.codec_of)
+
+
+def on_code_action(
+    ls: ExcoreLanguageServer, params: lsp.CodeActionParams
+) -> list[lsp.CodeAction] | None:
+    fa = ls.analysis(params.text_document.uri)
+    if fa is None:
+        return None
+    codec = ls.codec(fa.doc)
+    start = codec.offset(params.range.start)
+    end = codec.offset(params.range.end)
+    problems = ls.problems_for(params.text_document.uri)
+    actions = code_actions.code_actions(fa, start, end, problems)
+    only = params.context.only
+    out = [convert.code_action(a, ls.codec_of, params.context.diagnostics) for a in actions]
+    if only:
+        out = [
+            a
+            for a in out
+            if a.kind is not None and any(str(a.kind).startswith(str(k)) for k in only)
+        ]
+    return out
+
+
+def on_document_symbol(
+    ls: ExcoreLanguageServer, params: lsp.DocumentSymbolParams
+) -> list[lsp.DocumentSymbol] | None:
+    fa = ls.analysis(params.text_document.uri)
+    if fa is None:
+        return None
+    codec = ls.codec(fa.doc)
+    return [convert.document_symbol(s, codec) for s in symbols.document_symbols(fa)]
+
+
+def on_workspace_symbol(
+    ls: ExcoreLanguageServer, params: lsp.WorkspaceSymbolParams
+) -> list[lsp.WorkspaceSymbol] | None:
+    indexes = [s for s in ls.analyzer.indexes.loaded.values() if s.index is not None]
+    if not indexes:
+        for doc in ls.analyzer.documents.all():
+            ls.analysis(doc.uri)
+        indexes = [s for s in ls.analyzer.indexes.loaded.values() if s.index is not None]
+    found = symbols.workspace_symbols(indexes, params.query)
+    return [convert.workspace_symbol(s, ls.codec_of) for s in found]
+
+
+def on_semantic_tokens(
+    ls: ExcoreLanguageServer, params: lsp.SemanticTokensParams
+) -> lsp.SemanticTokens | None:
+    fa = ls.analysis(params.text_document.uri)
+    if fa is None:
+        return None
+    return convert.semantic_tokens(semantic_tokens.tokens(fa), ls.codec(fa.doc))
+
+
+def on_document_link(
+    ls: ExcoreLanguageServer, params: lsp.DocumentLinkParams
+) -> list[lsp.DocumentLink] | None:
+    fa = ls.analysis(params.text_document.uri)
+    if fa is None:
+        return None
+    codec = ls.codec(fa.doc)
+    return [convert.document_link(link, codec) for link in links.document_links(fa)]
+
+
+def on_inlay_hint(
+    ls: ExcoreLanguageServer, params: lsp.InlayHintParams
+) -> list[lsp.InlayHint] | None:
+    fa = ls.analysis(params.text_document.uri)
+    if fa is None:
+        return None
+    codec = ls.codec(fa.doc)
+    start = codec.offset(params.range.start)
+    end = codec.offset(params.range.end)
+    return [convert.inlay_hint(h, codec) for h in inlay_hints.inlay_hints(fa, start, end)]
+
+
+async def dump_index(ls: ExcoreLanguageServer, *args: Any) -> str:
+    """Run `excore schema dump` for the workspace of the open configs, then reload the index."""
+    roots = {s.root for s in ls.analyzer.indexes.loaded.values()}
+    if not roots:
+        for doc in ls.analyzer.documents.all():
+            located = ls.analyzer.indexes.locate(doc.path)
+            if located is not None:
+                roots.add(located[1])
+    if not roots:
+        message = "excore: no workspace to dump (open a config inside an ExCore workspace)"
+        ls.show(Notice(f"dump:{message}", message, "error"))
+        return message
+    if ls.dumping:
+        return "excore: a dump is already running"
+    ls.dumping = True
+    token = f"excore-dump-{id(roots)}"
+    try:
+        if ls.progress_supported:
+            try:
+                await ls.work_done_progress.create_async(token)
+                ls.work_done_progress.begin(
+                    token,
+                    lsp.WorkDoneProgressBegin(title="excore: dumping the index", percentage=0),
+                )
+            except Exception:
+                ls.progress_supported = False
+        messages = []
+        for i, root in enumerate(sorted(roots)):
+            ok, output = await _run_dump(root)
+            messages.append(output)
+            if ls.progress_supported:
+                ls.work_done_progress.report(
+                    token,
+                    lsp.WorkDoneProgressReport(
+                        message=str(root), percentage=int(100 * (i + 1) / len(roots))
+                    ),
+                )
+            if not ok:
+                ls.window_show_message(
+                    lsp.ShowMessageParams(
+                        type=lsp.MessageType.Error,
+                        message=f"excore schema dump failed in {root}:\n{output}",
+                    )
+                )
+        for state in ls.analyzer.indexes.loaded.values():
+            ls.analyzer.indexes.reload(state)
+        ls.flush_notices()
+        ls.republish_all()
+        return "\n".join(messages)
+    finally:
+        ls.dumping = False
+        if ls.progress_supported:
+            ls.work_done_progress.end(token, lsp.WorkDoneProgressEnd(message="done"))
+
+
+def dump_command(root: Path) -> list[str]:
+    exe = shutil.which("excore", path=str(Path(sys.executable).parent))
+    base = [exe] if exe else [sys.executable, "-m", "excore.cli.main"]
+    return [*base, "schema", "dump", "--workspace", str(root)]
+
+
+async def _run_dump(root: Path) -> tuple[bool, str]:
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *dump_command(root),
+            cwd=str(root),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        out, _ = await asyncio.wait_for(proc.communicate(), timeout=600)
+    except (OSError, asyncio.TimeoutError) as exc:
+        return False, f"cannot run excore schema dump: {exc}"
+    return proc.returncode == 0, out.decode("utf-8", "replace").strip()
+
+
+class _Options:
+    completion = lsp.CompletionOptions(trigger_characters=TRIGGERS, resolve_provider=False)
+    tokens = convert.semantic_legend()
+    actions = lsp.CodeActionOptions(
+        code_action_kinds=[
+            lsp.CodeActionKind.QuickFix,
+            lsp.CodeActionKind.Refactor,
+            lsp.CodeActionKind.Source,
+        ]
+    )
+    rename = lsp.RenameOptions(prepare_provider=True)
+    symbols = lsp.WorkspaceSymbolOptions()
+
+
+# The routing table: LSP method -> handler (and its options).
+ROUTES: list[tuple[str, Callable[..., Any], Any]] = [
+    (lsp.INITIALIZE, initialize, None),
+    (lsp.INITIALIZED, initialized, None),
+    (lsp.TEXT_DOCUMENT_DID_OPEN, did_open, None),
+    (lsp.TEXT_DOCUMENT_DID_CHANGE, did_change, None),
+    (lsp.TEXT_DOCUMENT_DID_CLOSE, did_close, None),
+    (lsp.TEXT_DOCUMENT_DID_SAVE, did_save, None),
+    (lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES, did_change_watched_files, None),
+    (lsp.TEXT_DOCUMENT_COMPLETION, on_completion, _Options.completion),
+    (lsp.TEXT_DOCUMENT_HOVER, on_hover, None),
+    (lsp.TEXT_DOCUMENT_DEFINITION, on_definition, None),
+    (lsp.TEXT_DOCUMENT_DECLARATION, on_declaration, None),
+    (lsp.TEXT_DOCUMENT_REFERENCES, on_references, None),
+    (lsp.TEXT_DOCUMENT_PREPARE_RENAME, on_prepare_rename, None),
+    (lsp.TEXT_DOCUMENT_RENAME, on_rename, _Options.rename),
+    (lsp.TEXT_DOCUMENT_CODE_ACTION, on_code_action, _Options.actions),
+    (lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL, on_document_symbol, None),
+    (lsp.WORKSPACE_SYMBOL, on_workspace_symbol, None),
+    (lsp.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL, on_semantic_tokens, _Options.tokens),
+    (lsp.TEXT_DOCUMENT_DOCUMENT_LINK, on_document_link, None),
+    (lsp.TEXT_DOCUMENT_INLAY_HINT, on_inlay_hint, None),
+]
+
+for _method, _handler, _options in ROUTES:
+    if _options is None:
+        server.feature(_method)(_handler)
+    else:
+        server.feature(_method, _options)(_handler)
+server.command(DUMP_COMMAND)(dump_index)

@@ -1,0 +1,92 @@
+"""Helpers of the language-server tests (documents, cursor markers)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from lsprotocol import types as lsp
+from pytest_lsp import LanguageClient
+
+CURSOR = "<|>"
+
+
+def split_cursor(text: str) -> tuple[str, int, lsp.Position]:
+    """Remove the cursor marker; return the text, the offset and the UTF-16 position."""
+    offset = text.index(CURSOR)
+    clean = text[:offset] + text[offset + len(CURSOR) :]
+    before = clean[:offset]
+    line = before.count("\n")
+    col_text = before[before.rfind("\n") + 1 :]
+    col = len(col_text.encode("utf-16-le")) // 2
+    return clean, offset, lsp.Position(line=line, character=col)
+
+
+class Docs:
+    """Open documents in a session server and wait for their diagnostics."""
+
+    def __init__(self, client: LanguageClient, workspace: Path) -> None:
+        self.client = client
+        self.workspace = workspace
+        self.versions: dict[str, int] = {}
+
+    def uri(self, rel: str) -> str:
+        return (self.workspace / rel).as_uri()
+
+    async def open(self, rel: str, text: str | None = None, wait: bool = True) -> str:
+        path = self.workspace / rel
+        if text is None:
+            text = path.read_text(encoding="utf-8")
+        uri = path.as_uri()
+        self.client.diagnostics.pop(uri, None)
+        if uri in self.versions:
+            self.client.text_document_did_close(
+                lsp.DidCloseTextDocumentParams(text_document=lsp.TextDocumentIdentifier(uri=uri))
+            )
+        self.versions[uri] = 1
+        self.client.diagnostics.pop(uri, None)
+        self.client.text_document_did_open(
+            lsp.DidOpenTextDocumentParams(
+                text_document=lsp.TextDocumentItem(
+                    uri=uri, language_id="toml", version=1, text=text
+                )
+            )
+        )
+        if wait:
+            await self.diagnostics(uri)
+        return uri
+
+    async def diagnostics(self, uri: str, timeout: float = 10.0) -> list[lsp.Diagnostic]:
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout
+        while uri not in self.client.diagnostics:
+            if loop.time() > end:
+                raise AssertionError(f"no diagnostics for {uri} within {timeout}s")
+            await asyncio.sleep(0.01)
+        return list(self.client.diagnostics[uri])
+
+    def change(self, uri: str, start: lsp.Position, end: lsp.Position, text: str) -> None:
+        self.versions[uri] += 1
+        self.client.diagnostics.pop(uri, None)
+        self.client.text_document_did_change(
+            lsp.DidChangeTextDocumentParams(
+                text_document=lsp.VersionedTextDocumentIdentifier(
+                    uri=uri, version=self.versions[uri]
+                ),
+                content_changes=[
+                    lsp.TextDocumentContentChangePartial(
+                        range=lsp.Range(start=start, end=end), text=text
+                    )
+                ],
+            )
+        )
+
+    async def close(self, uri: str) -> None:
+        self.client.text_document_did_close(
+            lsp.DidCloseTextDocumentParams(text_document=lsp.TextDocumentIdentifier(uri=uri))
+        )
+        self.versions.pop(uri, None)
+
+
+def ident(uri: str) -> lsp.TextDocumentIdentifier:
+    return lsp.TextDocumentIdentifier(uri=uri)
