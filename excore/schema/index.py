@@ -39,6 +39,9 @@ class WorkspaceIndex:
     root: str = ""  # the workspace root the relative source paths are relative to
     problems: list[dict[str, Any]] = field(default_factory=list)  # entries the dump could not read
     python_modules: dict[str, ModuleInfo] = field(default_factory=dict)  # "torch.nn" -> members
+    # workspace-relative path of each Python file the registries were read from -> sha256 of its
+    # text (newlines normalized); the index is fresh while these match (``excore.schema.lazy``)
+    sources: dict[str, str] = field(default_factory=dict)
 
     # -- SignatureSource -------------------------------------------------------------------------
 
@@ -55,10 +58,42 @@ class WorkspaceIndex:
             info = reg.modules.get(name)
             if info is not None:
                 return info
-        if "." in name:
-            return (
-                self.python_modules.get(name) if self._module_root_registered(name, regs) else None
-            )
+        if "." in name and self._module_root_registered(name, regs):
+            return self.python_modules.get(name) or self._below_python_module(name)
+        return None
+
+    def _below_python_module(self, name: str) -> ModuleInfo | None:
+        """A dotted name the dump did not describe in full (see ``excore.describe``'s bounds):
+        a function listed in its module's members, or a name below a module the dump did not
+        walk, is known with an unknown signature; a name missing from a walked module is not."""
+        parent, _, attr = name.rpartition(".")
+        module = self.python_modules.get(parent)
+        if module is None:
+            registered = self._registered_module_entry(parent)
+            if registered is None:
+                deepest = parent
+                while "." in deepest and deepest not in self.python_modules:
+                    deepest = deepest.rpartition(".")[0]
+                walked = self.python_modules.get(deepest) or self._registered_module_entry(deepest)
+                if walked is not None and walked.kind == "module":
+                    child = parent[len(deepest) + 1 :].partition(".")[0]
+                    if walked.member(child) is None:
+                        return None  # the walked module has no such member
+                return _unknown_signature(name, walked)
+            module = registered
+        member = module.member(attr) if module.kind == "module" else None
+        if member is None or member.kind == "module":
+            return None
+        info = _unknown_signature(name, module)
+        info.kind = "class" if member.kind == "class" else "function"
+        info.signature, info.summary = member.signature, member.summary
+        return info
+
+    def _registered_module_entry(self, name: str) -> ModuleInfo | None:
+        for reg in self.registries.values():
+            info = reg.modules.get(name)
+            if info is not None and info.kind == "module":
+                return info
         return None
 
     def lookup_all(self, name: str) -> list[ModuleInfo]:
@@ -91,11 +126,44 @@ class WorkspaceIndex:
             yield from reg.modules.values()
 
 
+def _unknown_signature(name: str, module: ModuleInfo | None) -> ModuleInfo:
+    registry = module.registry if module is not None else ""
+    return ModuleInfo(name, registry, "other", name, signature_known=False)
+
+
 # -- JSON round trip -----------------------------------------------------------------------------
+
+_PARAM_DEFAULTS = asdict(ParamInfo(""))
+_MEMBER_DEFAULTS = asdict(MemberInfo("", "attribute"))
+
+
+def _compact(data: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    """Leave out fields equal to their default (``name`` and ``kind`` are always written)."""
+    return {
+        k: v for k, v in data.items() if k in ("name", "kind") or defaults.get(k, _MISSING) != v
+    }
+
+
+_MISSING = object()
+
+
+_MODULE_FIELDS = [f.name for f in fields(ModuleInfo)]
+_PARAM_FIELDS = [f.name for f in fields(ParamInfo)]
+_MEMBER_FIELDS = [f.name for f in fields(MemberInfo)]
 
 
 def module_to_json(info: ModuleInfo) -> dict[str, Any]:
-    return asdict(info)
+    """A ModuleInfo as JSON; parameters and members omit fields that have their default value
+    (there are many of them: this keeps the index small). Faster than ``asdict`` (no deep
+    copies: values are JSON data already)."""
+    data = {name: getattr(info, name) for name in _MODULE_FIELDS}
+    data["params"] = [
+        _compact({n: getattr(p, n) for n in _PARAM_FIELDS}, _PARAM_DEFAULTS) for p in info.params
+    ]
+    data["members"] = [
+        _compact({n: getattr(m, n) for n in _MEMBER_FIELDS}, _MEMBER_DEFAULTS) for m in info.members
+    ]
+    return data
 
 
 def _build(cls: Any, data: dict[str, Any]) -> Any:
@@ -127,6 +195,7 @@ def index_to_json(index: WorkspaceIndex) -> dict[str, Any]:
             name: module_to_json(info) for name, info in sorted(index.python_modules.items())
         },
         "problems": index.problems,
+        "sources": dict(sorted(index.sources.items())),
     }
 
 
@@ -156,6 +225,7 @@ def index_from_json(data: Any, root: str = "") -> WorkspaceIndex:
         root=root,
         problems=list(data.get("problems", [])),
         python_modules=python_modules,
+        sources={str(k): str(v) for k, v in dict(data.get("sources", {})).items()},
     )
 
 

@@ -1,0 +1,1119 @@
+"""Describe live Python objects as :mod:`excore.signatures` dataclasses, with :mod:`inspect`.
+
+``describe(obj, name, registry)`` gives the :class:`~excore.signatures.ModuleInfo` of one
+registered class, function, hook or Python module: parameters (kind, annotation text, JSON type,
+default, required, per-parameter description from Google / NumPy / reST docstrings), source
+location, MRO and public members. It never raises for odd objects: what cannot be read (no source,
+no signature, unresolvable annotations) is left empty and the rest is kept.
+
+:class:`LiveSource` is the :class:`~excore.signatures.SignatureSource` over the registries of this
+process; it describes lazily (importing a target only when it is looked up) and caches.
+
+Nothing heavy is imported here: ``docstring_parser`` is imported on first use, torch never.
+"""
+
+from __future__ import annotations
+
+import ast
+import collections.abc as cabc
+import enum
+import functools
+import inspect
+import linecache
+import math
+import os
+import pathlib
+import re
+import sys
+import textwrap
+import types
+import typing
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from excore.signatures import (
+    _KIND_NAMES,
+    JsonType,
+    MemberInfo,
+    ModuleInfo,
+    ModuleKind,
+    ParamInfo,
+)
+
+__all__ = [
+    "LiveSource",
+    "describe",
+    "describe_module_tree",
+    "json_types_of",
+    "summary_of",
+]
+
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+_DOC_LIMIT = 4000  # characters of a member's docstring kept in the index
+_MEMBER_KINDS = ("method", "property", "attribute", "class", "function", "module")
+
+# Bounds of a registered Python module's description (``register_module(torch)``): submodules are
+# followed down to MODULE_DEPTH levels below the registered module, only when they are already
+# imported (module ``__dict__`` only: no import, no lazy ``__getattr__``), only inside the same
+# top-level package, and each object is described once, under its shallowest public path
+# (``torch.nn.ReLU``, not ``torch.nn.modules.activation.ReLU``). Classes get an entry (brief: summary,
+# parameters, bases; no docstring, no members); functions are only listed (name and summary) among
+# their module's members. At most MODULE_ENTRIES entries per registered module.
+MODULE_DEPTH = 2
+MODULE_ENTRIES = 6000
+
+
+# --------------------------------------------------------------------------------- public API
+
+
+def describe(
+    obj: Any,
+    name: str,
+    registry: str,
+    *,
+    root: str | os.PathLike[str] | None = None,
+    kind_hint: ModuleKind | None = None,
+    target: str | None = None,
+    extra_info: dict[str, Any] | None = None,
+    brief: bool = False,
+) -> ModuleInfo:
+    """The :class:`ModuleInfo` of ``obj`` registered as ``name`` in ``registry``.
+
+    ``root`` makes source paths inside it relative (POSIX separators); ``kind_hint`` forces the
+    kind (``"module"``, ``"hook"``); ``target`` defaults to the object's own import target.
+    ``brief=True`` (entries below a registered Python module) keeps the summary but not the
+    docstring, parameter descriptions or class members.
+    """
+    kind = kind_hint or _kind_of(obj)
+    info = ModuleInfo(
+        name=name,
+        registry=registry,
+        kind=kind,
+        target=target or _target_of(obj),
+        extra_info=_json_dict(extra_info or {}),
+    )
+    info.file, info.line = _location(obj, root)
+    doc = _own_doc(obj)
+    info.summary = summary_of(doc)
+    info.doc = "" if brief else doc
+    if kind == "module":
+        info.members = _module_members(obj)
+        return info
+    if isinstance(obj, type):
+        info.bases = [_target_of(base) for base in obj.__mro__[1:] if base is not object]
+        if not brief:
+            info.members = _class_members(obj)
+    _fill_signature(info, obj, doc="" if brief else doc, hook=kind == "hook")
+    return info
+
+
+def summary_of(doc: str) -> str:
+    """The first paragraph of a docstring, on one line (at most 300 characters)."""
+    lines: list[str] = []
+    for line in doc.strip().splitlines():
+        if not line.strip():
+            break
+        lines.append(line.strip())
+    text = " ".join(lines)
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def json_types_of(hint: Any) -> list[JsonType]:
+    """The JSON types a TOML literal may have for a (resolved) annotation; ``[]``: unknown.
+
+    ``bool`` is ``boolean``, ``int`` ``integer``, ``float`` ``number`` (integers and numbers are
+    kept apart). In a ``Union``, members no TOML literal can be (``nn.Module``, ``Tensor``) are
+    dropped; when nothing but ``None`` is left, the type is unknown.
+    """
+    found = _json_types(hint)
+    return [] if found is None else found
+
+
+def describe_module_tree(
+    module: types.ModuleType,
+    registered_name: str,
+    registry: str,
+    *,
+    root: str | os.PathLike[str] | None = None,
+    problems: list[dict[str, Any]] | None = None,
+) -> dict[str, ModuleInfo]:
+    """Entries below a registered Python module, by dotted name (see MODULE_DEPTH above).
+
+    The registered module itself is not included (the registry entry describes it). Failures
+    of single members are appended to ``problems`` and skipped.
+    """
+    package = module.__name__.partition(".")[0]
+    entries: dict[str, ModuleInfo] = {}
+    seen: set[int] = {id(module)}
+    queue: list[tuple[types.ModuleType, str, int]] = [(module, registered_name, 0)]
+    while queue:
+        current, path, depth = queue.pop(0)
+        if depth > 0:
+            entries[path] = describe(current, path, registry, root=root, kind_hint="module")
+        for attr, value in _public_members(current, package):
+            if len(entries) >= MODULE_ENTRIES:
+                _note(problems, registry, registered_name, f"stopped at {MODULE_ENTRIES} entries")
+                return entries
+            if id(value) in seen:
+                continue
+            dotted = f"{path}.{attr}"
+            if isinstance(value, types.ModuleType):
+                descend = type(value) is types.ModuleType and depth < MODULE_DEPTH
+                if descend and value.__name__.startswith(package + "."):
+                    seen.add(id(value))
+                    queue.append((value, dotted, depth + 1))
+                continue
+            if not isinstance(value, type):
+                continue  # functions are listed (with signature text) in their module's members
+            seen.add(id(value))
+            try:
+                entries[dotted] = describe(value, dotted, registry, root=root, brief=True)
+            except Exception as exc:  # one bad member never stops the dump
+                _note(problems, registry, dotted, f"{type(exc).__name__}: {exc}")
+    return entries
+
+
+def _note(problems: list[dict[str, Any]] | None, registry: str, name: str, reason: str) -> None:
+    if problems is not None:
+        problems.append({"file": "", "registry": registry, "name": name, "reason": reason})
+
+
+# --------------------------------------------------------------------------------- kinds, targets
+
+
+def _kind_of(obj: Any) -> ModuleKind:
+    if isinstance(obj, types.ModuleType):
+        return "module"
+    if isinstance(obj, type):
+        return "hook" if _is_hook(obj) else "class"
+    if callable(obj):
+        return "function"
+    return "other"
+
+
+def _is_hook(cls: type) -> bool:
+    from excore.engine.hook import ConfigArgumentHook
+
+    try:
+        return issubclass(cls, ConfigArgumentHook) and cls is not ConfigArgumentHook
+    except TypeError:
+        return False
+
+
+def _target_of(obj: Any) -> str:
+    if isinstance(obj, types.ModuleType):
+        return obj.__name__
+    module = getattr(obj, "__module__", None) or ""
+    qualname = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
+    if not isinstance(qualname, str):
+        qualname = type(obj).__qualname__
+    return f"{module}:{qualname}" if module else qualname
+
+
+def _dotted(obj: Any) -> str:
+    """``pkg.mod.Qual.Name`` of a class or function, for reprs of defaults."""
+    return _target_of(obj).replace(":", ".")
+
+
+# --------------------------------------------------------------------------------- locations
+
+
+def _location(obj: Any, root: str | os.PathLike[str] | None) -> tuple[str, int]:
+    """(file, 1-based line) of ``obj``'s definition; ("", 0) when there is no Python source."""
+    try:
+        target = inspect.unwrap(obj) if inspect.isfunction(obj) else obj
+    except ValueError:
+        target = obj
+    file = _source_file(target)
+    if not file:
+        return "", 0
+    if isinstance(target, types.ModuleType):
+        return display_path(file, root), 1
+    qualname = getattr(target, "__qualname__", None)
+    line = _class_line(target, file) if isinstance(target, type) else 0
+    if not line and isinstance(qualname, str):
+        line = _definitions(file).get(qualname, (0, 0))[0]
+    if not line and isinstance(target, type) and isinstance(qualname, str):
+        # defined in another file than its module says (re-exported, ``__module__`` rewritten):
+        # the file of one of its own methods
+        for value in vars(target).values():
+            code = getattr(value, "__code__", None)
+            other = getattr(code, "co_filename", None)
+            if isinstance(other, str) and other != file and os.path.isfile(other):
+                line = _definitions(other).get(qualname.rpartition(".")[2], (0, 0))[0]
+                if line:
+                    file = other
+                    break
+    if not line:
+        code = getattr(target, "__code__", None)
+        line = getattr(code, "co_firstlineno", 0) or 0
+    if not line:
+        return "", 0  # the module's file does not define it: no location rather than a wrong one
+    return display_path(file, root), int(line)
+
+
+def _source_file(obj: Any) -> str:
+    """The ``.py`` file defining a module, class or function ("" when there is none).
+
+    Not :func:`inspect.getsourcefile`: torch replaces ``inspect.getfile`` with a slow version.
+    """
+    if isinstance(obj, types.ModuleType):
+        file = getattr(obj, "__file__", None)
+    elif isinstance(obj, type):
+        module = sys.modules.get(getattr(obj, "__module__", "") or "")
+        file = getattr(module, "__file__", None)
+    else:
+        code = getattr(obj, "__code__", None)
+        file = getattr(code, "co_filename", None)
+    if not isinstance(file, str) or not file.endswith(".py"):
+        return ""
+    return file if _is_file(file) else ""
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_file(path: str) -> bool:
+    return os.path.isfile(path)
+
+
+def _class_line(cls: type, file: str) -> int:
+    """The ``class`` line of ``cls``, found by reading up from its first method (cheaper than
+    scanning the whole file); 0 when that does not work."""
+    first = 0
+    for value in vars(cls).values():
+        code = getattr(value, "__code__", None)
+        if code is not None and code.co_filename == file:
+            line = code.co_firstlineno
+            first = line if not first else min(first, line)
+    if not first:
+        return 0
+    lines = linecache.getlines(file)
+    head = "class " + cls.__name__
+    for number in range(min(first, len(lines)), 0, -1):
+        text = lines[number - 1].lstrip()
+        if text.startswith(head) and text[len(head) : len(head) + 1] in ("(", ":", " "):
+            return number
+    return 0
+
+
+def display_path(file: str, root: str | os.PathLike[str] | None) -> str:
+    """``file`` relative to ``root`` (POSIX separators) when inside it, else absolute."""
+    path = os.path.abspath(file)
+    if root is not None:
+        base = os.path.abspath(root)
+        if path == base or path.startswith(base.rstrip(os.sep) + os.sep):
+            return pathlib.PurePath(os.path.relpath(path, base)).as_posix()
+    return path
+
+
+_DEFINITION = re.compile(
+    r"^([ \t]*)(?:async[ \t]+)?(class|def)[ \t]+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE
+)
+
+
+@functools.lru_cache(maxsize=512)
+def _definitions(file: str) -> dict[str, tuple[int, int]]:
+    """Qualified name → (1-based line of its ``def``/``class``, indentation) in a file.
+
+    A regex scan with an indentation stack, not :func:`ast.parse`: parsing torch's large files
+    costs more than describing their classes.
+    """
+    try:
+        with open(file, encoding="utf-8", errors="replace") as handle:
+            text = handle.read()
+    except OSError:
+        return {}
+    found: dict[str, tuple[int, int]] = {}
+    stack: list[tuple[int, str, str]] = []  # (indent, name, kind)
+    line, last = 1, 0
+    for match in _DEFINITION.finditer(text):
+        line += text.count("\n", last, match.start())
+        last = match.start()
+        indent = len(match.group(1).expandtabs())
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        parts = [n + (".<locals>" if k == "def" else "") for _, n, k in stack]
+        qualname = ".".join([*parts, match.group(3)])
+        found.setdefault(qualname, (line, indent))
+        stack.append((indent, match.group(3), match.group(2)))
+    return found
+
+
+def _function_source(file: str, line: int, indent: int) -> str:
+    """The text of the function defined at ``line`` (dedented), from its ``def`` to its end."""
+    lines = linecache.getlines(file)
+    if not 0 < line <= len(lines):
+        return ""
+    body = [lines[line - 1]]
+    for text in lines[line:]:
+        stripped = text.strip()
+        current = len(text) - len(text.lstrip())
+        if stripped and current <= indent and not stripped.startswith((")", "#")):
+            break
+        body.append(text)
+    return textwrap.dedent("".join(body))
+
+
+# --------------------------------------------------------------------------------- docstrings
+
+
+def _own_doc(obj: Any) -> str:
+    """The object's own docstring (a class does not inherit its base's), cleaned."""
+    if isinstance(obj, type):
+        doc = obj.__dict__.get("__doc__")
+    else:
+        doc = getattr(obj, "__doc__", None)
+    return _ADDRESS.sub("", inspect.cleandoc(doc)) if isinstance(doc, str) else ""
+
+
+def _param_docs(*docs: str) -> dict[str, str]:
+    """Parameter name → description from Google, NumPy or reST docstrings (first one wins)."""
+    found: dict[str, str] = {}
+    for doc in docs:
+        if not doc or not _may_document_params(doc):
+            continue
+        import docstring_parser
+
+        try:
+            parsed = docstring_parser.parse(doc)
+        except Exception:  # a malformed docstring only loses its descriptions
+            continue
+        for param in parsed.params:
+            for arg in param.arg_name.split(","):
+                arg = arg.strip().lstrip("*").split(" ")[0]
+                if arg and param.description:
+                    found.setdefault(arg, " ".join(param.description.split()))
+    return found
+
+
+def _may_document_params(doc: str) -> bool:
+    return any(marker in doc for marker in ("Args", "Arguments", "Parameters", ":param", "@param"))
+
+
+# --------------------------------------------------------------------------------- signatures
+
+
+def _fill_signature(info: ModuleInfo, obj: Any, *, doc: str, hook: bool) -> None:
+    try:
+        signature = _signature(obj)
+    except (TypeError, ValueError, RuntimeError):
+        info.signature_known = False
+        return
+    function = _signature_function(obj)
+    hints = _hints(function) if function is not None else {}
+    docs: dict[str, str] = {}
+    if doc or (info.doc and function is not None):
+        init_doc = _own_doc(function) if isinstance(obj, type) and function is not None else ""
+        docs = _param_docs(doc, init_doc)
+    parameters = list(signature.parameters.values())
+    if hook and parameters and parameters[0].kind in _POSITIONAL:
+        parameters = parameters[1:]  # a hook's ``node``: given by the builder, not the config
+    info.params = [_param_info(p, hints, docs) for p in parameters]
+    if hook:
+        _hook_enabled_optional(info.params)
+    returns = ""
+    if not isinstance(obj, type) and signature.return_annotation is not inspect.Signature.empty:
+        returns = _annotation_text(signature.return_annotation)
+    info.signature = _signature_text(info.params, returns)
+
+
+def _hook_enabled_optional(params: list[ParamInfo]) -> None:
+    """The builder always passes a hook's ``enabled`` (``true`` unless the config says)."""
+    for param in params:
+        if param.name == "enabled" and not param.has_default:
+            param.required, param.has_default, param.default = False, True, True
+
+
+def _signature(obj: Any) -> inspect.Signature:
+    """``inspect.signature``, not unwrapping classes (slow with torch's metaclasses, and a class
+    is not a decorator's wrapper)."""
+    return inspect.signature(obj, follow_wrapped=not isinstance(obj, type))
+
+
+_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+
+
+def _signature_function(obj: Any) -> Any:
+    """The Python function whose signature ``inspect.signature(obj)`` shows (for type hints)."""
+    if not isinstance(obj, type):
+        return inspect.unwrap(obj) if callable(obj) else None
+    for base in obj.__mro__:
+        if base is object:
+            return None
+        for attr in ("__new__", "__init__"):
+            function = base.__dict__.get(attr)
+            if isinstance(function, staticmethod):
+                function = function.__func__
+            if isinstance(function, types.FunctionType):
+                return function
+    return None
+
+
+def _hints(function: Any) -> dict[str, Any]:
+    """Resolved annotations of ``function``; unresolvable ones are resolved one by one or left."""
+    try:
+        return _cached_hints(function)
+    except TypeError:  # unhashable callable
+        return _resolve_hints(function)
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_hints(function: Any) -> dict[str, Any]:
+    return _resolve_hints(function)
+
+
+def _resolve_hints(function: Any) -> dict[str, Any]:
+    raw = getattr(function, "__annotations__", None)
+    if isinstance(raw, dict) and not any(
+        isinstance(v, (str, typing.ForwardRef)) for v in raw.values()
+    ):
+        return dict(raw)  # nothing to resolve (json types treat ``None`` like ``NoneType``)
+    try:
+        return dict(typing.get_type_hints(function))
+    except Exception:
+        pass
+    raw = getattr(function, "__annotations__", None)
+    if not isinstance(raw, dict):
+        return {}
+    namespace = getattr(function, "__globals__", {})
+    resolved: dict[str, Any] = {}
+    for key, value in raw.items():
+        holder = types.SimpleNamespace(__annotations__={key: value})
+        try:
+            resolved[key] = typing.get_type_hints(holder, globalns=namespace)[key]
+        except Exception:
+            continue  # the text is kept; json types come from the text
+    return resolved
+
+
+def _param_info(
+    parameter: inspect.Parameter, hints: dict[str, Any], docs: dict[str, str]
+) -> ParamInfo:
+    info = ParamInfo(name=parameter.name, kind=_KIND_NAMES[parameter.kind])
+    annotation = parameter.annotation
+    if annotation is not inspect.Parameter.empty:
+        info.annotation = _annotation_text(annotation)
+        hint = hints.get(parameter.name, annotation)
+        if isinstance(hint, (str, typing.ForwardRef)):
+            info.json_type = _json_types_from_text(info.annotation)
+            info.literal_values = _literals_from_text(info.annotation)
+        else:
+            info.json_type = json_types_of(hint)
+            info.literal_values = _literal_values(hint)
+            info.annotation_targets = _class_targets(hint)
+    default = parameter.default
+    variadic = parameter.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+    if default is inspect.Parameter.empty or _is_required_sentinel(default):
+        info.required = not variadic
+    else:
+        info.has_default = True
+        ok, value = _json_value(default)
+        if ok:
+            info.default = value
+        else:
+            info.default, info.default_is_repr = _default_repr(default), True
+    info.description = docs.get(parameter.name, "")
+    return info
+
+
+def _is_required_sentinel(value: Any) -> bool:
+    """torch.optim's ``required`` default (``_RequiredParameter``) means "no default"."""
+    kind = type(value)
+    return kind.__name__ == "_RequiredParameter" and kind.__module__.startswith("torch.optim")
+
+
+def _signature_text(params: list[ParamInfo], returns: str) -> str:
+    parts: list[str] = []
+    star_done = False
+    for param in params:
+        if param.kind == "keyword" and not star_done:
+            parts.append("*")
+            star_done = True
+        text = param.name
+        if param.kind == "var_positional":
+            text, star_done = "*" + text, True
+        elif param.kind == "var_keyword":
+            text = "**" + text
+        if param.annotation:
+            text += f": {param.annotation}"
+        if param.has_default:
+            shown = param.default if param.default_is_repr else repr(param.default)
+            text += f" = {shown}" if param.annotation else f"={shown}"
+        parts.append(text)
+    return f"({', '.join(parts)})" + (f" -> {returns}" if returns else "")
+
+
+def _annotation_text(annotation: Any) -> str:
+    if isinstance(annotation, str):
+        return annotation
+    if isinstance(annotation, typing.ForwardRef):
+        return annotation.__forward_arg__
+    try:
+        text = inspect.formatannotation(annotation)
+    except Exception:
+        text = repr(annotation)
+    return _ADDRESS.sub("", text)
+
+
+# --------------------------------------------------------------------------------- JSON types
+
+
+_ARRAY_ABCS = (
+    cabc.Sequence,
+    cabc.MutableSequence,
+    cabc.Iterable,
+    cabc.Collection,
+    cabc.Set,
+    cabc.MutableSet,
+)
+_OBJECT_ABCS = (cabc.Mapping, cabc.MutableMapping)
+
+
+def _json_types(hint: Any) -> list[JsonType] | None:
+    """Like :func:`json_types_of`; ``None`` for a class no TOML literal can be (dropped in
+    unions), ``[]`` for "anything" (Any, TypeVars, unresolved)."""
+    if hint is None or hint is type(None):
+        return ["null"]
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin is typing.Annotated:
+        return _json_types(args[0])
+    if origin is typing.Union or (hasattr(types, "UnionType") and origin is types.UnionType):
+        found: list[JsonType] = []
+        for arg in args:
+            member = _json_types(arg)
+            if member is None:
+                continue
+            if not member:
+                return []
+            found += [t for t in member if t not in found]
+        return found if [t for t in found if t != "null"] else []
+    if origin is typing.Literal:
+        return _dedupe([_json_type_of_value(v) for v in args])
+    if origin is not None:
+        hint = origin
+    if not isinstance(hint, type):
+        return []
+    if issubclass(hint, enum.Enum):
+        return []
+    for kind, json_type in _SCALARS:
+        if issubclass(hint, kind):
+            return [json_type]
+    if issubclass(hint, (list, tuple, set, frozenset)) or hint in _ARRAY_ABCS:
+        return ["array"]
+    if issubclass(hint, dict) or hint in _OBJECT_ABCS:
+        return ["object"]
+    if hint is object:
+        return []
+    return None
+
+
+_SCALARS: tuple[tuple[type, JsonType], ...] = (
+    (bool, "boolean"),
+    (int, "integer"),
+    (float, "number"),
+    (str, "string"),
+    (pathlib.PurePath, "string"),
+)
+
+
+def _json_type_of_value(value: Any) -> JsonType:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if value is None:
+        return "null"
+    return "string"
+
+
+def _dedupe(items: list[JsonType]) -> list[JsonType]:
+    out: list[JsonType] = []
+    for item in items:
+        if item not in out:
+            out.append(item)
+    return out
+
+
+_TEXT_TYPES: dict[str, list[JsonType]] = {
+    "bool": ["boolean"],
+    "int": ["integer"],
+    "float": ["number"],
+    "str": ["string"],
+    "None": ["null"],
+    "list": ["array"],
+    "tuple": ["array"],
+    "set": ["array"],
+    "List": ["array"],
+    "Tuple": ["array"],
+    "Sequence": ["array"],
+    "dict": ["object"],
+    "Dict": ["object"],
+    "Mapping": ["object"],
+}
+
+
+def _json_types_from_text(text: str) -> list[JsonType]:
+    """JSON types of an annotation that could not be resolved, read from its text (no eval)."""
+    try:
+        node = ast.parse(text, mode="eval").body
+    except SyntaxError:
+        return []
+    found = _text_types(node)
+    return [] if found is None else found
+
+
+def _text_types(node: ast.expr) -> list[JsonType] | None:
+    if isinstance(node, ast.Constant) and node.value is None:
+        return ["null"]
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return _json_types_from_text(node.value)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return _union_of([_text_types(node.left), _text_types(node.right)])
+    name = _tail_name(node.value if isinstance(node, ast.Subscript) else node)
+    if isinstance(node, ast.Subscript):
+        inner = node.slice
+        items = list(inner.elts) if isinstance(inner, ast.Tuple) else [inner]
+        if name == "Optional":
+            return _union_of([_text_types(items[0]), ["null"]])
+        if name == "Union":
+            return _union_of([_text_types(item) for item in items])
+        if name == "Literal":
+            values = [i.value for i in items if isinstance(i, ast.Constant)]
+            return _dedupe([_json_type_of_value(v) for v in values])
+        if name == "Annotated":
+            return _text_types(items[0])
+    if name in _TEXT_TYPES:
+        return list(_TEXT_TYPES[name])
+    if name in ("Any", "object"):
+        return []
+    return None if name and name[:1].isupper() else []
+
+
+def _union_of(members: list[list[JsonType] | None]) -> list[JsonType]:
+    found: list[JsonType] = []
+    for member in members:
+        if member is None:
+            continue
+        if not member:
+            return []
+        found += [t for t in member if t not in found]
+    return found if [t for t in found if t != "null"] else []
+
+
+def _tail_name(node: ast.expr) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return ""
+
+
+def _literals_from_text(text: str) -> list[Any]:
+    try:
+        node = ast.parse(text, mode="eval").body
+    except SyntaxError:
+        return []
+    if isinstance(node, ast.Subscript) and _tail_name(node.value) == "Literal":
+        inner = node.slice
+        items = list(inner.elts) if isinstance(inner, ast.Tuple) else [inner]
+        return [i.value for i in items if isinstance(i, ast.Constant)]
+    return []
+
+
+def _literal_values(hint: Any) -> list[Any]:
+    origin = typing.get_origin(hint)
+    if origin is typing.Literal:
+        return [v for v in typing.get_args(hint) if _json_value(v)[0]]
+    if origin is typing.Union or (hasattr(types, "UnionType") and origin is types.UnionType):
+        values: list[Any] = []
+        for arg in typing.get_args(hint):
+            values += [v for v in _literal_values(arg) if v not in values]
+        return values
+    return []
+
+
+def _class_targets(hint: Any) -> list[str]:
+    """Import targets of the classes named in an annotation (``Optional[nn.Module]``)."""
+    found: list[str] = []
+
+    def walk(h: Any) -> None:
+        origin = typing.get_origin(h)
+        if origin is typing.Literal:
+            return
+        if origin is typing.Annotated:
+            walk(typing.get_args(h)[0])
+            return
+        if origin is not None:
+            for arg in typing.get_args(h):
+                walk(arg)
+            return
+        if isinstance(h, type) and h.__module__ not in ("builtins", "typing") and h is not object:
+            target = _target_of(h)
+            if target not in found:
+                found.append(target)
+
+    walk(hint)
+    return found
+
+
+# --------------------------------------------------------------------------------- values
+
+
+def _json_value(value: Any) -> tuple[bool, Any]:
+    """(True, JSON value) when ``value`` is JSON-able (tuples become lists), else (False, None)."""
+    if value is None or isinstance(value, (bool, str)):
+        return True, value
+    if isinstance(value, int) and not isinstance(value, enum.Enum):
+        return True, int(value)
+    if isinstance(value, float) and not isinstance(value, enum.Enum):
+        return (True, float(value)) if math.isfinite(value) else (False, None)
+    if type(value) in (list, tuple):
+        items = [_json_value(v) for v in value]
+        return (True, [v for _, v in items]) if all(ok for ok, _ in items) else (False, None)
+    if type(value) is dict and all(isinstance(k, str) for k in value):
+        pairs = {k: _json_value(v) for k, v in value.items()}
+        if all(ok for ok, _ in pairs.values()):
+            return True, {k: v for k, (_, v) in pairs.items()}
+    return False, None
+
+
+def _default_repr(value: Any) -> str:
+    if isinstance(value, type) or inspect.isfunction(value) or inspect.isbuiltin(value):
+        return _dotted(value)
+    try:
+        text = repr(value)
+    except Exception:
+        text = f"<{type(value).__qualname__}>"
+    return _ADDRESS.sub("", text)
+
+
+def _json_dict(data: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        ok, converted = _json_value(value)
+        out[str(key)] = converted if ok else _default_repr(value)
+    return out
+
+
+# --------------------------------------------------------------------------------- members
+
+
+def _public_members(module: types.ModuleType, package: str) -> list[tuple[str, Any]]:
+    """Public (name, object) pairs of a module's ``__dict__`` (``__all__`` when it has one),
+    keeping only objects of the same top-level package; sorted by name."""
+    namespace = vars(module)
+    exported = namespace.get("__all__")
+    if isinstance(exported, (list, tuple)):
+        names = [n for n in exported if isinstance(n, str) and n in namespace]
+        names += [  # public submodules are reachable even when ``__all__`` leaves them out
+            n
+            for n, v in namespace.items()
+            if isinstance(v, types.ModuleType) and not n.startswith("_")
+        ]
+    else:
+        names = [n for n in namespace if not n.startswith("_")]
+    out: list[tuple[str, Any]] = []
+    for name in sorted(set(names)):
+        value = namespace[name]
+        home = (
+            value.__name__
+            if isinstance(value, types.ModuleType)
+            else getattr(value, "__module__", None)
+        )
+        if not isinstance(home, str):
+            continue
+        foreign = home != package and not home.startswith(package + ".")
+        if foreign and (exported is None or isinstance(value, types.ModuleType)):
+            continue
+        out.append((name, value))
+    return out
+
+
+def _module_members(module: Any) -> list[MemberInfo]:
+    """A module's public members: name, kind and summary."""
+    if not isinstance(module, types.ModuleType):
+        return []
+    package = module.__name__.partition(".")[0]
+    members = []
+    for name, value in _public_members(module, package):
+        summary = summary_of(_raw_doc(value))
+        if isinstance(value, types.ModuleType):
+            members.append(MemberInfo(name, "module", summary=summary))
+        elif isinstance(value, type):
+            members.append(MemberInfo(name, "class", summary=summary))
+        elif callable(value):  # no signature text: most are C functions without one
+            members.append(MemberInfo(name, "function", summary=summary))
+    return members
+
+
+def _raw_doc(value: Any) -> str:
+    doc = (
+        value.__dict__.get("__doc__") if isinstance(value, type) else getattr(value, "__doc__", "")
+    )
+    return doc if isinstance(doc, str) else ""
+
+
+def _callable_text(value: Any, drop_first: bool = False) -> str:
+    try:
+        signature = _signature(value)
+    except (TypeError, ValueError, RuntimeError):
+        return ""
+    parameters = [_as_text(p) for p in signature.parameters.values()]
+    if drop_first and parameters:
+        parameters = parameters[1:]
+    returns = signature.return_annotation
+    if returns is not inspect.Signature.empty:
+        returns = _Text(_annotation_text(returns))
+    try:
+        text = str(signature.replace(parameters=parameters, return_annotation=returns))
+    except (TypeError, ValueError):
+        return ""
+    return _ADDRESS.sub("", text)
+
+
+class _Text(str):
+    """Annotation text shown without quotes by ``str(inspect.Signature)``."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def _as_text(parameter: inspect.Parameter) -> inspect.Parameter:
+    if parameter.annotation is inspect.Parameter.empty:
+        return parameter
+    return parameter.replace(annotation=_Text(_annotation_text(parameter.annotation)))
+
+
+def _class_members(cls: type) -> list[MemberInfo]:
+    """Public methods, properties and attributes along the MRO (most derived first).
+
+    Members defined on ``cls`` itself keep their docstring; inherited ones their summary only.
+    """
+    members: dict[str, MemberInfo] = {}
+    for base in cls.__mro__:
+        if base is object:
+            continue
+        for name, member in _members_defined_on(base, base is cls).items():
+            if name not in members:
+                members[name] = member  # shared: these records are never mutated
+    return [members[name] for name in sorted(members)]
+
+
+@functools.lru_cache(maxsize=2048)
+def _members_defined_on(base: type, own: bool) -> dict[str, MemberInfo]:
+    members: dict[str, MemberInfo] = {}
+    for name, value in list(vars(base).items()):
+        if name.startswith("_"):
+            continue
+        member = _member_info(name, value, base, own)
+        if member is not None:
+            members[name] = member
+    for name, annotation in _class_annotations(base).items():
+        if not name.startswith("_") and name not in members:
+            members[name] = MemberInfo(name, "attribute", returns=_annotation_text(annotation))
+    for name, returns in _init_attributes(base).items():
+        if not name.startswith("_") and name not in members:
+            members[name] = MemberInfo(name, "attribute", returns=returns)
+    return members
+
+
+def _member_info(name: str, value: Any, cls: type, own: bool) -> MemberInfo | None:
+    doc_of: Any = value
+    if isinstance(value, (staticmethod, classmethod)):
+        function = value.__func__
+        member = MemberInfo(
+            name, "method", _callable_text(function, isinstance(value, classmethod))
+        )
+        member.returns = _returns(function)
+        doc_of = function
+    elif isinstance(value, (property, functools.cached_property)):
+        getter = value.fget if isinstance(value, property) else value.func
+        member = MemberInfo(name, "property", returns=_returns(getter) if getter else "")
+        doc_of = value if isinstance(value, property) else getter
+    elif isinstance(value, type):
+        member = MemberInfo(name, "class", _callable_text(value))
+    elif inspect.isfunction(value) or inspect.ismethoddescriptor(value) or inspect.isbuiltin(value):
+        member = MemberInfo(name, "method", _callable_text(value, True))
+        member.returns = _returns(value)
+    elif callable(value):
+        return None
+    else:
+        ok, _ = _json_value(value)
+        kind_name = type(value).__name__ if not ok else ""
+        member = MemberInfo(name, "attribute", returns=kind_name)
+        return member
+    doc = _own_doc(doc_of) if doc_of is not None else ""
+    member.summary = summary_of(doc)
+    if own:
+        member.doc = doc if len(doc) <= _DOC_LIMIT else doc[:_DOC_LIMIT] + "..."
+    return member
+
+
+def _returns(function: Any) -> str:
+    """The return annotation: the import target when it is a class, else its text."""
+    annotation = (
+        getattr(function, "__annotations__", {}).get("return")
+        if inspect.isfunction(function)
+        else None
+    )
+    if annotation is None:
+        return ""
+    hints = _hints(function)
+    hint = hints.get("return", annotation)
+    if isinstance(hint, type) and hint.__module__ != "builtins":
+        return _target_of(hint)
+    return _annotation_text(annotation)
+
+
+def _class_annotations(cls: type) -> dict[str, Any]:
+    try:
+        annotations = inspect.get_annotations(cls)
+    except Exception:
+        return {}
+    return {
+        name: value
+        for name, value in annotations.items()
+        if "ClassVar" not in _annotation_text(value) and name not in cls.__dict__
+    }
+
+
+def _init_attributes(cls: type) -> dict[str, str]:
+    """``self.x = ...`` / ``self.x: T = ...`` assignments of the class's own ``__init__``
+    (name → annotation text or ""), read from its source with :mod:`ast`."""
+    if "__init__" not in cls.__dict__:
+        return {}
+    file = _source_file(cls)
+    if not file:
+        return {}
+    entry = _definitions(file).get(cls.__qualname__ + ".__init__")
+    if entry is None:
+        return {}
+    try:
+        tree = ast.parse(_function_source(file, *entry))
+    except (SyntaxError, ValueError):
+        return {}
+    node = tree.body[0] if tree.body else None
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or not node.args.args:
+        return {}
+    self_name = node.args.args[0].arg
+    found: dict[str, str] = {}
+    for statement in ast.walk(node):
+        targets: list[ast.expr] = []
+        annotation = ""
+        if isinstance(statement, ast.Assign):
+            targets = list(statement.targets)
+        elif isinstance(statement, ast.AnnAssign):
+            targets = [statement.target]
+            annotation = ast.unparse(statement.annotation)
+        for target in targets:
+            if (
+                isinstance(target, ast.Attribute)
+                and isinstance(target.value, ast.Name)
+                and target.value.id == self_name
+                and (annotation or target.attr not in found)
+            ):
+                found[target.attr] = annotation
+    return found
+
+
+# --------------------------------------------------------------------------------- LiveSource
+
+
+class LiveSource:
+    """The :class:`~excore.signatures.SignatureSource` over this process's registries.
+
+    Registered names are described when first looked up (importing their target then) and cached
+    per (registry, name, target). Dotted names below a registered Python module (``torch.nn.ReLU``)
+    are looked up too. ``primary_fields`` is returned as given (``None``: every registry name is a
+    primary field); ``root`` makes source paths relative.
+    """
+
+    def __init__(
+        self, primary_fields: dict[str, str] | None = None, root: str | None = None
+    ) -> None:
+        self._fields = dict(primary_fields) if primary_fields is not None else None
+        self._root = root
+        self._cache: dict[tuple[str, str, str], ModuleInfo | None] = {}
+
+    @staticmethod
+    def _registries() -> dict[str, Any]:
+        from excore.registry import Registry
+
+        return Registry.registries()
+
+    def registry_names(self) -> list[str]:
+        return sorted(self._registries())
+
+    def lookup(self, name: str, registry: str | None = None) -> ModuleInfo | None:
+        registries = self._registries()
+        if registry is not None:
+            chosen = [registries[registry]] if registry in registries else []
+        else:
+            chosen = [registries[key] for key in sorted(registries)]
+        for reg in chosen:
+            if name in reg:
+                return self._describe(reg, name)
+        for reg in chosen:
+            if "." in name and reg.python_module_of(name) is not None:
+                return self._describe(reg, name)
+        return None
+
+    def lookup_all(self, name: str) -> list[ModuleInfo]:
+        registries = self._registries()
+        found = []
+        for key in sorted(registries):
+            if name in registries[key]:
+                info = self._describe(registries[key], name)
+                if info is not None:
+                    found.append(info)
+        return found
+
+    def names(self, registry: str | None = None) -> Iterator[str]:
+        registries = self._registries()
+        if registry is not None:
+            if registry in registries:
+                yield from registries[registry]
+            return
+        for key in sorted(registries):
+            yield from registries[key]
+
+    def primary_fields(self) -> dict[str, str] | None:
+        return self._fields
+
+    def _describe(self, reg: Any, name: str) -> ModuleInfo | None:
+        target = dict.get(reg, name) or name
+        key = (reg.name, name, target)
+        if key not in self._cache:
+            self._cache[key] = self._describe_uncached(reg, name, target)
+        return self._cache[key]
+
+    def _describe_uncached(self, reg: Any, name: str, target: str) -> ModuleInfo:
+        try:
+            obj = reg.get_object(name)
+        except Exception:
+            # Registered but not importable: known by name, signature unknown (the builder
+            # reports the import error where the module is built).
+            is_module = ":" not in target
+            return ModuleInfo(
+                name, reg.name, "module" if is_module else "other", target, signature_known=False
+            )
+        try:
+            return describe(
+                obj,
+                name,
+                reg.name,
+                root=self._root,
+                target=target if name in reg else None,
+                extra_info=reg.extra_info.get(name),
+            )
+        except Exception:
+            return ModuleInfo(name, reg.name, _kind_of(obj), target, signature_known=False)
+
+
+def iter_registered(registries: dict[str, Any]) -> Iterable[tuple[Any, str]]:
+    """(registry, name) pairs, sorted by registry then name."""
+    for key in sorted(registries):
+        for name in sorted(registries[key]):
+            yield registries[key], name
