@@ -13,6 +13,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     parser.add_argument(
         "--toml", action="store_true", help="print it as TOML (what `dump` writes) instead"
     )
+    parser.add_argument(
+        "-o",
+        "--override",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a value first (as in `excore build`)",
+    )
     add_workspace_option(parser)
 
 
@@ -21,6 +29,8 @@ def run(args: argparse.Namespace) -> int:
 
     file = require_config_file(args.config)
     lazy_cfg = config.load(file, workspace=args.workspace)
+    if args.override:
+        lazy_cfg.apply_text_overrides(args.override)
     if args.toml:
         import sys
 

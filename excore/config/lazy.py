@@ -232,15 +232,13 @@ class LazyConfig:
         self._changed()
 
     def apply_text_overrides(self, assignments: Iterable[str]) -> None:
-        """``-o KEY=VALUE`` overrides: ``VALUE`` is a TOML literal; keys must exist."""
+        """``-o KEY=VALUE`` overrides: ``KEY`` is a (dotted) TOML key, ``VALUE`` a TOML literal;
+        the key must exist in the config or in the module's signature."""
         lines = []
         for assignment in assignments:
-            key, sep, raw = assignment.partition("=")
-            path = tuple(part.strip() for part in key.strip().split("."))
-            if not sep or not all(path):
-                raise CoreConfigParseError(f"override {assignment!r}: expected KEY=VALUE")
+            path, raw = _split_assignment(assignment)
             self._check_override_key(path, assignment)
-            lines.append(_override_line(path, raw.strip()))
+            lines.append(_override_line(path, raw))
         self._merge_override_text(lines)
         self._changed()
 
@@ -460,6 +458,29 @@ def _flatten(
             yield from _flatten(value, path)
         else:
             yield path, value
+
+
+def _split_assignment(assignment: str) -> tuple[tuple[str, ...], str]:
+    """``Model.FCN."$block"=ResNet`` → (("Model", "FCN", "$block"), "ResNet")."""
+    from excore.syntax.toml import parse_toml
+
+    quote = ""
+    for index, ch in enumerate(assignment):
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "=":
+            key, raw = assignment[:index].strip(), assignment[index + 1 :].strip()
+            doc = parse_toml(f"{key} = 0\n", OVERRIDES_FILE)
+            entries = doc.root.entries
+            if key and not doc.problems and len(entries) == 1:
+                return entries[0].key.names, raw
+            break
+    raise CoreConfigParseError(
+        f"override {assignment!r}: expected KEY=VALUE (KEY a dotted TOML key, VALUE a TOML value)"
+    )
 
 
 def _quote_key(part: str) -> str:

@@ -24,35 +24,35 @@ def test_no_problems_in_the_full_config() -> None:
 
 def test_shared_module_is_one_object_everywhere(built: tuple) -> None:
     modules, _ = built
-    fcn, segnet = modules.Model["FCN"], modules.Model.SegNet
+    fcn, segnet = modules.Model["EFCN"], modules.Model.SegNet
     assert fcn.backbone is segnet.backbone
-    # "@backbone" = "ResNet" beside [Backbone.ResNet]: the object built for the field
+    # "@backbone" = "EResNet" beside [Backbone.EResNet]: the object built for the field
     assert fcn.backbone is modules.Backbone
     assert modules["Backbone"].depth == 50
 
 
 def test_new_module_per_reference(built: tuple) -> None:
     modules, _ = built
-    fcn = modules.Model.FCN
-    assert type(fcn.head).__name__ == "SimpleHead"
+    fcn = modules.Model.EFCN
+    assert type(fcn.head).__name__ == "PlainHead"
     assert fcn.head.kwargs == {"in_channels": 8, "mode": "b"}
     assert fcn.heads[0] == fcn.head and fcn.heads[0] is not fcn.head
 
 
 def test_list_of_one_name_gives_a_list_of_one(built: tuple) -> None:
     modules, _ = built
-    assert isinstance(modules.Model.FCN.heads, list)
-    assert len(modules.Model.FCN.heads) == 1
+    assert isinstance(modules.Model.EFCN.heads, list)
+    assert len(modules.Model.EFCN.heads) == 1
     transforms = modules.TrainData.transforms
-    assert [type(t).__name__ for t in transforms] == ["SimpleHead", "NeedsSize"]
+    assert [type(t).__name__ for t in transforms] == ["PlainHead", "NeedsSize"]
 
 
 def test_class_prefix_passes_the_class(built: tuple) -> None:
     import engpkg
 
     modules, _ = built
-    assert modules.Backbone.kwargs["block"] is engpkg.BasicBlock
-    assert modules.TrainData.options["all_models"] == [engpkg.FCN, engpkg.SegNet]
+    assert modules.Backbone.kwargs["block"] is engpkg.EBlock
+    assert modules.TrainData.options["all_models"] == [engpkg.EFCN, engpkg.SegNet]
 
 
 def test_registered_python_module_members(built: tuple) -> None:
@@ -76,14 +76,14 @@ def test_variables_and_env_templates(built: tuple) -> None:
 def test_chains_attributes_and_calls(built: tuple) -> None:
     modules, _ = built
     data = modules.TrainData
-    assert data.options["channels"] == 100  # $Backbone.out_channels of the shared ResNet(50)
-    pretrained = data.options["pretrained"]  # "$pretrained" = "ResNet.from_pretrained('r34')"
-    assert type(pretrained).__name__ == "ResNet" and pretrained.depth == 34
+    assert data.options["channels"] == 100  # $Backbone.out_channels of the shared EResNet(50)
+    pretrained = data.options["pretrained"]  # "$pretrained" = "EResNet.from_pretrained('r34')"
+    assert type(pretrained).__name__ == "EResNet" and pretrained.depth == 34
 
 
 def test_hooks_chain_left_to_right(built: tuple) -> None:
     modules, _ = built
-    # $Model::FCN.backbone.parameters() = [50, 1]; Scale(factor=10) then AddOne
+    # $Model::EFCN.backbone.parameters() = [50, 1]; Scale(factor=10) then AddOne
     assert modules.Optimizer.params == [501, 11]
     assert modules.Optimizer.lr == 0.01
 
@@ -117,7 +117,7 @@ def test_nested_tables_are_plain_dicts(built: tuple) -> None:
 def test_lazy_field_access_builds_one_field() -> None:
     lazy = config.load(cfg_path("determinism.toml"))
     model = lazy.Model()
-    assert type(model).__name__ == "FCN"
+    assert type(model).__name__ == "EFCN"
     assert lazy["Model"]() is model  # shared within one LazyConfig
     with pytest.raises(KeyError, match="not a primary field"):
         lazy["Nope"]
@@ -149,7 +149,11 @@ def test_update_is_validated() -> None:
 def test_update_dict_on_load() -> None:
     lazy = config.load(
         cfg_path("determinism.toml"),
-        update_dict={"Model": {"FCN": {"num_classes": 11}}, "Backbone.ResNet.depth": 20, "size": 5},
+        update_dict={
+            "Model": {"EFCN": {"num_classes": 11}},
+            "Backbone.EResNet.depth": 20,
+            "size": 5,
+        },
     )
     modules, run_info = config.build_all(lazy)
     assert modules.Model.kwargs["num_classes"] == 11
@@ -159,8 +163,8 @@ def test_update_dict_on_load() -> None:
 
 def test_print_shows_the_resolved_config() -> None:
     text = str(config.load(cfg_path("inherit/sub/child.toml")))
-    assert "Backbone.ResNet" in text
-    assert "'BasicBlock'" in text
+    assert "Backbone.EResNet" in text
+    assert "'EBlock'" in text
     assert "grand.toml:6" in text  # depth is written in the grand-parent
     assert "parent.toml:5" in text  # $block in the parent
 
@@ -170,8 +174,8 @@ def test_dump_writes_valid_toml_that_loads_back(tmp_path) -> None:
     out = tmp_path / "dumped.toml"
     lazy.dump(out)
     data = tomllib.loads(out.read_text())
-    assert data["Backbone"]["ResNet"] == {"depth": "deep", "width": 3.0, "$block": "BasicBlock"}
-    assert data["Model"]["FCN"]["!head"] == "SimpleHead"
+    assert data["Backbone"]["EResNet"] == {"depth": "deep", "width": 3.0, "$block": "EBlock"}
+    assert data["Model"]["EFCN"]["!head"] == "PlainHead"
     assert "__base__" not in data
     again = config.load(out, workspace=CONFIGS.parent)
     assert again.to_dict() == lazy.to_dict()
@@ -223,7 +227,7 @@ def test_manual_set_prompts_only_on_a_tty(monkeypatch: pytest.MonkeyPatch) -> No
 def test_set_primary_fields_without_a_workspace(tmp_path) -> None:
     import engpkg  # noqa: F401  (fills the registries)
 
-    (tmp_path / "c.toml").write_text("[EHead.SimpleHead]\nin_channels = 2\n")
+    (tmp_path / "c.toml").write_text("[EHead.PlainHead]\nin_channels = 2\n")
     config.set_primary_fields(["EHead"])
     modules, _ = config.build_all(config.load(tmp_path / "c.toml"))
     assert modules.EHead.kwargs["in_channels"] == 2
@@ -241,4 +245,4 @@ def test_bare_prefixed_keys_build_like_quoted_ones() -> None:
     hints = [p for p in lazy.check() if p.code == "unquoted-prefix"]
     assert len(hints) == 2 and all(p.severity.value == "hint" for p in hints)
     model = lazy.Model()
-    assert model.backbone.depth == 12 and type(model.head).__name__ == "SimpleHead"
+    assert model.backbone.depth == 12 and type(model.head).__name__ == "PlainHead"

@@ -20,7 +20,7 @@ VALIDATION = {
     "reuse_conflict.toml": ("reuse-conflict", 5, 16),
     "ambiguous_name.toml": ("ambiguous-name", 2, 17),
     "name_conflict.toml": ("name-conflict", 2, 2),
-    "bad_reference.toml": ("bad-reference", 3, 20),
+    "bad_reference.toml": ("bad-reference", 3, 21),
     "unknown_hook.toml": ("unknown-hook", 5, 43),
     "bad_prefix_value.toml": ("bad-prefix-value", 2, 15),
 }
@@ -94,11 +94,11 @@ def test_value_inherited_through_two_bases_points_at_the_grandparent() -> None:
     error = info.value
     assert error.file == str(CONFIGS / "inherit" / "grand.toml")
     assert (error.line, error.column, error.code) == (6, 9, "type-mismatch")
-    assert error.key == "Backbone.ResNet.depth"
+    assert error.key == "Backbone.EResNet.depth"
 
 
 def test_error_from_problem_maps_codes_to_upstream_classes() -> None:
-    text = "a = 1\n[Model.FCN]\nx = 2\n"
+    text = "a = 1\n[Model.EFCN]\nx = 2\n"
     cases = {
         "toml-syntax": errors.CoreConfigParseError,
         "undefined-env": errors.EnvVarParseError,
@@ -107,10 +107,11 @@ def test_error_from_problem_maps_codes_to_upstream_classes() -> None:
         "unknown-param": errors.ModuleValidateError,
     }
     for code, cls in cases.items():
-        problem = make_problem(code, "msg", "c.toml", 18, 19, "Model.FCN.x")
+        start = text.index("x = 2")
+        problem = make_problem(code, "msg", "c.toml", start, start + 1, "Model.EFCN.x")
         error = error_from_problem(problem, text)
         assert isinstance(error, cls) and isinstance(error, errors.ExcoreError)
-        assert (error.file, error.line, error.column, error.key) == ("c.toml", 3, 1, "Model.FCN.x")
+        assert (error.file, error.line, error.column, error.key) == ("c.toml", 3, 1, "Model.EFCN.x")
     assert format_problem(problem, text) == "c.toml:3:1: error unknown-param msg"
 
 

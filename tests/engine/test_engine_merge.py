@@ -13,10 +13,10 @@ def test_merge_rules() -> None:
     assert data["size"] == 2  # base_b is merged after base_a
     assert data["steps"] == [3]  # lists are replaced, not appended
     assert data["name"] == "a"  # kept from the first base
-    assert data["Backbone"]["ResNet"] == {"depth": 20, "width": 1.5}  # tables merge
+    assert data["Backbone"]["EResNet"] == {"depth": 20, "width": 1.5}  # tables merge
     assert data["TrainData"]["Dataset"] == {"path": "a", "cfg": {"a": 1, "b": 3}}
     # a child's "@head" replaces the base's "!head": one parameter, whatever the prefix
-    assert data["Model"]["FCN"] == {"@backbone": "ResNet", "@head": "SimpleHead"}
+    assert data["Model"]["EFCN"] == {"@backbone": "EResNet", "@head": "PlainHead"}
     assert "__base__" not in data
 
 
@@ -25,7 +25,7 @@ def test_merged_config_builds_with_the_child_prefix() -> None:
     (fcn,) = lazy.model.field_modules("Model")
     assert fcn.params["head"].prefix == "@"
     modules, run_info = config.build_all(lazy)
-    assert type(modules.Model.head).__name__ == "SimpleHead"
+    assert type(modules.Model.head).__name__ == "PlainHead"
     assert modules.Backbone.depth == 20
     assert modules.TrainData.options["cfg"] == {"a": 1, "b": 3}
     assert run_info == {"name": "a", "size": 2, "steps": [3]}
@@ -33,6 +33,6 @@ def test_merged_config_builds_with_the_child_prefix() -> None:
 
 def test_values_remember_the_file_they_were_written_in() -> None:
     lazy = config.load(cfg_path("merge/child.toml"))
-    resnet = lazy.loaded.root.items["Backbone"].items["ResNet"]
+    resnet = lazy.loaded.root.items["Backbone"].items["EResNet"]
     assert resnet.items["depth"].file.endswith("base_b.toml")
     assert resnet.items["width"].file.endswith("base_a.toml")

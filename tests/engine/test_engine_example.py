@@ -1,0 +1,36 @@
+"""The example workspace end to end: check, build, one forward/backward pass with torch."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import REPO
+
+from excore import config
+
+torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.torch
+
+EXAMPLES = REPO / "examples" / "configs"
+
+
+@pytest.mark.parametrize("name", ["fcn_resnet.toml", "fcn_simple_head.toml"])
+def test_example_config_is_clean_and_trains_one_step(name: str) -> None:
+    lazy = config.load(EXAMPLES / name)
+    assert [p for p in lazy.check() if p.severity.value == "error"] == []
+    modules, run_info = config.build_all(lazy)
+    assert {"Model", "Optimizer", "TrainData", "TestData", "Loss"} <= set(modules)
+    model, optimizer, loss_fn = modules.Model, modules.Optimizer, modules.Loss
+    assert isinstance(model, torch.nn.Module)
+    images, masks = zip(*(modules.TrainData[i] for i in range(2)))
+    batch, target = torch.stack(images), torch.stack(masks)
+    logits = model(batch)
+    assert logits.shape[0] == 2 and logits.shape[-2:] == batch.shape[-2:]
+    before = [p.detach().clone() for p in model.parameters()]
+    loss = loss_fn(logits, target)
+    loss.backward()
+    optimizer.step()
+    assert any(not torch.equal(a, b.detach()) for a, b in zip(before, model.parameters()))
+    # the optimizer was given the very model built for the Model field
+    optimized = {id(p) for group in optimizer.param_groups for p in group["params"]}
+    assert optimized == {id(p) for p in model.parameters()}
+    assert "num_classes" in run_info
