@@ -158,8 +158,9 @@ def describe_module_tree(
                 continue
             dotted = f"{path}.{attr}"
             if isinstance(value, types.ModuleType):
-                descend = type(value) is types.ModuleType and depth < MODULE_DEPTH
-                if descend and value.__name__.startswith(package + "."):
+                # only true submodules under their own name (not ``torch.functional.F``)
+                child = value.__name__ == f"{current.__name__}.{attr}"
+                if child and type(value) is types.ModuleType and depth < MODULE_DEPTH:
                     seen.add(id(value))
                     queue.append((value, dotted, depth + 1))
                 continue

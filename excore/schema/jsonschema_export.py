@@ -86,7 +86,11 @@ def config_schema(index: WorkspaceIndex) -> dict[str, Any]:
             if f"{registry_name}.{name}.required" in definitions
         }
         if field_required:
-            required_checks[field] = {"type": "object", "properties": field_required}
+            required_checks[field] = {
+                "type": "object",
+                "properties": field_required,
+                "additionalProperties": True,
+            }
     schema: dict[str, Any] = {
         "$schema": "http://json-schema.org/draft-07/schema#",
         "title": f"ExCore config of workspace {index.workspace_name!r}",
@@ -94,6 +98,8 @@ def config_schema(index: WorkspaceIndex) -> dict[str, Any]:
         "do not edit. Top-level keys other than fields and module names are variables.",
         "type": "object",
         "properties": properties,
+        # variables: any other top-level key (explicit, for tombi's strict mode)
+        "additionalProperties": True,
         "definitions": definitions,
     }
     if required_checks:
@@ -101,7 +107,7 @@ def config_schema(index: WorkspaceIndex) -> dict[str, Any]:
         # __base__ may get them from its bases.
         schema["anyOf"] = [
             {"required": ["__base__"]},
-            {"type": "object", "properties": required_checks},
+            {"type": "object", "properties": required_checks, "additionalProperties": True},
         ]
     return schema
 
@@ -134,7 +140,7 @@ def _field_schema(
         "description": description + ": `[" + field + ".Name]` tables.",
         "properties": names,
         # dotted names below a registered Python module and fine-grained "Name*Config" tables
-        "patternProperties": {r"[.*]": {"type": "object"}},
+        "patternProperties": {r"[.*]": {"type": "object", "additionalProperties": True}},
         "additionalProperties": False,
     }
 
@@ -178,8 +184,8 @@ def _module_schema(info: ModuleInfo) -> dict[str, Any]:
         "properties": properties,
         "patternProperties": patterns,
     }
-    if info.signature_known and not info.accepts_var_keyword:
-        schema["additionalProperties"] = False
+    # explicit either way: tombi's strict mode treats a missing additionalProperties as false
+    schema["additionalProperties"] = not info.signature_known or info.accepts_var_keyword
     return schema
 
 
