@@ -80,7 +80,7 @@ def _header_context(section: Section, offset: int, m: re.Match[str], after: str)
     pieces = inner.split(".")
     typed = pieces[-1].lstrip()
     start = offset - len(typed)
-    if typed[:1] in "\"'":
+    if typed[:1] and typed[0] in "\"'":
         typed = typed[1:]
         start += 1
     right = _WORD_RIGHT.match(after)

@@ -327,7 +327,7 @@ def _string_value(fa: FileAnalysis, ctx: Context) -> list[Candidate]:
         return _base_paths(fa.config, ctx)
     if key.prefix == "&":
         return _variable_values(fa, ctx, closing)
-    if key.prefix in "!@$":
+    if key.prefix and key.prefix in "!@$":
         return _reference_values(fa, ctx, closing)
     return _literal_values(fa, ctx, quoted=True)
 

@@ -90,3 +90,22 @@ class Docs:
 
 def ident(uri: str) -> lsp.TextDocumentIdentifier:
     return lsp.TextDocumentIdentifier(uri=uri)
+
+
+# -- analysis without LSP ------------------------------------------------------------------------
+
+CASES = Path(__file__).parent / "fixtures" / "cases"
+
+
+def read_case(name: str) -> tuple[dict, str, int]:  # type: ignore[type-arg]
+    """(expectation, text without the marker, cursor offset) of a case file.
+
+    The first line is ``#! {json}``: what the case expects.
+    """
+    import json
+
+    raw = (CASES / name).read_text(encoding="utf-8")
+    first, _, rest = raw.partition("\n")
+    assert first.startswith("#! "), f"{name}: first line must be '#! {{json}}'"
+    text, offset, _ = split_cursor(rest)
+    return json.loads(first[3:]), text, offset

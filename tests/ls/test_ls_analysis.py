@@ -1,0 +1,209 @@
+"""The analysis without LSP: completion contexts, hover, definition, references, actions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from ls_helpers import CASES, read_case, split_cursor
+
+from excore_ls.analysis.documents import path_to_uri
+from excore_ls.analysis.session import Analyzer, FileAnalysis
+from excore_ls.features import code_actions, completion, definition, hover, references
+
+CASE_FILES = sorted(p.name for p in CASES.glob("*.toml"))
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Analyzer:
+    return Analyzer()
+
+
+def open_text(analyzer: Analyzer, path: Path, text: str) -> FileAnalysis:
+    uri = path_to_uri(path)
+    analyzer.documents.open(uri, text, 1)
+    analyzer.forget(uri)
+    fa = analyzer.analysis(uri)
+    assert fa is not None
+    return fa
+
+
+def at(analyzer: Analyzer, workspace: Path, rel: str, marked: str) -> tuple[FileAnalysis, int]:
+    text, offset, _ = split_cursor(marked)
+    return open_text(analyzer, workspace / rel, text), offset
+
+
+@pytest.mark.parametrize("name", CASE_FILES)
+def test_completion_cases(analyzer: Analyzer, workspace: Path, name: str) -> None:
+    expect, text, offset = read_case(name)
+    fa = open_text(analyzer, workspace / expect.get("at", f"cases/{name}"), text)
+    items = completion.complete(fa, offset)
+    labels = [c.label for c in items]
+    want = expect["complete"]
+    if "exact" in want:
+        assert labels == want["exact"]
+    for label in want.get("includes", []):
+        assert label in labels, f"{label!r} not in {labels[:40]}"
+    for label in want.get("excludes", []):
+        assert label not in labels
+    by_label = {c.label: c for c in items}
+    for label, insert in want.get("insert", {}).items():
+        assert by_label[label].insert == insert
+    for label, detail in want.get("detail", {}).items():
+        assert detail in by_label[label].detail
+    for first, second in want.get("before", []):
+        a, b = by_label[first], by_label[second]
+        assert (a.sort, labels.index(first)) < (b.sort, labels.index(second)), (a.sort, b.sort)
+    for c in items:  # every candidate replaces a range around the cursor
+        assert c.start <= offset <= c.end, c
+
+
+def test_completion_replaces_the_string_content(analyzer: Analyzer, workspace: Path) -> None:
+    fa, offset = at(analyzer, workspace, "cases/x.toml", '[Model.FCN]\n"@backbone" = "Res<|>Net"\n')
+    item = next(c for c in completion.complete(fa, offset) if c.label == "ResNet")
+    assert fa.config.text[item.start : item.end] == "ResNet"
+    assert item.insert == "ResNet"
+
+
+def test_completion_closes_an_unterminated_string(analyzer: Analyzer, workspace: Path) -> None:
+    fa, offset = at(analyzer, workspace, "cases/x.toml", '[Model.FCN]\n"@backbone" = "Res<|>\n')
+    item = next(c for c in completion.complete(fa, offset) if c.label == "ResNet")
+    assert item.insert == 'ResNet"'
+
+
+def test_key_snippet_has_the_default(analyzer: Analyzer, workspace: Path) -> None:
+    fa, offset = at(analyzer, workspace, "cases/x.toml", "[Backbone.ResNet]\nbase<|>\n")
+    item = next(c for c in completion.complete(fa, offset) if c.label == "base_channels")
+    assert item.snippet and item.insert == "base_channels = ${1:8}"
+    assert item.plain_insert == "base_channels = 8"
+    assert "int" in item.detail
+
+
+def test_hover_parameter_shows_its_description(analyzer: Analyzer, workspace: Path) -> None:
+    for key in ("layers", '"!layers"', '"@layers"'):
+        fa, offset = at(
+            analyzer, workspace, "cases/x.toml", f"[Backbone.ResNet]\n{key[:2]}<|>{key[2:]} = 1\n"
+        )
+        result = hover.hover(fa, offset)
+        assert result is not None, key
+        assert "Blocks per stage." in result.markdown and "list" in result.markdown
+
+
+def test_hover_module_name_shows_signature_and_doc(analyzer: Analyzer, workspace: Path) -> None:
+    fa, offset = at(analyzer, workspace, "cases/x.toml", '[Model.FCN]\n"@backbone" = "Res<|>Net"\n')
+    result = hover.hover(fa, offset)
+    assert result is not None
+    assert "class ResNet(block, layers, base_channels, act)" in result.markdown
+    assert "A small ResNet." in result.markdown
+    assert fa.config.text[result.start : result.end] == "ResNet"
+
+
+def test_hover_variable_shows_value_and_origin(analyzer: Analyzer, workspace: Path) -> None:
+    fa, offset = at(
+        analyzer,
+        workspace,
+        "cases/x.toml",
+        '__base__ = ["../configs/_base_/model.toml"]\n[Head.FCNHead]\n"&num_classes" = "num_<|>classes"\n',
+    )
+    result = hover.hover(fa, offset)
+    assert result is not None
+    assert "num_classes = 3" in result.markdown and "model.toml" in result.markdown
+
+
+def test_definition_of_a_value_module_is_its_python_source(
+    analyzer: Analyzer, workspace: Path
+) -> None:
+    fa, offset = at(analyzer, workspace, "cases/x.toml", '[Model.FCN]\n"@backbone" = "Res<|>Net"\n')
+    places = definition.definition(fa, offset)
+    assert len(places) == 1
+    source = (workspace / "src/toy/models.py").read_text().splitlines()
+    assert places[0].file == str(workspace / "src/toy/models.py")
+    assert source[places[0].line - 1].startswith("class ResNet")
+
+
+def test_definition_of_variable_field_member_and_base(analyzer: Analyzer, workspace: Path) -> None:
+    base = workspace / "configs/_base_/model.toml"
+    text = base.read_text()
+    fa, offset = at(
+        analyzer,
+        workspace,
+        "cases/x.toml",
+        '__base__ = ["../configs/_base_/mo<|>del.toml"]\n',
+    )
+    assert [p.file for p in definition.definition(fa, offset)] == [str(base)]
+    fa, offset = at(
+        analyzer,
+        workspace,
+        "cases/x.toml",
+        '__base__ = ["../configs/_base_/model.toml"]\n[Head.FCNHead]\n"&num_classes" = "num_cl<|>asses"\n',
+    )
+    (place,) = definition.definition(fa, offset)
+    assert place.file == str(base) and text[place.start : place.end] == "num_classes"
+    fa, offset = at(
+        analyzer,
+        workspace,
+        "cases/x.toml",
+        '__base__ = ["../configs/_base_/model.toml"]\n[Optimizer.SGD]\n"@params" = "$Model::F<|>CN"\n',
+    )
+    (place,) = definition.definition(fa, offset)
+    assert place.file == str(base) and text[place.start : place.end] == "FCN"
+
+
+def test_references_and_rename_of_a_variable_across_the_family(
+    analyzer: Analyzer, workspace: Path
+) -> None:
+    fa, offset = at(
+        analyzer,
+        workspace,
+        "cases/x.toml",
+        '__base__ = ["../configs/_base_/model.toml"]\n[Backbone.ResNet]\n"&base_channels" = "num_c<|>lasses"\n',
+    )
+    places = references.references(fa, offset)
+    files = sorted({Path(p.file).name for p in places})
+    assert files == ["model.toml", "x.toml"]
+    edits = references.rename(fa, offset, "classes")
+    assert isinstance(edits, list) and len(edits) == len(places) == 3
+    refused = references.rename(fa, offset, "not a name")
+    assert isinstance(refused, str)
+
+
+def test_rename_of_a_registered_class_is_refused(analyzer: Analyzer, workspace: Path) -> None:
+    fa, offset = at(analyzer, workspace, "cases/x.toml", '[Model.FCN]\n"@backbone" = "Res<|>Net"\n')
+    result = references.rename(fa, offset, "Other")
+    assert isinstance(result, str) and "registered" in result
+
+
+def test_code_actions_did_you_mean_and_missing_params(analyzer: Analyzer, workspace: Path) -> None:
+    from excore_ls.features import diagnostics
+
+    text = '[Model.FCN]\n"@backbone" = "ResNt"\n"!head" = "SimpleHead"\n\n[Head.SimpleHead]\nin_channels = 2\n'
+    fa = open_text(analyzer, workspace / "cases/actions.toml", text)
+    problems = diagnostics.diagnostics(fa, analyzer.documents.read_text, None)
+    codes = sorted(p.code for p in problems)
+    assert codes == ["missing-param", "unknown-module"]
+    offset = text.index("ResNt") + 1
+    actions = code_actions.code_actions(fa, offset, offset, problems)
+    fix = next(a for a in actions if a.title == "Did you mean 'ResNet'?")
+    (edit,) = fix.edits
+    assert text[: edit.start] + edit.new_text + text[edit.end :] == text.replace("ResNt", "ResNet")
+    missing = next(p for p in problems if p.code == "missing-param")
+    actions = code_actions.code_actions(fa, missing.start, missing.end, problems)
+    add = next(a for a in actions if a.title.startswith("Add missing required parameters"))
+    (edit,) = add.edits
+    fixed = text[: edit.start] + edit.new_text + text[edit.end :]
+    assert fixed == text + "num_classes = 0\n"
+
+
+def test_quote_prefixed_keys_edits_only_the_keys(analyzer: Analyzer, workspace: Path) -> None:
+    from excore_ls.features import diagnostics
+
+    text = '[Model.FCN]  # keep me\n!head = "FCNHead"\n@backbone = "ResNet"   # and me\n'
+    fa = open_text(analyzer, workspace / "cases/quote.toml", text)
+    problems = diagnostics.diagnostics(fa, analyzer.documents.read_text, None)
+    hint = next(p for p in problems if p.code == "unquoted-prefix")
+    actions = code_actions.code_actions(fa, hint.start, hint.start, problems)
+    quote_all = next(a for a in actions if a.title.startswith("Quote all"))
+    fixed = text
+    for edit in sorted(quote_all.edits, key=lambda e: -e.start):
+        fixed = fixed[: edit.start] + edit.new_text + fixed[edit.end :]
+    assert fixed == text.replace("!head", '"!head"').replace("@backbone", '"@backbone"')
