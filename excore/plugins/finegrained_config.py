@@ -93,7 +93,7 @@ class FinegrainedConfig(ConfigArgumentHook):
     def layers(self) -> list[Any]:
         """The layers, row by row, each receiving what the previous one sends."""
         passed = self.args[0]
-        layers = []
+        layers: list[Any] = []
         for index, ((number, class_index), row) in enumerate(zip(self.info, self.args[1:])):
             cls = self.class_mapping[class_index]
             receive = self.receive[class_index]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+
 import pytest
 from conftest import REPO
 
@@ -11,6 +14,22 @@ torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.torch
 
 EXAMPLES = REPO / "examples" / "configs"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _forget_the_example_afterwards() -> Iterator[None]:
+    """Leave no example registries or modules behind for other tests."""
+    from excore import Registry
+
+    path, modules, registries = list(sys.path), set(sys.modules), set(Registry.registries())
+    yield
+    sys.path[:] = path
+    for name in set(sys.modules) - modules:
+        file = getattr(sys.modules[name], "__file__", None) or ""
+        if file.startswith(str(REPO / "examples")):
+            del sys.modules[name]
+    for name in set(Registry.registries()) - registries:
+        Registry.remove_registry(name)
 
 
 @pytest.mark.parametrize("name", ["fcn_resnet.toml", "fcn_simple_head.toml"])
