@@ -27,6 +27,7 @@ from excore.schema.index import (
     index_from_json,
     index_to_json,
 )
+from excore.signatures import ModuleInfo
 
 if TYPE_CHECKING:
     from excore.workspace import Workspace
@@ -104,6 +105,11 @@ def _describe_workspace(workspace: Workspace, progress: Progress | None) -> Work
                         index.python_modules.setdefault(dotted, below)
             except Exception as exc:  # one bad entry never stops the dump
                 index.problems.append(_problem(registry_name, name, target, exc, root))
+                # still known by name (it is registered), with an unknown signature
+                kind: Any = "module" if ":" not in target else "other"
+                entry.modules[name] = ModuleInfo(
+                    name, registry_name, kind, target, signature_known=False
+                )
             done += 1
             if progress is not None:
                 progress(done, total, f"{registry_name}.{name}")
