@@ -1,5 +1,8 @@
 """``excore.describe``: live objects → signature records (what the index and the checker see)."""
 
+# Optional/Union on purpose: both spellings must be understood.
+# ruff: noqa: UP007, UP045
+
 from __future__ import annotations
 
 import importlib
@@ -149,6 +152,7 @@ def test_json_types_keep_integers_and_numbers_apart() -> None:
     assert json_types_of(int) == ["integer"]
     assert json_types_of(float) == ["number"]
     assert json_types_of(Optional[int]) == ["integer", "null"]
+    assert json_types_of(int | None) == ["integer", "null"]
     assert json_types_of(Union[int, str]) == ["integer", "string"]
     assert json_types_of(Literal[1, 2]) == ["integer"]
     assert json_types_of(list[int]) == ["array"]
