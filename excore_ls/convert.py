@@ -299,9 +299,9 @@ def inlay_hint(h: Hint, codec: Codec) -> lsp.InlayHint:
     )
 
 
-def document_link(link: Link, codec: Codec) -> lsp.DocumentLink:
+def document_link(link: Link, codec: Codec, tooltips: bool = True) -> lsp.DocumentLink:
     return lsp.DocumentLink(
         range=codec.range(link.start, link.end),
         target=file_uri(link.file),
-        tooltip=link.tooltip or None,
+        tooltip=(link.tooltip or None) if tooltips else None,
     )

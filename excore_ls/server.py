@@ -65,9 +65,10 @@ class ExcoreLanguageServer(LanguageServer):
     @property
     def encoding(self) -> str:
         try:
-            return str(self.workspace.position_encoding or convert.UTF16)
-        except Exception:
+            encoding = self.workspace.position_encoding
+        except RuntimeError:  # before initialize
             return convert.UTF16
+        return str(getattr(encoding, "value", encoding) or convert.UTF16)
 
     def codec(self, doc: OpenDocument) -> convert.Codec:
         return convert.Codec(doc.lines, self.encoding)
@@ -459,7 +460,9 @@ def on_document_link(
     if fa is None:
         return None
     codec = ls.codec(fa.doc)
-    return [convert.document_link(link, codec) for link in links.document_links(fa)]
+    td = ls.client_capabilities.text_document
+    tooltips = bool(td and td.document_link and td.document_link.tooltip_support)
+    return [convert.document_link(link, codec, tooltips) for link in links.document_links(fa)]
 
 
 def on_inlay_hint(

@@ -88,6 +88,26 @@ class Docs:
         self.versions.pop(uri, None)
 
 
+def encoding_of(client: LanguageClient) -> str:
+    """The position encoding the server chose: the client's first preference it supports."""
+    caps = client.capabilities
+    general = caps.general if caps is not None else None
+    for encoding in (general.position_encodings or []) if general is not None else []:
+        if str(encoding) in ("utf-8", "utf-16", "utf-32"):
+            return str(encoding)
+    return "utf-16"
+
+
+def column(line: str, index: int, encoding: str) -> int:
+    """The LSP column of character ``index`` of ``line`` in ``encoding``."""
+    prefix = line[:index]
+    if encoding == "utf-8":
+        return len(prefix.encode("utf-8"))
+    if encoding == "utf-32":
+        return len(prefix)
+    return len(prefix.encode("utf-16-le")) // 2
+
+
 def ident(uri: str) -> lsp.TextDocumentIdentifier:
     return lsp.TextDocumentIdentifier(uri=uri)
 
