@@ -73,7 +73,9 @@ def dump_index(workspace: Path) -> None:
     cmd = [*excore_cli(), "schema", "dump", "--workspace", str(workspace)]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=workspace)
     if result.returncode != 0:
-        pytest.fail(f"{' '.join(cmd)} failed ({result.returncode}):\n{result.stdout}{result.stderr}")
+        pytest.fail(
+            f"{' '.join(cmd)} failed ({result.returncode}):\n{result.stdout}{result.stderr}"
+        )
 
 
 def load_modules(workspace: Path) -> dict[str, dict[str, Any]]:
@@ -87,9 +89,7 @@ def load_modules(workspace: Path) -> dict[str, dict[str, Any]]:
 
 def config_files(workspace: Path) -> list[Path]:
     """The workspace's configs, without the deliberately broken ones."""
-    return [
-        p for p in sorted(workspace.glob("configs/**/*.toml")) if "broken" not in p.parts
-    ]
+    return [p for p in sorted(workspace.glob("configs/**/*.toml")) if "broken" not in p.parts]
 
 
 def find_reference(workspace: Path, modules: dict[str, dict[str, Any]]) -> tuple[Path, int, str]:

@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import ARTIFACTS, REPO, VENV_BIN, Scenario, missing_dependency, skip_reason
+from conftest import ARTIFACTS, REPO, VENV_BIN, Scenario, missing_dependency
 
 pytestmark = pytest.mark.editor
 
