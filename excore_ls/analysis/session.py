@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from excore.schema.index import WorkspaceIndex
+from excore.schema.index import RegistryInfo, WorkspaceIndex
+from excore.signatures import ModuleInfo
 from excore_ls.analysis.config import ConfigFile
 from excore_ls.analysis.documents import DocumentStore, OpenDocument
 from excore_ls.analysis.family import ConfigCache, Family, family_is_current, load_family
@@ -16,7 +17,22 @@ from excore_ls.analysis.index_state import IndexState, LoadedIndex
 if TYPE_CHECKING:
     from excore.config.model import ConfigModel
 
-EMPTY_INDEX = WorkspaceIndex()
+
+def guessed_index(family: Family) -> WorkspaceIndex:
+    """Without an index: ``[Field.Name]`` headers make ``Field`` a registry holding ``Name``,
+    with an unknown signature (any parameter accepted). Only problems that do not depend on the
+    registries are reported from it (variables, env, bases, syntax)."""
+    registries: dict[str, RegistryInfo] = {}
+    for cfg in family.files:
+        for section in cfg.sections:
+            if section.field is None or section.module is None:
+                continue
+            reg = registries.setdefault(section.field.text, RegistryInfo(section.field.text))
+            name = section.module.name
+            reg.modules.setdefault(
+                name, ModuleInfo(name, reg.name, "class", "", signature_known=False)
+            )
+    return WorkspaceIndex(registries=registries)
 
 
 @dataclass(slots=True)
@@ -29,6 +45,7 @@ class FileAnalysis:
     loaded: LoadedIndex | None
     read_text: Callable[[str], str | None] | None = None
     _model: ConfigModel | None = field(default=None, repr=False)
+    _guessed: WorkspaceIndex | None = field(default=None, repr=False)
 
     @property
     def index(self) -> WorkspaceIndex | None:
@@ -36,9 +53,13 @@ class FileAnalysis:
 
     @property
     def source(self) -> WorkspaceIndex:
-        """The signature source for the engine: the index, or an empty one."""
+        """The signature source for the engine: the index, or one guessed from the headers."""
         index = self.index
-        return index if index is not None else EMPTY_INDEX
+        if index is not None:
+            return index
+        if self._guessed is None:
+            self._guessed = guessed_index(self.family)
+        return self._guessed
 
     @property
     def model(self) -> ConfigModel:
