@@ -19,7 +19,6 @@ import collections.abc as cabc
 import enum
 import functools
 import inspect
-import linecache
 import math
 import os
 import pathlib
@@ -287,7 +286,7 @@ def _class_line(cls: type, file: str) -> int:
             first = line if not first else min(first, line)
     if not first:
         return 0
-    lines = linecache.getlines(file)
+    lines = _lines(file)
     head = "class " + cls.__name__
     for number in range(min(first, len(lines)), 0, -1):
         text = lines[number - 1].lstrip()
@@ -311,18 +310,42 @@ _DEFINITION = re.compile(
 )
 
 
-@functools.lru_cache(maxsize=512)
-def _definitions(file: str) -> dict[str, tuple[int, int]]:
-    """Qualified name → (1-based line of its ``def``/``class``, indentation) in a file.
+def _file_text(file: str) -> str:
+    """The text of a source file, cached while its size and mtime stay the same."""
+    try:
+        stat = os.stat(file)
+    except OSError:
+        return ""
+    return _read_text(file, stat.st_mtime_ns, stat.st_size)
 
-    A regex scan with an indentation stack, not :func:`ast.parse`: parsing torch's large files
-    costs more than describing their classes.
-    """
+
+@functools.lru_cache(maxsize=256)
+def _read_text(file: str, mtime_ns: int, size: int) -> str:
     try:
         with open(file, encoding="utf-8", errors="replace") as handle:
-            text = handle.read()
+            return handle.read()
     except OSError:
-        return {}
+        return ""
+
+
+@functools.lru_cache(maxsize=256)
+def _file_lines(file: str, text: str) -> list[str]:
+    return text.splitlines(keepends=True)
+
+
+def _lines(file: str) -> list[str]:
+    return _file_lines(file, _file_text(file))
+
+
+def _definitions(file: str) -> dict[str, tuple[int, int]]:
+    """Qualified name → (1-based line of its ``def``/``class``, indentation) in a file."""
+    return _scan_definitions(file, _file_text(file))
+
+
+@functools.lru_cache(maxsize=256)
+def _scan_definitions(file: str, text: str) -> dict[str, tuple[int, int]]:
+    """A regex scan with an indentation stack, not :func:`ast.parse`: parsing torch's large
+    files costs more than describing their classes."""
     found: dict[str, tuple[int, int]] = {}
     stack: list[tuple[int, str, str]] = []  # (indent, name, kind)
     line, last = 1, 0
@@ -341,7 +364,7 @@ def _definitions(file: str) -> dict[str, tuple[int, int]]:
 
 def _function_source(file: str, line: int, indent: int) -> str:
     """The text of the function defined at ``line`` (dedented), from its ``def`` to its end."""
-    lines = linecache.getlines(file)
+    lines = _lines(file)
     if not 0 < line <= len(lines):
         return ""
     body = [lines[line - 1]]
