@@ -175,7 +175,29 @@ class ExcoreLanguageServer(LanguageServer):
             self.schedule(doc.uri, 0.0)
 
 
+class ClientLogHandler(logging.Handler):
+    """Forwards the server's warnings and errors to the client (window/logMessage)."""
+
+    def __init__(self, ls: ExcoreLanguageServer) -> None:
+        super().__init__(logging.WARNING)
+        self.ls = ls
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            level = (
+                lsp.MessageType.Error
+                if record.levelno >= logging.ERROR
+                else lsp.MessageType.Warning
+            )
+            self.ls.window_log_message(
+                lsp.LogMessageParams(type=level, message=self.format(record))
+            )
+        except Exception:  # never let logging break the server
+            pass
+
+
 server = ExcoreLanguageServer()
+log.addHandler(ClientLogHandler(server))
 
 
 # -- lifecycle -----------------------------------------------------------------------------------

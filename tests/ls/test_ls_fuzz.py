@@ -1,0 +1,198 @@
+"""Random edits (hypothesis) to real configs, with requests at random positions after each edit.
+
+~1,000 edits in the regular suite; ``EXCORE_FUZZ_LONG=1`` runs 10,000. The server must answer
+every request (no error response, within the timeout) and report no error of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from ls_helpers import Docs, column, encoding_of, ident
+from lsprotocol import types as lsp
+from pytest_lsp import LanguageClient
+
+from excore_ls.analysis.documents import path_to_uri
+from excore_ls.analysis.session import Analyzer
+from excore_ls.features import (
+    code_actions,
+    completion,
+    definition,
+    diagnostics,
+    hover,
+    inlay_hints,
+    references,
+    semantic_tokens,
+    symbols,
+)
+
+LONG = os.environ.get("EXCORE_FUZZ_LONG") == "1"
+EDITS = 10_000 if LONG else 1_000
+PER_SCRIPT = 20
+REPO = Path(__file__).resolve().parents[2]
+TOKENS = [
+    "[", "]", "[[", "]]", '"', "'", '"""', "=", ",", "{", "}", ".", "!", "@", "$", "&", "${",
+    "::", "#", "\r\n", "\n", "\t", " ", "😀", "模型", "é", "[Model.", '"!head" = "',
+    "__base__ = [", "$Model.", "@Bn", "torch.nn.", "0.5", "true", "\\", "*", "()", "::*",
+    '"&x" = "${HOME', "[Backbone.ResNet]\n", '"@backbone" = ["ResNet", ',
+]  # fmt: skip
+EDIT = st.one_of(
+    st.tuples(st.just("insert"), st.floats(0, 1), st.sampled_from(TOKENS)),
+    st.tuples(st.just("delete"), st.floats(0, 1), st.integers(1, 12)),
+    st.tuples(st.just("truncate"), st.floats(0, 1), st.just(0)),
+)
+SCRIPT = st.tuples(
+    st.integers(0, 10_000),
+    st.lists(st.tuples(EDIT, st.floats(0, 1)), min_size=1, max_size=PER_SCRIPT),
+)
+
+
+def sources() -> list[str]:
+    files = sorted((REPO / "examples" / "configs").rglob("*.toml"))
+    files += sorted((REPO / "tests/ls/fixtures/ws/configs").rglob("*.toml"))
+    return [f.read_text(encoding="utf-8") for f in files]
+
+
+def draw_scripts(count: int) -> list[tuple[int, list]]:  # type: ignore[type-arg]
+    """Hypothesis-generated edit scripts (derandomized: the same scripts every run)."""
+    out: list[tuple[int, list]] = []  # type: ignore[type-arg]
+
+    @settings(max_examples=count, database=None, derandomize=True, deadline=None,
+              suppress_health_check=list(HealthCheck))  # fmt: skip
+    @given(SCRIPT)
+    def collect(script: tuple[int, list]) -> None:  # type: ignore[type-arg]
+        out.append(script)
+
+    collect()
+    return out[:count]
+
+
+def apply_edit(text: str, edit: tuple[str, float, object]) -> tuple[int, int, str]:
+    """(start, end, new text) of one edit on ``text``."""
+    kind, where, arg = edit
+    pos = int(where * len(text))
+    if kind == "insert":
+        return pos, pos, str(arg)
+    if kind == "delete":
+        return pos, min(len(text), pos + int(arg)), ""  # type: ignore[call-overload]
+    return pos, len(text), ""
+
+
+def position(text: str, offset: int, encoding: str) -> lsp.Position:
+    line = text.count("\n", 0, offset)
+    start = text.rfind("\n", 0, offset) + 1
+    return lsp.Position(line=line, character=column(text[start:offset], offset - start, encoding))
+
+
+async def test_random_edits_every_request_answered(client: LanguageClient, workspace: Path) -> None:
+    if (
+        client.capabilities
+        and client.capabilities.general
+        and client.capabilities.general.position_encodings
+    ):
+        encodings = "neovim"
+    else:
+        encodings = "vscode"
+    if encodings == "neovim" and not LONG:
+        return  # the regular suite fuzzes through one client; the long run through both
+    enc = encoding_of(client)
+    docs = Docs(client, workspace)
+    texts = sources()
+    scripts = draw_scripts(EDITS // 2)
+    edits = 0
+    for n, (pick, script) in enumerate(scripts):
+        if edits >= EDITS:
+            break
+        text = texts[pick % len(texts)]
+        rel = f"configs/fuzz_{n % 3}.toml"
+        uri = await docs.open(rel, text, wait=False)
+        for edit, where in script:
+            if edits >= EDITS:
+                break
+            start, end, new = apply_edit(text, edit)
+            if "\r" in text[max(0, start - 1) : start + 1] and not new.startswith("\n"):
+                start = end = (
+                    start + 1 if text[start : start + 1] == "\n" else start
+                )  # keep \r\n whole
+            docs.change(uri, position(text, start, enc), position(text, end, enc), new)
+            text = text[:start] + new + text[end:]
+            edits += 1
+            at = position(text, int(where * len(text)), enc)
+            doc = ident(uri)
+            rng = lsp.Range(start=at, end=at)
+            await asyncio.wait_for(
+                asyncio.gather(
+                    client.text_document_completion_async(
+                        lsp.CompletionParams(text_document=doc, position=at)
+                    ),
+                    client.text_document_hover_async(
+                        lsp.HoverParams(text_document=doc, position=at)
+                    ),
+                    client.text_document_definition_async(
+                        lsp.DefinitionParams(text_document=doc, position=at)
+                    ),
+                    client.text_document_references_async(
+                        lsp.ReferenceParams(
+                            text_document=doc,
+                            position=at,
+                            context=lsp.ReferenceContext(include_declaration=True),
+                        )
+                    ),
+                    client.text_document_code_action_async(
+                        lsp.CodeActionParams(
+                            text_document=doc,
+                            range=rng,
+                            context=lsp.CodeActionContext(diagnostics=[]),
+                        )
+                    ),
+                ),
+                timeout=20,
+            )
+        # the server's copy of the text is the client's: its symbols cover the final text
+        found = await client.text_document_document_symbol_async(
+            lsp.DocumentSymbolParams(text_document=ident(uri))
+        )
+        assert found is not None
+        await docs.close(uri)
+    assert edits == EDITS
+    errors = [m.message for m in client.messages if m.type == lsp.MessageType.Error]
+    errors += [m.message for m in client.log_messages if m.type == lsp.MessageType.Error]
+    assert errors == []
+
+
+ANALYZER = Analyzer()
+
+
+@settings(max_examples=300 if not LONG else 3000, deadline=None, database=None, derandomize=True)
+@given(st.integers(0, 100), st.lists(EDIT, min_size=1, max_size=8), st.floats(0, 1))
+def test_analysis_survives_random_text(pick: int, script: list, where: float) -> None:  # type: ignore[type-arg]
+    """The features as plain functions over mangled configs: never an exception."""
+    texts = sources()
+    text = texts[pick % len(texts)]
+    for edit in script:
+        start, end, new = apply_edit(text, edit)
+        text = text[:start] + new + text[end:]
+    path = REPO / "examples" / "configs" / "fuzz_in_process.toml"
+    uri = path_to_uri(path)
+    ANALYZER.documents.open(uri, text, 1)
+    fa = ANALYZER.analysis(uri)
+    assert fa is not None
+    offset = int(where * len(text))
+    completion.complete(fa, offset)
+    hover.hover(fa, offset)
+    definition.definition(fa, offset)
+    definition.declaration(fa, offset)
+    references.references(fa, offset)
+    references.prepare_rename(fa, offset)
+    references.rename(fa, offset, "renamed")
+    problems = diagnostics.diagnostics(fa, ANALYZER.documents.read_text, None)
+    code_actions.code_actions(fa, offset, offset, problems)
+    symbols.document_symbols(fa)
+    semantic_tokens.tokens(fa)
+    inlay_hints.inlay_hints(fa, 0, len(text))
+    ANALYZER.documents.close(uri)
+    ANALYZER.forget(uri)
