@@ -19,13 +19,13 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from excore.config.build import Builder, FieldModules, section_to_python
-from excore.config.loader import Leaf, LoadedConfig, Section, SourceFile, merge_into
+from excore.config.loader import Leaf, LoadedConfig, Section, SourceFile, merge_into, paused_gc
 from excore.config.model import ConfigModel, ModuleDef, build_model
 from excore.errors import CoreConfigParseError, ExcoreError, ModuleValidateError
 from excore.problems import Problem, Severity
 
 if TYPE_CHECKING:
-    from excore.signatures import SignatureSource
+    from excore.signatures import ModuleInfo, SignatureSource
     from excore.workspace import Workspace
 
 __all__ = ["OVERRIDES_FILE", "FieldNode", "LazyConfig", "ModuleDict", "validation_enabled"]
@@ -37,6 +37,51 @@ _PREFIXES = "!@$&"
 def validation_enabled() -> bool:
     """``EXCORE_VALIDATE=0`` (or false/no/off) turns validation before building off."""
     return os.environ.get("EXCORE_VALIDATE", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+class MemoSource:
+    """A signature source that remembers every answer of the one it wraps.
+
+    The model and the checker ask about the same names many times; the registries do not change
+    while one config is checked and built (a :class:`LazyConfig` makes a new one on updates).
+    """
+
+    def __init__(self, source: SignatureSource) -> None:
+        self.inner = source
+        self._lookup: dict[tuple[str, str | None], ModuleInfo | None] = {}
+        self._lookup_all: dict[str, list[ModuleInfo]] = {}
+        self._names: dict[str | None, list[str]] = {}
+        self._registry_names: list[str] | None = None
+
+    def registry_names(self) -> list[str]:
+        if self._registry_names is None:
+            self._registry_names = list(self.inner.registry_names())
+        return self._registry_names
+
+    def lookup(self, name: str, registry: str | None = None) -> ModuleInfo | None:
+        key = (name, registry)
+        try:
+            return self._lookup[key]
+        except KeyError:
+            found = self._lookup[key] = self.inner.lookup(name, registry)
+            return found
+
+    def lookup_all(self, name: str) -> list[ModuleInfo]:
+        try:
+            return self._lookup_all[name]
+        except KeyError:
+            found = self._lookup_all[name] = list(self.inner.lookup_all(name))
+            return found
+
+    def names(self, registry: str | None = None) -> list[str]:
+        try:
+            return self._names[registry]
+        except KeyError:
+            found = self._names[registry] = list(self.inner.names(registry))
+            return found
+
+    def primary_fields(self) -> dict[str, str] | None:
+        return self.inner.primary_fields()
 
 
 class ModuleDict(dict[str, Any]):
@@ -60,7 +105,8 @@ class LazyConfig:
         workspace: Workspace | None = None,
     ) -> None:
         self._loaded = loaded
-        self._source = source
+        self._live = source
+        self._source: SignatureSource = MemoSource(source)
         self.workspace = workspace
         self._model: ConfigModel | None = None
         self._overrides: dict[str, dict[str, Any]] = {}
@@ -85,7 +131,8 @@ class LazyConfig:
     @property
     def model(self) -> ConfigModel:
         if self._model is None:
-            self._model = build_model(self._loaded, self._source)
+            with paused_gc():
+                self._model = build_model(self._loaded, self._source)
         return self._model
 
     @property
@@ -93,6 +140,7 @@ class LazyConfig:
         return dict(self.model.fields)
 
     def _changed(self) -> None:
+        self._source = MemoSource(self._live)
         self._model = None
         self._validated = False
         self._builder = None
@@ -107,7 +155,9 @@ class LazyConfig:
         """Every problem the checker finds (errors, warnings and hints), sorted."""
         from excore.config.check import CheckOptions, check_model
 
-        return check_model(self.model, self._source, CheckOptions(report_missing=report_missing))
+        model = self.model
+        with paused_gc():
+            return check_model(model, self._source, CheckOptions(report_missing=report_missing))
 
     def validate(self) -> None:
         """Raise :class:`ModuleValidateError` with **all** errors, before any constructor runs."""
@@ -159,7 +209,8 @@ class LazyConfig:
     def build_all(self) -> tuple[ModuleDict, dict[str, Any]]:
         """(primary modules by field, isolated top-level values)."""
         builder = self._prepare()
-        modules = ModuleDict(builder.build_primary())
+        with paused_gc():  # many small, long-lived objects; collections would be wasted work
+            modules = ModuleDict(builder.build_primary())
         return modules, self.run_info()
 
     def run_info(self) -> dict[str, Any]:

@@ -1,0 +1,278 @@
+"""Engine benchmark: ``import excore`` time, and load + validate + build of generated configs.
+
+    .venv/bin/python benchmarks/bench_engine.py [--sizes 1000 3000] [--runs 3] [--no-upstream]
+
+1. ``import excore`` in a fresh interpreter (best of several runs), and which heavy modules that
+   import pulled in (torch, rich, typer, tomlkit must not be among them). Target: <= 60 ms.
+2. A generated config of N modules: one shared ``"@backbone"`` and N heads with 5 scalar
+   parameters each (``"!heads" = ["Head0", ...]`` with one ``[HeadK]`` section per head). Each
+   measurement is one fresh process: registries are filled first (not timed), then the CPU time
+   of load + validate + build is taken. Growth must be linear (N=3000 <= 3.2x N=1000).
+3. The same configs built by upstream ``excore==0.1.1b0`` (installed on first use into a venv
+   under ``~/.cache/excore-bench``, its loguru sinks removed so logging costs nothing), side by
+   side, with the speed-up ratio. Target: >= 2x at N=1000.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "excore-bench"
+UPSTREAM = "excore==0.1.1b0"
+UPSTREAM_VENV = CACHE / "upstream-0.1.1b0"
+HEAVY = ("torch", "rich", "typer", "tomlkit", "jsonschema", "docstring_parser", "pygls")
+
+IMPORT_PROBE = """
+import sys, time
+t0 = time.perf_counter()
+import excore
+elapsed = time.perf_counter() - t0
+heavy = sorted(m for m in {heavy!r} if m in sys.modules)
+print(elapsed, ",".join(heavy))
+"""
+
+MODULE_TEMPLATE = '''
+"""Generated benchmark registries ({n} heads)."""
+from excore import Registry
+
+MODEL = Registry("BModel")
+HEAD = Registry("BHead")
+BACKBONE = Registry("BBackbone")
+
+
+@BACKBONE.register()
+class Trunk:
+    def __init__(self, depth: int = 18, width: float = 1.0) -> None:
+        self.depth = depth
+        self.width = width
+
+
+class HeadBase:
+    def __init__(
+        self,
+        in_channels: int = 8,
+        num_classes: int = 2,
+        dropout: float = 0.0,
+        mode: str = "a",
+        use_bias: bool = True,
+    ) -> None:
+        self.in_channels = in_channels
+        self.num_classes = num_classes
+        self.dropout = dropout
+        self.mode = mode
+        self.use_bias = use_bias
+
+
+@MODEL.register()
+class Net:
+    def __init__(self, backbone: object, heads: list) -> None:
+        self.backbone = backbone
+        self.heads = heads
+
+'''
+
+# Runs inside a fresh process (ours or upstream's venv); prints one JSON line.
+RUNNER = """
+import gc, json, sys, time
+sys.path.insert(0, {folder!r})
+flavour = {flavour!r}
+if flavour == "upstream":
+    import excore
+    from loguru import logger
+    logger.remove()  # after importing excore, which adds its sinks: logging costs nothing
+    from excore.config.parse import set_primary_fields
+    set_primary_fields({{"primary_fields": ["Model"], "primary_to_registry": {{"Model": "BModel"}}}})
+    import {module}
+    def run():
+        cfg = excore.config.load({config!r})
+        return excore.config.build_all(cfg)
+else:
+    from excore import config
+    config.set_primary_fields({{"Model": "BModel"}})
+    import {module}
+    def run():
+        cfg = config.load({config!r})
+        return config.build_all(cfg)
+t0 = time.process_time()
+modules, info = run()
+elapsed = time.process_time() - t0
+net = modules["Model"]
+heads = net.heads
+assert len(heads) == {n}, len(heads)
+assert all(h is not None for h in heads)
+backbone = net.backbone
+print(json.dumps({{"seconds": elapsed, "heads": len(heads), "depth": backbone.depth}}))
+"""
+
+
+def generate(folder: Path, n: int) -> tuple[str, Path]:
+    """Write the registries module and the config of ``n`` heads; return (module, config)."""
+    module = f"bench_heads_{n}"
+    lines = [MODULE_TEMPLATE.format(n=n)]
+    for i in range(n):
+        lines.append(f"@HEAD.register()\nclass Head{i}(HeadBase):\n    pass\n\n")
+    (folder / f"{module}.py").write_text("".join(lines))
+    config = [
+        "[Model.Net]",
+        '"@backbone" = "Trunk"',
+        '"!heads" = [' + ", ".join(f'"Head{i}"' for i in range(n)) + "]",
+        "",
+        "[Trunk]",
+        "depth = 50",
+        "width = 1.5",
+        "",
+    ]
+    for i in range(n):
+        config += [
+            f"[Head{i}]",
+            f"in_channels = {8 + i % 4}",
+            f"num_classes = {2 + i % 3}",
+            f"dropout = 0.{i % 10}",
+            f'mode = "{"ab"[i % 2]}"',
+            f"use_bias = {'true' if i % 2 else 'false'}",
+            "",
+        ]
+    path = folder / f"bench_{n}.toml"
+    path.write_text("\n".join(config))
+    return module, path
+
+
+def ensure_upstream() -> Path | None:
+    """The python of a venv with upstream excore installed (created once, then cached)."""
+    python = UPSTREAM_VENV / "bin" / "python"
+    if python.exists():
+        probe = subprocess.run(
+            [str(python), "-c", "import excore, loguru"], capture_output=True, text=True
+        )
+        if probe.returncode == 0:
+            return python
+    print(f"installing {UPSTREAM} into {UPSTREAM_VENV} ...", file=sys.stderr)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    steps = [
+        [sys.executable, "-m", "venv", str(UPSTREAM_VENV)],
+        [str(python), "-m", "pip", "install", "-q", UPSTREAM],
+    ]
+    for step in steps:
+        result = subprocess.run(step, capture_output=True, text=True)
+        if result.returncode != 0:
+            print(f"could not set up upstream: {result.stderr.strip()[-500:]}", file=sys.stderr)
+            return None
+    return python
+
+
+def measure_import(runs: int) -> tuple[float, list[str]]:
+    best = float("inf")
+    heavy: list[str] = []
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    for _ in range(runs):
+        out = subprocess.run(
+            [sys.executable, "-c", IMPORT_PROBE.format(heavy=HEAVY)],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+        ).stdout.split()
+        best = min(best, float(out[0]))
+        heavy = out[1].split(",") if len(out) > 1 and out[1] else []
+    return best, heavy
+
+
+def measure_build(
+    python: str, flavour: str, folder: Path, module: str, config: Path, n: int, runs: int
+) -> float:
+    code = textwrap.dedent(
+        RUNNER.format(folder=str(folder), flavour=flavour, module=module, config=str(config), n=n)
+    )
+    env = dict(os.environ)
+    env.pop("EXCORE_WORKSPACE", None)
+    if flavour == "ours":
+        env["PYTHONPATH"] = str(REPO)
+    else:
+        env.pop("PYTHONPATH", None)
+    times = []
+    for _ in range(runs):
+        result = subprocess.run(
+            [python, "-c", code], capture_output=True, text=True, env=env, cwd=folder
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"{flavour} run failed:\n{result.stderr.strip()[-2000:]}")
+        record = json.loads(result.stdout.strip().splitlines()[-1])
+        times.append(record["seconds"])
+    return min(times)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 3000])
+    parser.add_argument("--runs", type=int, default=3, help="fresh processes per measurement")
+    parser.add_argument("--no-upstream", action="store_true", help="skip the upstream comparison")
+    args = parser.parse_args(argv)
+
+    seconds, heavy = measure_import(max(args.runs, 5))
+    ok = seconds <= 0.060 and not any(m in heavy for m in ("torch", "rich", "typer", "tomlkit"))
+    print(
+        f"import excore: {seconds * 1000:.1f} ms (target <= 60 ms)   heavy modules imported: "
+        f"{', '.join(heavy) or 'none'}   {'OK' if ok else 'FAIL'}"
+    )
+
+    upstream = None if args.no_upstream else ensure_upstream()
+    results: dict[int, tuple[float, float | None]] = {}
+    with tempfile.TemporaryDirectory(prefix="excore-bench-") as tmp:
+        folder = Path(tmp)
+        for n in args.sizes:
+            module, config = generate(folder, n)
+            ours = measure_build(sys.executable, "ours", folder, module, config, n, args.runs)
+            theirs = None
+            if upstream is not None:
+                theirs = measure_build(
+                    str(upstream), "upstream", folder, module, config, n, args.runs
+                )
+            results[n] = (ours, theirs)
+
+    print()
+    print(f"{'N':>6}  {'excore (this)':>14}  {'upstream 0.1.1b0':>17}  {'speed-up':>8}")
+    for n, (ours, theirs) in results.items():
+        shown = f"{theirs * 1000:14.1f} ms" if theirs is not None else f"{'-':>17}"
+        ratio = f"{theirs / ours:7.2f}x" if theirs is not None else f"{'-':>8}"
+        print(f"{n:>6}  {ours * 1000:11.1f} ms  {shown}  {ratio}")
+    print(
+        "(CPU time of load + validate + build in a fresh process, best of "
+        f"{args.runs}; upstream has no validation step)"
+    )
+
+    failures = [] if ok else ["import time"]
+    sizes = sorted(results)
+    if len(sizes) >= 2:
+        small, large = sizes[0], sizes[-1]
+        growth = results[large][0] / results[small][0]
+        allowed = 3.2 * (large / small) / 3
+        verdict = "OK" if growth <= allowed else "FAIL"
+        print(
+            f"growth N={large} / N={small}: {growth:.2f}x (linear target <= {allowed:.1f}x) "
+            f"{verdict}"
+        )
+        if verdict != "OK":
+            failures.append("linear growth")
+    first = results[sizes[0]]
+    if first[1] is not None:
+        ratio = first[1] / first[0]
+        verdict = "OK" if ratio >= 2 else "FAIL"
+        print(f"speed-up over upstream at N={sizes[0]}: {ratio:.2f}x (target >= 2x) {verdict}")
+        if verdict != "OK":
+            failures.append("speed-up")
+    if failures:
+        print(f"failed: {', '.join(failures)}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
