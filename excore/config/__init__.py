@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 __all__ = [
     "LazyConfig",
     "build_all",
-    "check",
+    "check_file",
     "get_primary_fields",
     "load",
     "set_primary_fields",
@@ -162,7 +162,7 @@ def build_all(lazy_cfg: LazyConfig) -> tuple[ModuleDict, dict[str, Any]]:
     return lazy_cfg.build_all()
 
 
-def check(
+def check_file(
     path: str | os.PathLike[str], *, workspace: Workspace | str | os.PathLike[str] | None = None
 ) -> list[Problem]:
     """Every problem of a config (errors, warnings, hints), checked against live registries."""

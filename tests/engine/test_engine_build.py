@@ -246,3 +246,32 @@ def test_bare_prefixed_keys_build_like_quoted_ones() -> None:
     assert len(hints) == 2 and all(p.severity.value == "hint" for p in hints)
     model = lazy.Model()
     assert model.backbone.depth == 12 and type(model.head).__name__ == "PlainHead"
+
+
+def test_one_module_of_a_field() -> None:
+    lazy = config.load(cfg_path("all_forms.toml"))
+    segnet = lazy.Model.SegNet()
+    assert type(segnet).__name__ == "SegNet"
+    assert segnet.backbone is lazy.Model.EFCN().backbone  # shared within one LazyConfig
+    with pytest.raises(AttributeError, match="has no module 'Nope'"):
+        lazy.Model.Nope  # noqa: B018
+    with pytest.raises(errors.ExcoreError, match="several modules"):
+        lazy.Model.add(num_classes=1)
+
+
+def test_check_function_reports_problems_with_offsets() -> None:
+    path = cfg_path("errors/unknown_module.toml")
+    problems = config.check_file(path)
+    start = path.read_text().index("ResNt")
+    assert [(p.code, p.start, p.end) for p in problems] == [("unknown-module", start, start + 5)]
+
+
+def test_reference_cycle_is_a_located_error(tmp_path) -> None:
+    (tmp_path / "c.toml").write_text(
+        '[Model.EFCN]\n"@backbone" = "EResNet"\n\n[EResNet]\n"!act" = "PlainHead"\n\n'
+        '[PlainHead]\n"@mode" = "EResNet"\n'
+    )
+    lazy = config.load(tmp_path / "c.toml", workspace=CONFIGS.parent)
+    with pytest.raises((errors.ModuleValidateError, errors.CoreConfigBuildError)) as info:
+        config.build_all(lazy)
+    assert info.value.line > 0
