@@ -129,3 +129,37 @@ def read_case(name: str) -> tuple[dict, str, int]:  # type: ignore[type-arg]
     assert first.startswith("#! "), f"{name}: first line must be '#! {{json}}'"
     text, offset, _ = split_cursor(rest)
     return json.loads(first[3:]), text, offset
+
+
+def cli_truth(root: Path, cli: dict[str, list[dict]]) -> dict[str, set[tuple[int, str]]]:  # type: ignore[type-arg]
+    """(line, code) pairs `excore check` reports for each config, under the fragment rule.
+
+    ``cli`` maps each config (relative to ``root``) to its `excore check --format json` list. A
+    config no other config includes gets its own problems. A fragment gets what checking the root
+    configs that include it reports *in the fragment's text*, plus its own syntax problems.
+    """
+    from excore.config.family import config_files, scan_family
+
+    family = scan_family(config_files(root))
+    out: dict[str, set[tuple[int, str]]] = {}
+    for rel in cli:
+        full = str(root / rel)
+        roots = family.roots_of(full)
+        if not roots:
+            found = [p for p in cli[rel] if (root / p["file"]).resolve() == Path(full).resolve()]
+        else:
+            found = [
+                p
+                for p in cli[rel]
+                if p["code"] in ("toml-syntax", "unquoted-prefix")
+                and (root / p["file"]).resolve() == Path(full).resolve()
+            ]
+            for other in roots:
+                other_rel = Path(other).relative_to(root).as_posix()
+                found += [
+                    p
+                    for p in cli[other_rel]
+                    if (root / p["file"]).resolve() == Path(full).resolve()
+                ]
+        out[rel] = {(p["line"] - 1, p["code"]) for p in found}
+    return out
