@@ -192,12 +192,18 @@ def _kind_of(obj: Any) -> ModuleKind:
 
 
 def _is_hook(cls: type) -> bool:
-    from excore.engine.hook import ConfigArgumentHook
-
+    hook_class = _hook_class()
     try:
-        return issubclass(cls, ConfigArgumentHook) and cls is not ConfigArgumentHook
+        return issubclass(cls, hook_class) and cls is not hook_class
     except TypeError:
         return False
+
+
+@functools.lru_cache(maxsize=1)
+def _hook_class() -> type:
+    from excore.engine.hook import ConfigArgumentHook
+
+    return ConfigArgumentHook
 
 
 def _target_of(obj: Any) -> str:
@@ -398,7 +404,7 @@ def _param_docs(*docs: str) -> dict[str, str]:
         import docstring_parser
 
         try:
-            parsed = docstring_parser.parse(doc)
+            parsed = docstring_parser.parse(doc, _docstring_style(doc))
         except Exception:  # a malformed docstring only loses its descriptions
             continue
         for param in parsed.params:
@@ -407,6 +413,25 @@ def _param_docs(*docs: str) -> dict[str, str]:
                 if arg and param.description:
                     found.setdefault(arg, " ".join(param.description.split()))
     return found
+
+
+_NUMPY_SECTION = re.compile(r"^[ \t]*Parameters[ \t]*\n[ \t]*-{3,}", re.MULTILINE)
+
+
+def _docstring_style(doc: str) -> Any:
+    """The docstring style, when its markers say it (one parse instead of docstring_parser's
+    four); AUTO otherwise."""
+    from docstring_parser import DocstringStyle
+
+    if _NUMPY_SECTION.search(doc):
+        return DocstringStyle.NUMPYDOC
+    if re.search(r"^[ \t]*(Args|Arguments|Parameters):[ \t]*$", doc, re.MULTILINE):
+        return DocstringStyle.GOOGLE
+    if re.search(r"^[ \t]*:param\b", doc, re.MULTILINE):
+        return DocstringStyle.REST
+    if re.search(r"^[ \t]*@param\b", doc, re.MULTILINE):
+        return DocstringStyle.EPYDOC
+    return DocstringStyle.AUTO
 
 
 def _may_document_params(doc: str) -> bool:
@@ -1003,9 +1028,15 @@ def _class_annotations(cls: type) -> dict[str, Any]:
     }
 
 
+_SELF_ASSIGNMENT = re.compile(
+    r"^[ \t]*self\.([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?::[ \t]*([^=\n]+?))?[ \t]*=(?!=)",
+    re.MULTILINE,
+)
+
+
 def _init_attributes(cls: type) -> dict[str, str]:
-    """``self.x = ...`` / ``self.x: T = ...`` assignments of the class's own ``__init__``
-    (name → annotation text or ""), read from its source with :mod:`ast`."""
+    """``self.x = ...`` / ``self.x: T = ...`` statements of the class's own ``__init__``
+    (name → annotation text or ""), read from its source text (a line scan: torch has many)."""
     if "__init__" not in cls.__dict__:
         return {}
     file = _source_file(cls)
@@ -1014,31 +1045,11 @@ def _init_attributes(cls: type) -> dict[str, str]:
     entry = _definitions(file).get(cls.__qualname__ + ".__init__")
     if entry is None:
         return {}
-    try:
-        tree = ast.parse(_function_source(file, *entry))
-    except (SyntaxError, ValueError):
-        return {}
-    node = tree.body[0] if tree.body else None
-    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or not node.args.args:
-        return {}
-    self_name = node.args.args[0].arg
     found: dict[str, str] = {}
-    for statement in ast.walk(node):
-        targets: list[ast.expr] = []
-        annotation = ""
-        if isinstance(statement, ast.Assign):
-            targets = list(statement.targets)
-        elif isinstance(statement, ast.AnnAssign):
-            targets = [statement.target]
-            annotation = ast.unparse(statement.annotation)
-        for target in targets:
-            if (
-                isinstance(target, ast.Attribute)
-                and isinstance(target.value, ast.Name)
-                and target.value.id == self_name
-                and (annotation or target.attr not in found)
-            ):
-                found[target.attr] = annotation
+    for match in _SELF_ASSIGNMENT.finditer(_function_source(file, *entry)):
+        name, annotation = match.group(1), (match.group(2) or "").strip()
+        if annotation or name not in found:
+            found[name] = annotation
     return found
 
 

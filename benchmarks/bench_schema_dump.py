@@ -1,0 +1,159 @@
+"""Benchmark of ``excore schema dump`` (a script, not a test).
+
+1. The example workspace: wall time of ``excore schema dump`` against the time to import its
+   registries, each in a fresh process (best of N). Target: dump <= import + 0.5 s.
+2. Workspaces registering all of ``torch.nn``, ``torch.optim`` and ``torch.optim.lr_scheduler``:
+   (a) every public class and function registered by name (``REG.match``), (b) the three
+   registered as Python modules (``REG.register_module``). Index size and dump time.
+
+Run: ``.venv/bin/python benchmarks/bench_schema_dump.py [--runs N]``. Nothing is written into the
+repository: the dumps go to a temporary folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "examples"
+CLI = "import sys; from excore.cli.main import main; sys.exit(main())"
+IMPORT = (
+    "import sys; from excore.workspace import load_workspace; "
+    "load_workspace(sys.argv[1]).import_registries()"
+)
+
+TORCH_MATCH = """
+from torch import nn, optim
+from torch.optim import lr_scheduler
+from excore import Registry
+
+NN = Registry("NN")
+OPTIM = Registry("Optim")
+SCHED = Registry("Sched")
+
+def public(name, module):
+    return not name.startswith("_") and getattr(getattr(module, name), "__module__", "").startswith("torch")
+
+NN.match(nn, public)
+OPTIM.match(optim, public)
+SCHED.match(lr_scheduler, public)
+"""
+
+TORCH_MODULES = """
+from torch import nn, optim
+from torch.optim import lr_scheduler
+from excore import Registry
+
+MODULES = Registry("TorchModules")
+MODULES.register_module(nn)
+MODULES.register_module(optim)
+MODULES.register_module(lr_scheduler)
+"""
+
+
+def timed(command: list[str], cwd: Path) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(command)}\n{done.stderr}")
+    return elapsed
+
+
+def best(command: list[str], cwd: Path, runs: int) -> tuple[float, float]:
+    times = [timed(command, cwd) for _ in range(runs)]
+    return min(times), statistics.median(times)
+
+
+def make_torch_workspace(folder: Path, source: str) -> Path:
+    (folder / "src" / "torchws").mkdir(parents=True)
+    (folder / "src" / "torchws" / "__init__.py").write_text("")
+    (folder / "src" / "torchws" / "registry.py").write_text(source)
+    (folder / "excore.toml").write_text(
+        'name = "torchws"\nsrc_paths = ["src"]\nimport = ["torchws.registry"]\n'
+    )
+    return folder
+
+
+def measure(root: Path, out: Path, runs: int) -> dict[str, float | int | str]:
+    workspace_file = root / "excore.toml"
+    import_best, import_median = best(
+        [sys.executable, "-c", IMPORT, str(workspace_file)], root, runs
+    )
+    dump = [
+        sys.executable,
+        "-c",
+        CLI,
+        "schema",
+        "dump",
+        "--workspace",
+        str(root),
+        "--out",
+        str(out),
+    ]
+    dump_best, dump_median = best(dump, root, runs)
+    index = out / "index.json"
+    data = json.loads(index.read_text(encoding="utf-8"))
+    return {
+        "import": import_best,
+        "import_median": import_median,
+        "dump": dump_best,
+        "dump_median": dump_median,
+        "index_kib": index.stat().st_size / 1024,
+        "schema_kib": (out / "config.schema.json").stat().st_size / 1024,
+        "names": sum(len(r["modules"]) for r in data["registries"].values()),
+        "below": len(data["python_modules"]),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="fresh processes per measurement")
+    args = parser.parse_args()
+    rows: list[tuple[str, dict[str, float | int | str]]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        example = base / "examples"
+        shutil.copytree(EXAMPLES, example, ignore=shutil.ignore_patterns(".excore", "__pycache__"))
+        rows.append(("example workspace", measure(example, base / "out-example", args.runs)))
+        for label, source in (
+            ("torch.nn+optim+lr_scheduler, match", TORCH_MATCH),
+            ("torch.nn+optim+lr_scheduler, modules", TORCH_MODULES),
+        ):
+            folder = make_torch_workspace(base / label.split(", ")[1], source)
+            rows.append((label, measure(folder, base / f"out-{folder.name}", args.runs)))
+
+    header = (
+        f"{'workspace':<38} {'import s':>9} {'dump s':>8} {'dump-import':>12} {'ratio':>6} "
+        f"{'names':>6} {'below':>6} {'index KiB':>10} {'schema KiB':>11}"
+    )
+    print(f"excore schema dump: best of {args.runs} fresh processes (median in parentheses)")
+    print(header)
+    print("-" * len(header))
+    for label, row in rows:
+        imp, dump = float(row["import"]), float(row["dump"])
+        print(
+            f"{label:<38} {imp:>9.2f} {dump:>8.2f} {dump - imp:>+12.2f} {dump / imp:>6.2f} "
+            f"{row['names']:>6} {row['below']:>6} {float(row['index_kib']):>10.0f} "
+            f"{float(row['schema_kib']):>11.0f}"
+        )
+        print(f"{'':<38} ({float(row['import_median']):>7.2f}) ({float(row['dump_median']):>6.2f})")
+    example_row = rows[0][1]
+    difference = float(example_row["dump"]) - float(example_row["import"])
+    verdict = "meets" if difference <= 0.5 else "MISSES"
+    print(
+        f"\nexample workspace: dump - import = {difference:+.2f} s ({verdict} the target "
+        "dump <= import + 0.5 s)"
+    )
+
+
+if __name__ == "__main__":
+    main()
