@@ -179,3 +179,35 @@ def test_version_and_help() -> None:
     assert (
         bad.returncode == 2 and "invalid int value" in bad.stderr and "Traceback" not in bad.stderr
     )
+
+
+async def test_stale_index_warning_with_refresh_fix(fresh: LanguageClient, tmp_path: Path) -> None:
+    import os
+    import time
+
+    root = copy_workspace(tmp_path)
+    index = ls_fixture_index.write(root)
+    source = root / "src/toy/models.py"
+    later = time.time() + 60
+    os.utime(source, (later, later))
+    assert source.stat().st_mtime > index.stat().st_mtime
+    await start(fresh, root)
+    docs = Docs(fresh, root)
+    uri = await docs.open("configs/main.toml")
+    found = await docs.diagnostics(uri)
+    stale = [d for d in found if d.code == "stale-index"]
+    assert len(stale) == 1 and stale[0].severity == lsp.DiagnosticSeverity.Warning
+    assert "models.py" in stale[0].message
+    actions = await fresh.text_document_code_action_async(
+        lsp.CodeActionParams(
+            text_document=ident(uri),
+            range=stale[0].range,
+            context=lsp.CodeActionContext(diagnostics=stale),
+        )
+    )
+    assert actions
+    # lsprotocol structures any code action that has a "command" as a Command (its union hook
+    # looks for the key only), so the CodeAction{title, kind, command} arrives as a Command here.
+    fix = next(a for a in actions if a.title == "Refresh the excore index (excore schema dump)")
+    command = fix.command if isinstance(fix, lsp.Command) else fix.command.command  # type: ignore[union-attr]
+    assert "excore.dumpIndex" in str(command)
