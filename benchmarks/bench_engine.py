@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,6 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "excore-bench"
 UPSTREAM = "excore==0.1.1b0"
 UPSTREAM_VENV = CACHE / "upstream-0.1.1b0"
+PARTS: dict[tuple[str, int], dict[str, float]] = {}
 HEAVY = ("torch", "rich", "typer", "tomlkit", "jsonschema", "docstring_parser", "pygls")
 
 IMPORT_PROBE = """
@@ -105,15 +105,33 @@ else:
     def run():
         cfg = config.load({config!r})
         return config.build_all(cfg)
-t0 = time.process_time()
-modules, info = run()
-elapsed = time.process_time() - t0
+parts = {{}}
+if flavour == "ours-parts":
+    from excore.config.build import Builder
+    from excore.config.check import check_model
+    from excore.config.lazy import MemoSource
+    from excore.config.loader import load_config_files, paused_gc
+    from excore.config.model import build_model
+    clock = time.process_time
+    t0 = clock()
+    with paused_gc():
+        loaded = load_config_files({config!r}); t1 = clock()
+        source = MemoSource(config.live_source(None))
+        model = build_model(loaded, source); t2 = clock()
+        problems = check_model(model, source); t3 = clock()
+        modules = Builder(model, source).build_primary(); t4 = clock()
+    parts = {{"load": t1 - t0, "model": t2 - t1, "check": t3 - t2, "build": t4 - t3}}
+    elapsed = t4 - t0
+else:
+    t0 = time.process_time()
+    modules, info = run()
+    elapsed = time.process_time() - t0
 net = modules["Model"]
 heads = net.heads
 assert len(heads) == {n}, len(heads)
 assert all(h is not None for h in heads)
 backbone = net.backbone
-print(json.dumps({{"seconds": elapsed, "heads": len(heads), "depth": backbone.depth}}))
+print(json.dumps({{"seconds": elapsed, "parts": parts, "heads": len(heads)}}))
 """
 
 
@@ -197,11 +215,12 @@ def measure_build(
     )
     env = dict(os.environ)
     env.pop("EXCORE_WORKSPACE", None)
-    if flavour == "ours":
+    if flavour.startswith("ours"):
         env["PYTHONPATH"] = str(REPO)
     else:
         env.pop("PYTHONPATH", None)
     times = []
+    best_parts: dict[str, float] = {}
     for _ in range(runs):
         result = subprocess.run(
             [python, "-c", code], capture_output=True, text=True, env=env, cwd=folder
@@ -210,6 +229,9 @@ def measure_build(
             raise RuntimeError(f"{flavour} run failed:\n{result.stderr.strip()[-2000:]}")
         record = json.loads(result.stdout.strip().splitlines()[-1])
         times.append(record["seconds"])
+        for part, seconds in record["parts"].items():
+            best_parts[part] = min(best_parts.get(part, seconds), seconds)
+    PARTS[(flavour, n)] = best_parts
     return min(times)
 
 
@@ -234,6 +256,7 @@ def main(argv: list[str] | None = None) -> int:
         for n in args.sizes:
             module, config = generate(folder, n)
             ours = measure_build(sys.executable, "ours", folder, module, config, n, args.runs)
+            measure_build(sys.executable, "ours-parts", folder, module, config, n, args.runs)
             theirs = None
             if upstream is not None:
                 theirs = measure_build(
@@ -251,6 +274,10 @@ def main(argv: list[str] | None = None) -> int:
         "(CPU time of load + validate + build in a fresh process, best of "
         f"{args.runs}; upstream has no validation step)"
     )
+    for n in results:
+        parts = PARTS.get(("ours-parts", n), {})
+        shown = "  ".join(f"{k} {v * 1000:.1f} ms" for k, v in parts.items())
+        print(f"  this, N={n}: {shown}")
 
     failures = [] if ok else ["import time"]
     sizes = sorted(results)
