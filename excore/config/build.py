@@ -146,9 +146,16 @@ class Builder:
         return Where(module.file, module.section.start, module.section.end, module.path)
 
     def module_class(self, module: ModuleDef) -> Any:
-        return self.lookup_object(module.lookup_name, module.registry, self.where_module(module))
+        key = ("class", id(module))
+        try:
+            return self._shared[key]
+        except KeyError:
+            pass
+        cls = self.lookup_object(module.lookup_name, module.registry, module)
+        self._shared[key] = cls
+        return cls
 
-    def lookup_object(self, name: str, registry: str | None, where: Where) -> Any:
+    def lookup_object(self, name: str, registry: str | None, where: Where | ModuleDef) -> Any:
         """The registered object ``name`` (in ``registry`` first, else any registry)."""
         from excore.registry import Registry
 
@@ -160,9 +167,11 @@ class Builder:
             obj, found = Registry.find(name)
         except (KeyError, ExcoreError) as exc:
             message = exc.message if isinstance(exc, ExcoreError) else str(exc).strip("\"'")
-            raise self.error(StrToClassError, f"cannot import '{name}': {message}", where) from exc
+            at = where if isinstance(where, Where) else self.where_module(where)
+            raise self.error(StrToClassError, f"cannot import '{name}': {message}", at) from exc
         if found is None:
-            raise self.error(StrToClassError, f"'{name}' is not registered", where)
+            at = where if isinstance(where, Where) else self.where_module(where)
+            raise self.error(StrToClassError, f"'{name}' is not registered", at)
         return obj
 
     def build_module(
@@ -179,10 +188,10 @@ class Builder:
             key = ("module", id(module), call.source if call is not None else None)
             if key in self._shared:
                 return self._shared[key]
-        here = self.where_module(module)
         if module.path in self._active:
             cycle = " -> ".join([*self._active[self._active.index(module.path) :], module.path])
-            raise self.error(CoreConfigBuildError, f"reference cycle: {cycle}", where or here)
+            at = where or self.where_module(module)
+            raise self.error(CoreConfigBuildError, f"reference cycle: {cycle}", at)
         self._active.append(module.path)
         try:
             kwargs = self.module_kwargs(module)
@@ -190,7 +199,7 @@ class Builder:
             if call is not None:
                 args = call.args
                 kwargs.update(call.kwargs)
-            suffix = parse_module_name(module.name).suffix
+            suffix = parse_module_name(module.name).suffix if "*" in module.name else None
             if module.no_call:
                 value: Any = ModuleNode(cls, kwargs, module.name)
             elif suffix is not None:
@@ -200,11 +209,11 @@ class Builder:
                         StrToClassError,
                         f"no handler for '*{suffix.text}' (enable its plugin first, e.g. "
                         "excore.plugins.finegrained_config.enable_finegrained_config())",
-                        here,
+                        self.where_module(module),
                     )
-                value = self.call(handler, (self, module, cls, kwargs), {}, module.name, here)
+                value = self.call(handler, (self, module, cls, kwargs), {}, module.name, module)
             else:
-                value = self.call(cls, args, kwargs, module.name, here)
+                value = self.call(cls, args, kwargs, module.name, module)
         finally:
             self._active.pop()
         if mode == "shared":
@@ -213,16 +222,21 @@ class Builder:
 
     def module_kwargs(self, module: ModuleDef) -> dict[str, Any]:
         """The built parameters of a module (references built, variables read)."""
-        kwargs: dict[str, Any] = {}
-        for name in sorted(module.params):
-            kwargs[name] = self.param_value(module.params[name])
+        params = module.params
+        kwargs: dict[str, Any] = {name: self.param_value(params[name]) for name in sorted(params)}
         for name in sorted(module.nested):
             kwargs[name] = section_to_python(module.nested[name])
-        kwargs.update(self.overrides.get(module.path, {}))
+        if self.overrides:
+            kwargs.update(self.overrides.get(module.path, {}))
         return kwargs
 
     def call(
-        self, fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any], what: str, where: Where
+        self,
+        fn: Any,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        what: str,
+        where: Where | ModuleDef,
     ) -> Any:
         """Call a constructor; its exception becomes a located :class:`ModuleBuildError`."""
         try:
@@ -230,8 +244,9 @@ class Builder:
         except ExcoreError:
             raise
         except Exception as exc:
+            at = where if isinstance(where, Where) else self.where_module(where)
             error = self.error(
-                ModuleBuildError, f"building {what} failed: {type(exc).__name__}: {exc}", where
+                ModuleBuildError, f"building {what} failed: {type(exc).__name__}: {exc}", at
             )
             assert isinstance(error, ModuleBuildError)
             error.original = exc
@@ -240,9 +255,10 @@ class Builder:
     # -- parameters --------------------------------------------------------------------------
 
     def param_value(self, param: ParamDef) -> Any:
-        prefix = param.prefix
+        leaf = param.leaf
+        prefix = leaf.key.prefix
         if prefix == "":
-            return param.leaf.value.to_python()
+            return leaf.value.to_python()
         if prefix == "&":
             return self.variable_value(param)
         values = [self.reference_value(param, use) for use in param.refs]
