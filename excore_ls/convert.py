@@ -27,9 +27,36 @@ from excore_ls.analysis.results import (
     Token,
     WorkspaceSymbolResult,
 )
-from excore_ls.features.describe import plain_text
 
 UTF16 = "utf-16"
+
+
+class RawJson:
+    """A result already in JSON form: sent as it is (see :func:`make_converter`)."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: object) -> None:
+        self.data = data
+
+
+def make_converter() -> Any:
+    """pygls' converter, plus: :class:`RawJson` results are not walked again."""
+    from pygls.protocol import default_converter
+
+    converter = default_converter()
+    converter.register_unstructure_hook(RawJson, lambda raw: raw.data)
+    return converter
+
+
+def plain_text(markdown: str) -> str:
+    """Markdown → plain text for clients that do not render markdown."""
+    out = []
+    for line in markdown.splitlines():
+        if line.startswith("```"):
+            continue
+        out.append(line.replace("`", ""))
+    return "\n".join(out)
 
 
 class Codec:
@@ -151,6 +178,69 @@ def completion_item(
         else lsp.InsertTextFormat.PlainText,
         preselect=c.preselect or None,
     )
+
+
+def completion_list_json(
+    candidates: list[Candidate],
+    codec: Codec,
+    markdown: bool,
+    snippets: bool,
+    edit_range_default: bool,
+) -> dict[str, Any]:
+    """The completion list as JSON (no per-item protocol objects: lists can hold 1,000s)."""
+    ranges: dict[tuple[int, int], dict[str, Any]] = {}
+
+    def rng(start: int, end: int) -> dict[str, Any]:
+        got = ranges.get((start, end))
+        if got is None:
+            r = codec.range(start, end)
+            got = {
+                "start": {"line": r.start.line, "character": r.start.character},
+                "end": {"line": r.end.line, "character": r.end.character},
+            }
+            ranges[(start, end)] = got
+        return got
+
+    common: tuple[int, int] | None = None
+    if edit_range_default and candidates:
+        first = (candidates[0].start, candidates[0].end)
+        if all((c.start, c.end) == first for c in candidates):
+            common = first
+    doc_kind = "markdown" if markdown else "plaintext"
+    items = []
+    for i, c in enumerate(candidates):
+        use_snippet = c.snippet and snippets
+        text = c.insert if c.insert is not None else c.label
+        if c.snippet and not snippets:
+            text = c.plain_insert if c.plain_insert is not None else c.label
+        item: dict[str, Any] = {
+            "label": c.label,
+            "kind": int(_ITEM_KIND.get(c.kind, lsp.CompletionItemKind.Text).value),
+            "sortText": f"{c.sort}{i:05d}",
+        }
+        if c.detail:
+            item["detail"] = c.detail
+        if c.doc:
+            item["documentation"] = {
+                "kind": doc_kind,
+                "value": c.doc if markdown else plain_text(c.doc),
+            }
+        if c.filter is not None and c.filter != c.label:
+            item["filterText"] = c.filter
+        if common is not None:
+            if text != c.label:
+                item["textEditText"] = text
+        else:
+            item["textEdit"] = {"range": rng(c.start, c.end), "newText": text}
+        if use_snippet:
+            item["insertTextFormat"] = 2
+        if c.preselect:
+            item["preselect"] = True
+        items.append(item)
+    out: dict[str, Any] = {"isIncomplete": False, "items": items}
+    if common is not None:
+        out["itemDefaults"] = {"editRange": rng(*common)}
+    return out
 
 
 # -- hover, places -------------------------------------------------------------------------------

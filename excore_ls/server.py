@@ -13,32 +13,22 @@ import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 
-from excore.problems import Problem
 from excore_ls import __version__, convert
-from excore_ls.analysis.config import ConfigFile
 from excore_ls.analysis.documents import OpenDocument, uri_to_path
-from excore_ls.analysis.family import load_family
-from excore_ls.analysis.fragments import FamilyScanner
 from excore_ls.analysis.index_state import DUMP_COMMAND, Notice
-from excore_ls.analysis.session import Analyzer, FileAnalysis
-from excore_ls.features import (
-    code_actions,
-    completion,
-    definition,
-    diagnostics,
-    hover,
-    inlay_hints,
-    links,
-    references,
-    semantic_tokens,
-    symbols,
-)
+
+if TYPE_CHECKING:
+    # The analysis and the features are imported on first use: initialize answers fast.
+    from excore.problems import Problem
+    from excore_ls.analysis.config import ConfigFile
+    from excore_ls.analysis.fragments import FamilyScanner
+    from excore_ls.analysis.session import Analyzer, FileAnalysis
 
 log = logging.getLogger("excore_ls")
 DEBOUNCE = 0.08
@@ -49,10 +39,16 @@ TRIGGERS = ["[", ".", '"', "$", "@", "&", "{", "/", ":", "!"]
 class ExcoreLanguageServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__(
-            "excore-ls", __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental
+            "excore-ls",
+            __version__,
+            text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental,
+            converter_factory=convert.make_converter,
         )
-        self.analyzer = Analyzer()
-        self.families = FamilyScanner(self.analyzer.documents)
+        self._analyzer: Analyzer | None = None
+        self._families: FamilyScanner | None = None
+        self.index_override: Path | None = None
+        self.edit_range_default = False
+        self._completion_cache: tuple[object, int, convert.RawJson] | None = None
         self.problems: dict[str, tuple[int, list[Problem]]] = {}
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self.markdown = True
@@ -61,6 +57,22 @@ class ExcoreLanguageServer(LanguageServer):
         self.dumping = False
 
     # -- helpers ---------------------------------------------------------------------------------
+
+    @property
+    def analyzer(self) -> Analyzer:
+        if self._analyzer is None:
+            from excore_ls.analysis.session import Analyzer
+
+            self._analyzer = Analyzer(self.index_override)
+        return self._analyzer
+
+    @property
+    def families(self) -> FamilyScanner:
+        if self._families is None:
+            from excore_ls.analysis.fragments import FamilyScanner
+
+            self._families = FamilyScanner(self.analyzer.documents)
+        return self._families
 
     @property
     def encoding(self) -> str:
@@ -111,6 +123,8 @@ class ExcoreLanguageServer(LanguageServer):
         if fa is None:
             return []
         root = fa.loaded.root if fa.loaded is not None else None
+        from excore_ls.features import diagnostics
+
         family = self.families.family(root) if root is not None else None
         found = diagnostics.diagnostics(fa, self.analyzer.documents.read_text, family)
         self.problems[uri] = (fa.doc.version, found)
@@ -158,6 +172,8 @@ class ExcoreLanguageServer(LanguageServer):
         path = fa.config.path
         if path is None:
             return []
+        from excore_ls.analysis.family import load_family
+
         root = fa.loaded.root if fa.loaded is not None else None
         out: list[ConfigFile] = []
         if root is None:
@@ -213,6 +229,10 @@ def initialize(ls: ExcoreLanguageServer, params: lsp.InitializeParams) -> None:
     else:
         ls.snippets = False
     ls.progress_supported = bool(caps.window and caps.window.work_done_progress)
+    completion_list = td.completion.completion_list if td and td.completion else None
+    ls.edit_range_default = bool(
+        completion_list and "editRange" in (completion_list.item_defaults or [])
+    )
     options = params.initialization_options
     if options is None:
         return
@@ -242,7 +262,9 @@ def initialize(ls: ExcoreLanguageServer, params: lsp.InitializeParams) -> None:
         root = uri_to_path(params.root_uri)
         if root is not None:
             path = root / path
-    ls.analyzer.indexes.override = path.resolve()
+    ls.index_override = path.resolve()
+    if ls._analyzer is not None:
+        ls._analyzer.indexes.override = ls.index_override
 
 
 def initialized(ls: ExcoreLanguageServer, params: lsp.InitializedParams) -> None:
@@ -335,25 +357,29 @@ def _at(
     return fa, ls.codec(fa.doc).offset(position)
 
 
-def on_completion(
-    ls: ExcoreLanguageServer, params: lsp.CompletionParams
-) -> lsp.CompletionList | None:
+def on_completion(ls: ExcoreLanguageServer, params: lsp.CompletionParams) -> convert.RawJson | None:
+    from excore_ls.features import completion
+
     found = _at(ls, params.text_document.uri, params.position)
     if found is None:
         return None
     fa, offset = found
-    codec = ls.codec(fa.doc)
+    cached = ls._completion_cache
+    if cached is not None and cached[0] is fa and cached[1] == offset:
+        return cached[2]
     items = completion.complete(fa, offset, ls.snippets)
-    return lsp.CompletionList(
-        is_incomplete=False,
-        items=[
-            convert.completion_item(c, codec, ls.markdown, ls.snippets, i)
-            for i, c in enumerate(items)
-        ],
+    result = convert.RawJson(
+        convert.completion_list_json(
+            items, ls.codec(fa.doc), ls.markdown, ls.snippets, ls.edit_range_default
+        )
     )
+    ls._completion_cache = (fa, offset, result)
+    return result
 
 
 def on_hover(ls: ExcoreLanguageServer, params: lsp.HoverParams) -> lsp.Hover | None:
+    from excore_ls.features import hover
+
     found = _at(ls, params.text_document.uri, params.position)
     if found is None:
         return None
@@ -365,6 +391,8 @@ def on_hover(ls: ExcoreLanguageServer, params: lsp.HoverParams) -> lsp.Hover | N
 def on_definition(
     ls: ExcoreLanguageServer, params: lsp.DefinitionParams
 ) -> list[lsp.Location] | None:
+    from excore_ls.features import definition
+
     found = _at(ls, params.text_document.uri, params.position)
     if found is None:
         return None
@@ -375,6 +403,8 @@ def on_definition(
 def on_declaration(
     ls: ExcoreLanguageServer, params: lsp.DeclarationParams
 ) -> list[lsp.Location] | None:
+    from excore_ls.features import definition
+
     found = _at(ls, params.text_document.uri, params.position)
     if found is None:
         return None
@@ -385,6 +415,8 @@ def on_declaration(
 def on_references(
     ls: ExcoreLanguageServer, params: lsp.ReferenceParams
 ) -> list[lsp.Location] | None:
+    from excore_ls.features import references
+
     found = _at(ls, params.text_document.uri, params.position)
     if found is None:
         return None
@@ -398,6 +430,8 @@ def on_references(
 def on_prepare_rename(
     ls: ExcoreLanguageServer, params: lsp.PrepareRenameParams
 ) -> lsp.PrepareRenamePlaceholder | None:
+    from excore_ls.features import references
+
     found = _at(ls, params.text_document.uri, params.position)
     if found is None:
         return None
@@ -412,6 +446,8 @@ def on_prepare_rename(
 
 
 def on_rename(ls: ExcoreLanguageServer, params: lsp.RenameParams) -> lsp.WorkspaceEdit | None:
+    from excore_ls.features import references
+
     found = _at(ls, params.text_document.uri, params.position)
     if found is None:
         return None
@@ -425,6 +461,8 @@ def on_rename(ls: ExcoreLanguageServer, params: lsp.RenameParams) -> lsp.Workspa
 def on_code_action(
     ls: ExcoreLanguageServer, params: lsp.CodeActionParams
 ) -> list[lsp.CodeAction] | None:
+    from excore_ls.features import code_actions
+
     fa = ls.analysis(params.text_document.uri)
     if fa is None:
         return None
@@ -447,6 +485,8 @@ def on_code_action(
 def on_document_symbol(
     ls: ExcoreLanguageServer, params: lsp.DocumentSymbolParams
 ) -> list[lsp.DocumentSymbol] | None:
+    from excore_ls.features import symbols
+
     fa = ls.analysis(params.text_document.uri)
     if fa is None:
         return None
@@ -457,6 +497,8 @@ def on_document_symbol(
 def on_workspace_symbol(
     ls: ExcoreLanguageServer, params: lsp.WorkspaceSymbolParams
 ) -> list[lsp.WorkspaceSymbol] | None:
+    from excore_ls.features import symbols
+
     indexes = [s for s in ls.analyzer.indexes.loaded.values() if s.index is not None]
     if not indexes:
         for doc in ls.analyzer.documents.all():
@@ -469,6 +511,8 @@ def on_workspace_symbol(
 def on_semantic_tokens(
     ls: ExcoreLanguageServer, params: lsp.SemanticTokensParams
 ) -> lsp.SemanticTokens | None:
+    from excore_ls.features import semantic_tokens
+
     fa = ls.analysis(params.text_document.uri)
     if fa is None:
         return None
@@ -478,6 +522,8 @@ def on_semantic_tokens(
 def on_document_link(
     ls: ExcoreLanguageServer, params: lsp.DocumentLinkParams
 ) -> list[lsp.DocumentLink] | None:
+    from excore_ls.features import links
+
     fa = ls.analysis(params.text_document.uri)
     if fa is None:
         return None
@@ -490,6 +536,8 @@ def on_document_link(
 def on_inlay_hint(
     ls: ExcoreLanguageServer, params: lsp.InlayHintParams
 ) -> list[lsp.InlayHint] | None:
+    from excore_ls.features import inlay_hints
+
     fa = ls.analysis(params.text_document.uri)
     if fa is None:
         return None

@@ -7,9 +7,11 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from excore.schema.index import IndexError_, WorkspaceIndex, load_index
-from excore.signatures import ModuleInfo
+if TYPE_CHECKING:
+    from excore.schema.index import WorkspaceIndex
+    from excore.signatures import ModuleInfo
 
 DUMP_COMMAND = "excore.dumpIndex"
 STAT_INTERVAL = 1.0  # seconds between two stat checks of the same index file
@@ -165,6 +167,8 @@ class IndexState:
         self._read(state)
 
     def _read(self, state: LoadedIndex) -> None:
+        from excore.schema.index import IndexError_, load_index
+
         state.checked_at = time.monotonic()
         state.stale = None
         try:

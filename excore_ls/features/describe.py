@@ -65,13 +65,3 @@ def member_markdown(member: MemberInfo, owner: ModuleInfo | None) -> str:
     if member.doc or member.summary:
         lines.append((member.doc or member.summary).strip())
     return "\n\n".join(lines)
-
-
-def plain_text(markdown: str) -> str:
-    """Markdown → plain text for clients that do not render markdown."""
-    out = []
-    for line in markdown.splitlines():
-        if line.startswith("```"):
-            continue
-        out.append(line.replace("`", ""))
-    return "\n".join(out)

@@ -163,3 +163,19 @@ def cli_truth(root: Path, cli: dict[str, list[dict]]) -> dict[str, set[tuple[int
                 ]
         out[rel] = {(p["line"] - 1, p["code"]) for p in found}
     return out
+
+
+def completion_items(result: object) -> list[lsp.CompletionItem]:
+    if isinstance(result, lsp.CompletionList):
+        return list(result.items)
+    return list(result or [])  # type: ignore[call-overload]
+
+
+def item_edit(result: object, item: lsp.CompletionItem) -> tuple[lsp.Range, str]:
+    """The range and text a completion item inserts (its own textEdit or the list's defaults)."""
+    if isinstance(item.text_edit, lsp.TextEdit):
+        return item.text_edit.range, item.text_edit.new_text
+    assert isinstance(result, lsp.CompletionList) and result.item_defaults is not None
+    rng = result.item_defaults.edit_range
+    assert isinstance(rng, lsp.Range)
+    return rng, item.text_edit_text or item.label

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ls_helpers import Docs, column, encoding_of, ident, split_cursor
+from ls_helpers import Docs, column, encoding_of, ident, item_edit, split_cursor
 from lsprotocol import types as lsp
 from pytest_lsp import LanguageClient
 
@@ -41,7 +41,8 @@ async def test_completion_of_module_names_in_a_value(client: LanguageClient, doc
     resnet = next(i for i in items if i.label == "ResNet")
     assert resnet.detail and "Backbone" in resnet.detail
     assert resnet.kind == lsp.CompletionItemKind.Class
-    assert isinstance(resnet.text_edit, lsp.TextEdit) and resnet.text_edit.new_text == "ResNet"
+    _, new_text = item_edit(result, resnet)
+    assert new_text == "ResNet"
     await docs.close(uri)
 
 
@@ -76,12 +77,12 @@ async def test_key_completion_uses_snippets_only_when_supported(
     caps = client.capabilities
     assert caps is not None
     snippets = bool(caps.text_document.completion.completion_item.snippet_support)  # type: ignore[union-attr]
-    assert isinstance(item.text_edit, lsp.TextEdit)
+    _, new_text = item_edit(result, item)
     if snippets:
         assert item.insert_text_format == lsp.InsertTextFormat.Snippet
-        assert item.text_edit.new_text == "base_channels = ${1:8}"
+        assert new_text == "base_channels = ${1:8}"
     else:
-        assert item.text_edit.new_text == "base_channels = 8"
+        assert new_text == "base_channels = 8"
     await docs.close(uri)
 
 
@@ -193,8 +194,8 @@ async def test_positions_with_emoji_and_cjk(client: LanguageClient, docs: Docs) 
     assert result is not None
     items = result.items if isinstance(result, lsp.CompletionList) else result
     item = next(i for i in items if i.label == "ResNet")
-    assert isinstance(item.text_edit, lsp.TextEdit)
-    assert item.text_edit.range.start == lsp.Position(line=7, character=8)
+    rng, _ = item_edit(result, item)
+    assert rng.start == lsp.Position(line=7, character=8)
     await docs.close(uri)
 
 
