@@ -555,12 +555,18 @@ def percentile(samples: list[float], q: float) -> float:
     return ordered[rank]
 
 
-def _count_items(result: Any) -> int:
-    if isinstance(result, dict):
-        return len(result.get("items") or [])
-    if isinstance(result, list):
-        return len(result)
-    return 0
+def _completion_items(result: Any) -> list[dict[str, Any]]:
+    items = result.get("items") if isinstance(result, dict) else result
+    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+
+
+def _top_label(result: Any) -> str | None:
+    """The label an editor would list first (lowest sortText, else label)."""
+    items = _completion_items(result)
+    if not items:
+        return None
+    best = min(items, key=lambda item: (str(item.get("sortText", item.get("label", ""))), 0))
+    return str(best.get("label"))
 
 
 def spawn_once(spec: ServerSpec, root: Path, settings: Settings) -> float:
@@ -687,7 +693,11 @@ def _session(
             if i == 0:
                 result.values[key + "_first"] = seconds
                 result.values[key + "_bytes"] = client.last_response_size
-                items = _count_items(answer) if method.endswith("completion") else int(bool(answer))
+                if method.endswith("completion"):
+                    items = len(_completion_items(answer))
+                    result.values[key + "_top"] = _top_label(answer)
+                else:
+                    items = int(bool(answer))
             if i >= settings.warmup:
                 samples.append(seconds)
         result.values[key + "_p50"] = percentile(samples, 0.5)
@@ -814,6 +824,10 @@ def _kib(value: Any) -> str:
     return f"{value / 1024:.0f} KiB" if isinstance(value, (int, float)) else "n/a"
 
 
+def _code(value: Any) -> str:
+    return f"`{value}`" if value else "n/a"
+
+
 def _plain(value: Any) -> str:
     return "n/a" if value is None else str(value)
 
@@ -862,9 +876,11 @@ def report(
         ("completion p95, value", "cv_p95", _ms, "", None, True),
         ("  items returned (value)", "cv_items", _plain, "", None, False),
         ("  answer size (value)", "cv_bytes", _kib, "", None, False),
+        ("  listed first (value)", "cv_top", _code, "", None, False),
         ("completion p50, key (empty line in section)", "ck_p50", _ms, "≤ 1 ms", 0.001, True),
         ("completion p95, key", "ck_p95", _ms, "", None, True),
         ("  items returned (key)", "ck_items", _plain, "", None, False),
+        ("  listed first (key)", "ck_top", _code, "", None, False),
         ("hover p50, parameter key", "hv_p50", _ms, "≤ 1 ms", 0.001, True),
         ("hover p95, parameter key", "hv_p95", _ms, "", None, True),
         (
@@ -984,6 +1000,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--excore-ls", help="the excore-ls executable (default: the venv's)")
     parser.add_argument("--tombi", help="the tombi executable (default: the venv's)")
     parser.add_argument("--taplo", help="a taplo executable built with the language server")
+    parser.add_argument("--json", metavar="FILE", help="also write the raw results as JSON")
     parser.add_argument(
         "--profile",
         metavar="FILE",
@@ -1041,6 +1058,15 @@ def main(argv: list[str] | None = None) -> int:
         print(report(results, specs, gen, args))
         print()
         print(f"Total run time: {time.perf_counter() - started:.0f} s.")
+        if args.json:
+            raw = {
+                "machine": machine_info(load_before, _load_average()),
+                "lines": gen.n_lines,
+                "classes": gen.n_classes,
+                "quick": args.quick,
+                "results": {n: {"values": r.values, "notes": r.notes} for n, r in results.items()},
+            }
+            Path(args.json).write_text(json.dumps(raw, indent=1), encoding="utf-8")
         if args.profile:
             print(
                 f"excore-ls profile: {args.profile} (read it with "
