@@ -214,3 +214,21 @@ def test_errors_are_messages_not_tracebacks(
     assert done.returncode == 1
     assert f"{workspace_file}:4:" in done.stderr and "toy.nope" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    from excore.schema.dump import TerminalProgress
+
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    quiet = TerminalProgress(delay=0.0)
+    quiet(1, 10, "Model.FCN")
+    assert quiet._bar is None  # CI logs stay clean
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    shown = TerminalProgress(delay=0.0)
+    shown(1, 10, "Model.FCN")
+    assert shown._bar is not None
+    shown.close()
+    assert shown._bar is None
+    monkeypatch.setenv("CI", "true")
+    assert TerminalProgress(delay=0.0)._enabled is False

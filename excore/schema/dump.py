@@ -284,9 +284,10 @@ class TerminalProgress:
         if self._bar is None:
             if time.perf_counter() - self._start < self._delay or done >= total:
                 return
+            from rich.console import Console
             from rich.progress import Progress
 
-            self._bar = Progress(transient=True)
+            self._bar = Progress(console=Console(stderr=True), transient=True)
             self._bar.start()
             self._task = self._bar.add_task("describing", total=total)
         self._bar.update(self._task, completed=done, description=f"describing {what}")
@@ -301,12 +302,14 @@ class TerminalProgress:
 
 
 def write_texts(folder: Path, texts: dict[str, str]) -> list[Path]:
-    """Write each text (only when it differs from the file), atomically; returns the paths."""
+    """Write each text atomically when it differs from the file (else only touch the file);
+    returns the paths written."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name, text in sorted(texts.items()):
         path = folder / name
         if path.is_file() and path.read_text(encoding="utf-8") == text:
+            os.utime(path)  # fresh as of now (tools comparing mtimes with sources rely on it)
             continue
         temporary = path.with_name(path.name + ".tmp")
         temporary.write_text(text, encoding="utf-8", newline="\n")
