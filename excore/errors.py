@@ -69,6 +69,17 @@ class ExcoreError(Exception):
         location = self.location
         return f"{location}: {self.message}" if location else self.message
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Keeps the location through pickling (multiprocessing workers send errors back).
+        return (_rebuild_error, (type(self), self.message, dict(self.__dict__)))
+
+
+def _rebuild_error(cls: type[ExcoreError], message: str, state: dict[str, object]) -> ExcoreError:
+    error = Exception.__new__(cls)
+    Exception.__init__(error, message)
+    error.__dict__.update(state)
+    return error
+
 
 class WorkspaceError(ExcoreError):
     """A workspace file (``excore.toml`` / ``[tool.excore]``) is invalid or cannot be used."""

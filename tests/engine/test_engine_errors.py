@@ -131,3 +131,14 @@ def test_errors_are_exceptions_with_location() -> None:
         "WorkspaceError",
     ):
         assert issubclass(getattr(errors, name), errors.ExcoreError)
+
+
+def test_errors_survive_pickling() -> None:
+    import pickle
+
+    problem = make_problem("unknown-param", "no such parameter", "c.toml", 6, 7, "Model.X.y")
+    error = errors.ModuleValidateError([problem], "[x]\ny = 1\n")
+    again = pickle.loads(pickle.dumps(error))
+    assert type(again) is errors.ModuleValidateError
+    assert (again.file, again.line, again.column, again.key) == ("c.toml", 2, 3, "Model.X.y")
+    assert again.problems == [problem] and str(again) == str(error)
