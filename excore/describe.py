@@ -986,13 +986,10 @@ def _member_info(name: str, value: Any, cls: type, own: bool) -> MemberInfo | No
     elif inspect.isfunction(value) or inspect.ismethoddescriptor(value) or inspect.isbuiltin(value):
         member = MemberInfo(name, "method", _callable_text(value, True))
         member.returns = _returns(value)
-    elif callable(value):
+    elif callable(value) or isinstance(value, typing.TypeVar):
         return None
     else:
-        ok, _ = _json_value(value)
-        kind_name = type(value).__name__ if not ok else ""
-        member = MemberInfo(name, "attribute", returns=kind_name)
-        return member
+        return MemberInfo(name, "attribute", returns=type(value).__name__)
     doc = _own_doc(doc_of) if doc_of is not None else ""
     member.summary = summary_of(doc)
     if own:
@@ -1029,7 +1026,8 @@ def _class_annotations(cls: type) -> dict[str, Any]:
 
 
 _SELF_ASSIGNMENT = re.compile(
-    r"^[ \t]*self\.([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?::[ \t]*([^=\n]+?))?[ \t]*=(?!=)",
+    r"^[ \t]*self\.([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?::[ \t]*([^=\n]+?))?[ \t]*=(?!=)"
+    r"(?:[ \t]*([A-Za-z_][A-Za-z0-9_.]*)[ \t]*\()?",
     re.MULTILINE,
 )
 
@@ -1045,12 +1043,36 @@ def _init_attributes(cls: type) -> dict[str, str]:
     entry = _definitions(file).get(cls.__qualname__ + ".__init__")
     if entry is None:
         return {}
+    namespace = vars(sys.modules[cls.__module__]) if cls.__module__ in sys.modules else {}
     found: dict[str, str] = {}
+    annotated: set[str] = set()
     for match in _SELF_ASSIGNMENT.finditer(_function_source(file, *entry)):
         name, annotation = match.group(1), (match.group(2) or "").strip()
-        if annotation or name not in found:
+        if name in annotated:
+            continue  # the annotation says it best
+        if annotation:
             found[name] = annotation
+            annotated.add(name)
+            continue
+        # ``self.conv = nn.Conv2d(...)``: the class called, when it resolves in the module
+        returns = _called_class(match.group(3) or "", namespace)
+        if returns or name not in found:
+            found[name] = returns
     return found
+
+
+def _called_class(dotted: str, namespace: dict[str, Any]) -> str:
+    """The import target of ``dotted`` looked up attribute by attribute in a module namespace
+    (no evaluation), when it names a class; else ""."""
+    if not dotted:
+        return ""
+    head, *rest = dotted.split(".")
+    value = namespace.get(head)
+    for part in rest:
+        if value is None:
+            return ""
+        value = vars(value).get(part) if isinstance(value, (type, types.ModuleType)) else None
+    return _target_of(value) if isinstance(value, type) else ""
 
 
 # --------------------------------------------------------------------------------- LiveSource

@@ -124,8 +124,9 @@ def test_function_hook_kwargs_and_odd_defaults(samples: dict[str, ModuleType]) -
     assert members["parameters"].summary == "Trainable numbers."  # inherited
     assert members["parameters"].doc == ""  # inherited members keep their summary only
     assert members["forward"].doc == "Run it." and members["forward"].returns == "kinds:Base"
-    assert members["out_channels"].returns == "int"
-    assert members["kind"].kind == "attribute"
+    assert members["out_channels"].returns == "int"  # annotated in __init__
+    assert members["helper"].returns == "kinds:Base"  # the class it is built from
+    assert members["kind"].kind == "attribute" and members["kind"].returns == "str"
 
     hook = describe(kinds.ScaleHook, "ScaleHook", "Hook")
     assert hook.kind == "hook"
