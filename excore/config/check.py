@@ -120,7 +120,11 @@ class _Checker:
     # -- modules ---------------------------------------------------------------------------------
 
     def module_info(self, module: ModuleDef) -> ModuleInfo | None:
-        return self.source.lookup(module.lookup_name, module.registry)
+        info = self.source.lookup(module.lookup_name, module.registry)
+        if info is None and "." in module.lookup_name:
+            # [Field."torch.nn.Sequential*Hook"]: a member of a Python module registered anywhere
+            info = self.source.lookup(module.lookup_name)
+        return info
 
     def check_module(self, module: ModuleDef) -> None:
         info = self.module_info(module)

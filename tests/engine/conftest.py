@@ -7,15 +7,10 @@ are pure Python, so these tests do not need torch (except the ones marked ``torc
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from excore import config
-
-FIXTURES = Path(__file__).parent / "fixtures"
-CONFIGS = FIXTURES / "configs"
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
@@ -27,7 +22,3 @@ def _clean_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     config.set_primary_fields(None)
     yield
     config.set_primary_fields(None)
-
-
-def cfg_path(name: str) -> Path:
-    return CONFIGS / name

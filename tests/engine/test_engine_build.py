@@ -6,7 +6,7 @@ import sys
 
 import pytest
 import tomllib
-from conftest import CONFIGS, cfg_path
+from engine_paths import CONFIGS, cfg_path
 
 from excore import config, errors
 from excore.config.build import ModuleNode

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 import tomllib
-from conftest import CONFIGS, cfg_path
+from engine_paths import CONFIGS, cfg_path
 
 from excore.cli.main import main
 

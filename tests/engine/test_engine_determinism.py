@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import CONFIGS, cfg_path
+from engine_paths import CONFIGS, cfg_path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

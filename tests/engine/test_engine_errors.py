@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import CONFIGS, cfg_path
+from engine_paths import CONFIGS, cfg_path
 
 from excore import config, errors
 from excore.errors import error_from_problem, format_problem, problem_position

@@ -6,7 +6,7 @@ import sys
 from collections.abc import Iterator
 
 import pytest
-from conftest import REPO
+from engine_paths import REPO
 
 from excore import config
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import cfg_path
+from engine_paths import cfg_path
 
 from excore import config
 

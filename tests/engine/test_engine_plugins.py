@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import CONFIGS, cfg_path
+from engine_paths import CONFIGS, cfg_path
 
 from excore import config, errors
 from excore.plugins.finegrained_config import enable_finegrained_config
@@ -55,16 +55,20 @@ def test_torch_sequential_forward(tmp_path) -> None:
     if "Conv2d" not in layers:
         layers.register_module(torch.nn.Conv2d, receive="in_channels", send="out_channels")
         layers.register_module(torch.nn.BatchNorm2d, receive="num_features", send="num_features")
-        layers.register_module(torch.nn.Sequential)
+    lib = Registry("ETorchLib")
+    if "torch" not in lib:
+        lib.register_module(torch)
     (tmp_path / "c.toml").write_text(
-        '[Net."Sequential*FinegrainedConfig"]\n'
+        '[Net."torch.nn.Sequential*FinegrainedConfig"]\n'
         '"$class_mapping" = ["Conv2d", "BatchNorm2d"]\n'
         "info = [[1, 0], [1, 1], [1, 0]]\n"
         "args = [[3], [8, 3], [], [4, 1]]\n"
         "unpack = true\n"
     )
     config.set_primary_fields({"Net": "ETorchLayer"})
-    modules, _ = config.build_all(config.load(tmp_path / "c.toml"))
+    lazy = config.load(tmp_path / "c.toml")
+    assert [p.code for p in lazy.check()] == []
+    modules, _ = config.build_all(lazy)
     net = modules.Net
     assert isinstance(net, torch.nn.Sequential) and len(net) == 3
     assert net(torch.zeros(2, 3, 8, 8)).shape == (2, 4, 6, 6)
