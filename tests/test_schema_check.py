@@ -29,6 +29,9 @@ def excore(
     from excore.registry import Registry
 
     monkeypatch.delenv("EXCORE_WORKSPACE", raising=False)
+    # only the toy workspace's registries exist, as in a fresh process
+    monkeypatch.setattr(Registry, "_pool", {})
+    monkeypatch.setattr(Registry, "_globals", None)
     saved_path = list(sys.path)
 
     def forget() -> None:

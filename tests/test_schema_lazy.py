@@ -21,21 +21,22 @@ from excore.signatures import MemberInfo, ModuleInfo
 FIXTURES = Path(__file__).parent / "fixtures" / "schema"
 
 
-def dump_in_process(root: Path, packages: tuple[str, ...], registries: tuple[str, ...]) -> None:
+def dump_in_process(root: Path, packages: tuple[str, ...]) -> None:
     """``excore schema dump`` for ``root`` in this process, then forget what it imported."""
     from excore.registry import Registry
     from excore.schema.dump import build_index, render, write_texts
     from excore.workspace import load_workspace
 
     saved_path = list(sys.path)
+    saved_pool, saved_globals = Registry._pool, Registry._globals
+    Registry._pool, Registry._globals = {}, None  # as in a fresh process
     try:
         workspace = load_workspace(root / "excore.toml")
         write_texts(workspace.index_dir, render(build_index(workspace)).texts)
     finally:
         for name in [m for m in sys.modules if m.partition(".")[0] in packages]:
             del sys.modules[name]
-        for name in registries:
-            Registry.remove_registry(name)
+        Registry._pool, Registry._globals = saved_pool, saved_globals
         sys.path[:] = saved_path
 
 
@@ -44,7 +45,7 @@ def lazy_ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     pytest.importorskip("torch")
     root = tmp_path_factory.mktemp("lazy") / "ws"
     shutil.copytree(FIXTURES / "ws_lazy", root)
-    dump_in_process(root, ("lazy_pkg",), ("LazyThing",))
+    dump_in_process(root, ("lazy_pkg",))
     yield root
 
 
@@ -116,7 +117,7 @@ def test_import_targets_below_a_registered_python_module() -> None:
 def small_ws(tmp_path: Path) -> Path:
     root = tmp_path / "ws"
     shutil.copytree(FIXTURES / "ws_small", root)
-    dump_in_process(root, ("toy",), ("ToyNet", "ToyPart", "ToyHook"))
+    dump_in_process(root, ("toy",))
     return root
 
 
