@@ -166,6 +166,10 @@ def test_out_and_index_dir(small: Path, tmp_path: Path, excore: Callable[..., Re
     done = excore("schema", "dump", "--workspace", str(small), "--out", str(out), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert (out / "index.json").read_bytes() == (small / "build/index/index.json").read_bytes()
+    from excore.schema.index import load_index
+
+    index = load_index(small / "build" / "index" / "index.json")
+    assert index.index_dir == "build/index" and index.root == str(small)
 
 
 def test_editor_config_merges_without_overwriting_user_settings(

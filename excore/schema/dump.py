@@ -75,6 +75,7 @@ def _describe_workspace(workspace: Workspace, progress: Progress | None) -> Work
     index = WorkspaceIndex(
         fields=dict(workspace.primary_fields) or None,
         workspace_name=workspace.name,
+        index_dir=_index_dir(workspace),
         root=root,
     )
     registries = Registry.registries()
@@ -116,6 +117,13 @@ def _describe_workspace(workspace: Workspace, progress: Progress | None) -> Work
     index.problems.sort(key=lambda p: (p["registry"], p["name"], p["reason"]))
     index.sources = workspace_sources(workspace)
     return index
+
+
+def _index_dir(workspace: Workspace) -> str:
+    """The index folder relative to the root (POSIX); absolute when it is outside."""
+    from excore.describe import display_path
+
+    return display_path(str(workspace.index_dir), str(workspace.root))
 
 
 def _problem(registry: str, name: str, target: str, exc: Exception, root: str) -> dict[str, Any]:

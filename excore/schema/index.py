@@ -36,6 +36,7 @@ class WorkspaceIndex:
     registries: dict[str, RegistryInfo] = field(default_factory=dict)
     fields: dict[str, str] | None = None  # primary field -> registry; None: every registry
     workspace_name: str = ""
+    index_dir: str = ".excore"  # where the index sits, relative to the root (POSIX)
     root: str = ""  # the workspace root the relative source paths are relative to
     problems: list[dict[str, Any]] = field(default_factory=list)  # entries the dump could not read
     python_modules: dict[str, ModuleInfo] = field(default_factory=dict)  # "torch.nn" -> members
@@ -182,7 +183,7 @@ def module_from_json(data: dict[str, Any]) -> ModuleInfo:
 def index_to_json(index: WorkspaceIndex) -> dict[str, Any]:
     return {
         "version": INDEX_VERSION,
-        "workspace": {"name": index.workspace_name},
+        "workspace": {"name": index.workspace_name, "index_dir": index.index_dir},
         "primary_fields": index.fields,
         "registries": {
             name: {
@@ -222,6 +223,7 @@ def index_from_json(data: Any, root: str = "") -> WorkspaceIndex:
         registries=registries,
         fields=dict(fields_) if isinstance(fields_, dict) else None,
         workspace_name=str(data.get("workspace", {}).get("name", "")),
+        index_dir=str(data.get("workspace", {}).get("index_dir", ".excore")),
         root=root,
         problems=list(data.get("problems", [])),
         python_modules=python_modules,
@@ -230,7 +232,8 @@ def index_from_json(data: Any, root: str = "") -> WorkspaceIndex:
 
 
 def load_index(path: str | Path, root: str | Path | None = None) -> WorkspaceIndex:
-    """Read an index file. ``root`` defaults to the parent of the index directory."""
+    """Read an index file. ``root`` defaults to the workspace root the index records (the
+    folder ``index_dir`` levels above the index file; the parent of ``.excore/`` by default)."""
     path = Path(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -240,4 +243,12 @@ def load_index(path: str | Path, root: str | Path | None = None) -> WorkspaceInd
         raise IndexError_(
             f"{path}:{exc.lineno}:{exc.colno}: the index is not valid JSON: {exc.msg}"
         ) from exc
-    return index_from_json(data, str(root if root is not None else path.parent.parent))
+    if root is None:
+        root = path.parent.parent
+        workspace = data.get("workspace") if isinstance(data, dict) else None
+        index_dir = workspace.get("index_dir") if isinstance(workspace, dict) else None
+        if isinstance(index_dir, str) and index_dir and not index_dir.startswith(("/", "..")):
+            root = path.parent
+            for _ in Path(index_dir).parts:
+                root = root.parent
+    return index_from_json(data, str(root))
