@@ -6,6 +6,7 @@ Offsets are ``str`` indices; LSP positions are (line, column) in the negotiated 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -32,12 +33,20 @@ UTF16 = "utf-16"
 
 
 class RawJson:
-    """A result already in JSON form: sent as it is (see :func:`make_converter`)."""
+    """A result already in JSON form: sent as it is (see :func:`make_converter`); its encoded
+    text is kept, so a cached result is not encoded again."""
 
-    __slots__ = ("data",)
+    __slots__ = ("_text", "data")
 
     def __init__(self, data: object) -> None:
         self.data = data
+        self._text: str | None = None
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = json.dumps(self.data, separators=(",", ":"))
+        return self._text
 
 
 def make_converter() -> Any:
@@ -225,6 +234,8 @@ def completion_list_json(
                 "kind": doc_kind,
                 "value": c.doc if markdown else plain_text(c.doc),
             }
+        elif c.resolve is not None:
+            item["data"] = c.resolve
         if c.filter is not None and c.filter != c.label:
             item["filterText"] = c.filter
         if common is not None:

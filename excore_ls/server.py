@@ -22,6 +22,7 @@ from pygls.lsp.server import LanguageServer
 from excore_ls import __version__, convert
 from excore_ls.analysis.documents import OpenDocument, uri_to_path
 from excore_ls.analysis.index_state import DUMP_COMMAND, Notice
+from excore_ls.protocol import ExcoreProtocol
 
 if TYPE_CHECKING:
     # The analysis and the features are imported on first use: initialize answers fast.
@@ -42,6 +43,7 @@ class ExcoreLanguageServer(LanguageServer):
             "excore-ls",
             __version__,
             text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental,
+            protocol_cls=ExcoreProtocol,
             converter_factory=convert.make_converter,
         )
         self._analyzer: Analyzer | None = None
@@ -377,6 +379,22 @@ def on_completion(ls: ExcoreLanguageServer, params: lsp.CompletionParams) -> con
     return result
 
 
+def on_completion_resolve(ls: ExcoreLanguageServer, item: lsp.CompletionItem) -> lsp.CompletionItem:
+    from excore_ls.features import completion
+
+    if item.documentation is not None or not isinstance(item.data, dict):
+        return item
+    for state in ls.analyzer.indexes.loaded.values():
+        doc = completion.resolve_documentation(state.index, item.data)
+        if doc:
+            item.documentation = lsp.MarkupContent(
+                kind=lsp.MarkupKind.Markdown if ls.markdown else lsp.MarkupKind.PlainText,
+                value=doc if ls.markdown else convert.plain_text(doc),
+            )
+            break
+    return item
+
+
 def on_hover(ls: ExcoreLanguageServer, params: lsp.HoverParams) -> lsp.Hover | None:
     from excore_ls.features import hover
 
@@ -623,7 +641,7 @@ async def _run_dump(root: Path) -> tuple[bool, str]:
 
 
 class _Options:
-    completion = lsp.CompletionOptions(trigger_characters=TRIGGERS, resolve_provider=False)
+    completion = lsp.CompletionOptions(trigger_characters=TRIGGERS, resolve_provider=True)
     tokens = convert.semantic_legend()
     actions = lsp.CodeActionOptions(
         code_action_kinds=[
@@ -646,6 +664,7 @@ ROUTES: list[tuple[str, Callable[..., Any], Any]] = [
     (lsp.TEXT_DOCUMENT_DID_SAVE, did_save, None),
     (lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES, did_change_watched_files, None),
     (lsp.TEXT_DOCUMENT_COMPLETION, on_completion, _Options.completion),
+    (lsp.COMPLETION_ITEM_RESOLVE, on_completion_resolve, None),
     (lsp.TEXT_DOCUMENT_HOVER, on_hover, None),
     (lsp.TEXT_DOCUMENT_DEFINITION, on_definition, None),
     (lsp.TEXT_DOCUMENT_DECLARATION, on_declaration, None),

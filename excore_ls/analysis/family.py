@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from excore_ls.analysis.config import ConfigFile, Param, Section, analyse_text
+from excore_ls.analysis.config import ConfigFile, Param, Section, analyse_text, update
 from excore_ls.analysis.documents import DocumentStore, normalize, read_file
 
 MAX_FAMILY = 64
@@ -101,7 +101,7 @@ class ConfigCache:
             text = doc.text if doc is not None else read_file(Path(key))
         if text is None:
             return None
-        cfg = analyse_text(key, text)
+        cfg = update(cached[1], text) if cached is not None else analyse_text(key, text)
         self._cache[key] = (stamp, cfg)
         return cfg, stamp
 

@@ -36,6 +36,7 @@ class Candidate:
     end: int
     detail: str = ""
     doc: str = ""  # markdown
+    resolve: dict[str, str] | None = None  # the doc is sent on completionItem/resolve
     insert: str | None = None  # defaults to the label
     snippet: bool = False  # ``insert`` is a snippet ($1, ${1:default})
     plain_insert: str | None = None  # for clients without snippet support

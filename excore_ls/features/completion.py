@@ -135,16 +135,28 @@ def _kind_of(info: ModuleInfo) -> ItemKind:
 def _module_candidate(
     info: ModuleInfo, ctx: Context, sort: str = "5", suffix: str = ""
 ) -> Candidate:
+    """A module name; its documentation is sent lazily (completionItem/resolve)."""
     return Candidate(
         info.name,
         _kind_of(info),
         ctx.start,
         ctx.end,
         detail=module_detail(info),
-        doc=module_markdown(info),
         insert=info.name + suffix,
         sort=sort,
+        resolve={"module": info.name, "registry": info.registry},
     )
+
+
+def resolve_documentation(index: WorkspaceIndex | None, data: object) -> str:
+    """The markdown documentation of a completion item sent without it."""
+    if index is None or not isinstance(data, dict):
+        return ""
+    name, registry = data.get("module"), data.get("registry")
+    if not isinstance(name, str):
+        return ""
+    info = index.lookup(name, registry if isinstance(registry, str) else None)
+    return module_markdown(info) if info is not None else ""
 
 
 # -- keys ----------------------------------------------------------------------------------------

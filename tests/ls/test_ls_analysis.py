@@ -207,3 +207,100 @@ def test_quote_prefixed_keys_edits_only_the_keys(analyzer: Analyzer, workspace: 
     for edit in sorted(quote_all.edits, key=lambda e: -e.start):
         fixed = fixed[: edit.start] + edit.new_text + fixed[edit.end :]
     assert fixed == text.replace("!head", '"!head"').replace("@backbone", '"@backbone"')
+
+
+# -- incremental re-analysis: always the same as a full parse --------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from excore_ls.analysis.config import ConfigFile, analyse_text, changed_region, update  # noqa: E402
+
+_BIG = "\n".join(
+    [(CASES.parent / "ws/configs/_base_/model.toml").read_text()]
+    + [
+        f'[Head.H{i}]\nin_channels = {i}\n"!x" = ["A", "B"]  # c\nname = "n{i}"\n'
+        for i in range(80)
+    ]
+    + ['[Data.D]\nmulti = """\nline\n"""\nlist = [\n  1,\n  2,\n]\n']
+)
+_TOKENS = [
+    "[",
+    "]",
+    '"',
+    "'",
+    '"""',
+    "=",
+    ",",
+    "\n",
+    "\r\n",
+    "[A.B]\n",
+    "x = 1",
+    "{",
+    "}",
+    "😀",
+    "#",
+    " ",
+]
+
+
+def _shape(cfg: ConfigFile) -> object:
+    def value(v):  # type: ignore[no-untyped-def]
+        if v is None:
+            return None
+        extra = (v.content_start, v.content_end) if v.kind == "string" else ()
+        return (v.kind, v.start, v.end, v.closed, repr(v.data), *extra, tuple(value(i) for i in v.items),
+                tuple(entry(e) for e in v.entries))  # fmt: skip
+
+    def key(k):  # type: ignore[no-untyped-def]
+        return (
+            None
+            if k is None
+            else (k.start, k.end, tuple((p.text, p.start, p.end, p.quoted) for p in k.parts))
+        )
+
+    def entry(e):  # type: ignore[no-untyped-def]
+        return (key(e.key), e.start, e.end, value(e.value))
+
+    tables = [
+        (
+            key(t.header),
+            t.start,
+            t.header_end,
+            t.end,
+            t.array,
+            t.closed,
+            tuple(entry(e) for e in t.entries),
+        )
+        for t in cfg.doc.tables
+    ]
+    problems = sorted((p.code, p.message, p.start, p.end) for p in cfg.doc.problems)
+    sections = [
+        (s.header_text, [(p.key.text, p.key.start, [r.text for r in p.refs]) for p in s.params])
+        for s in cfg.sections
+    ]
+    return tables, problems, sections
+
+
+def test_changed_region() -> None:
+    assert changed_region("abcdef", "abXYef") == (2, 4, 2)
+    assert changed_region("aaaa", "aaaaa") == (4, 4, 1)
+    assert changed_region("abc", "abc") == (3, 3, 0)
+
+
+@settings(max_examples=60, deadline=None, database=None, derandomize=True)
+@given(
+    st.lists(
+        st.tuples(st.floats(0, 1), st.integers(0, 6), st.sampled_from(_TOKENS)),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_incremental_reanalysis_equals_full_parse(edits: list[tuple[float, int, str]]) -> None:
+    cfg = analyse_text("/x/big.toml", _BIG)
+    text = _BIG
+    for where, length, token in edits:
+        start = int(where * len(text))
+        text = text[:start] + token + text[start + length :]
+        cfg = update(cfg, text)
+        assert _shape(cfg) == _shape(analyse_text("/x/big.toml", text))

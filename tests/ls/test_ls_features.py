@@ -43,6 +43,9 @@ async def test_completion_of_module_names_in_a_value(client: LanguageClient, doc
     assert resnet.kind == lsp.CompletionItemKind.Class
     _, new_text = item_edit(result, resnet)
     assert new_text == "ResNet"
+    resolved = await client.completion_item_resolve_async(resnet)
+    assert isinstance(resolved.documentation, lsp.MarkupContent)
+    assert "A small ResNet." in resolved.documentation.value
     await docs.close(uri)
 
 
