@@ -269,3 +269,19 @@ def test_editor_configs_point_at_the_schema(example: Path) -> None:
     (rule,) = [r for r in taplo["rule"] if r["name"] == "excore"]
     assert rule["schema"]["path"] == ".excore/config.schema.json"
     assert rule["include"] == ["configs/**/*.toml"]
+
+
+def test_taplo_finds_the_schema_through_the_generated_taplo_toml(example: Path) -> None:
+    unknown, _ = write_wrong_configs(example)
+    target = example / "configs" / "unknown_param_copy.toml"
+    shutil.copy(unknown, target)
+    try:
+        done = subprocess.run(
+            [tool("taplo"), "lint", str(target.relative_to(example))],
+            cwd=example,
+            capture_output=True,
+            text=True,
+        )
+    finally:
+        target.unlink()
+    assert done.returncode == 1 and "'layer' was unexpected" in done.stderr, done.stderr
