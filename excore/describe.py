@@ -444,7 +444,7 @@ def _may_document_params(doc: str) -> bool:
 def _fill_signature(info: ModuleInfo, obj: Any, *, doc: str, hook: bool) -> None:
     try:
         signature = _signature(obj)
-    except (TypeError, ValueError, RuntimeError):
+    except Exception:  # no signature (C code), or reading it fails: the rest is still useful
         info.signature_known = False
         return
     function = _signature_function(obj)
@@ -907,7 +907,7 @@ def _raw_doc(value: Any) -> str:
 def _callable_text(value: Any, drop_first: bool = False) -> str:
     try:
         signature = _signature(value)
-    except (TypeError, ValueError, RuntimeError):
+    except Exception:
         return ""
     parameters = [_as_text(p) for p in signature.parameters.values()]
     if drop_first and parameters:

@@ -88,6 +88,9 @@ def test_dump_writes_both_files_and_reports_the_bad_entry(
     (problem,) = index["problems"]
     assert (problem["registry"], problem["name"]) == ("ToyPart", "Ghost")
     assert "toy.missing" in problem["reason"]
+    odd = index["registries"]["ToyPart"]["modules"]["Odd"]  # its signature raises: kept
+    assert odd["signature_known"] is False and odd["summary"].startswith("Its signature")
+    assert odd["file"] == "src/toy/parts.py" and odd["line"] > 0
     ghost = index["registries"]["ToyPart"]["modules"]["Ghost"]  # still known by name
     assert ghost["signature_known"] is False
     assert sorted(index["sources"]) == [
