@@ -101,7 +101,10 @@ def describe(
     if isinstance(obj, type):
         info.bases = [_target_of(base) for base in obj.__mro__[1:] if base is not object]
         if not brief:
-            info.members = _class_members(obj)
+            try:
+                info.members = _class_members(obj)
+            except Exception:  # odd descriptors or metaclasses: the entry stays useful
+                info.members = []
     _fill_signature(info, obj, doc="" if brief else doc, hook=kind == "hook")
     return info
 
