@@ -121,15 +121,24 @@ class ExcoreLanguageServer(LanguageServer):
         return self.compute_problems(uri)
 
     def compute_problems(self, uri: str) -> list[Problem]:
-        fa = self.analysis(uri)
-        if fa is None:
-            return []
-        root = fa.loaded.root if fa.loaded is not None else None
         from excore_ls.features import diagnostics
 
+        doc = self.analyzer.documents.get(uri)
+        if doc is None:
+            return []
+        loaded = self.analyzer.indexes.for_file(doc.path) if doc.path is not None else None
+        self.flush_notices()
+        root = loaded.root if loaded is not None else None
         family = self.families.family(root) if root is not None else None
-        found = diagnostics.diagnostics(fa, self.analyzer.documents.read_text, family)
-        self.problems[uri] = (fa.doc.version, found)
+        found = diagnostics.problems_of(
+            doc.key,
+            doc.text,
+            loaded,
+            self.analyzer.documents.read_text,
+            family,
+            lambda: self.analysis(uri),
+        )
+        self.problems[uri] = (doc.version, found)
         return found
 
     def publish(self, uri: str) -> None:
@@ -269,7 +278,30 @@ def initialize(ls: ExcoreLanguageServer, params: lsp.InitializeParams) -> None:
         ls._analyzer.indexes.override = ls.index_override
 
 
+def _warm_up() -> None:
+    """Import the analysis while the editor is still opening files (first answers are faster)."""
+    import importlib
+
+    for name in (
+        "excore_ls.analysis.session",
+        "excore_ls.analysis.fragments",
+        "excore_ls.features.diagnostics",
+        "excore_ls.features.completion",
+        "excore_ls.features.hover",
+        "excore.config.family",
+        "excore.config.check",
+        "excore.schema.index",
+    ):
+        try:
+            importlib.import_module(name)
+        except Exception:  # a missing optional part shows up later, where it is used
+            log.exception("warm-up import of %s failed", name)
+
+
 def initialized(ls: ExcoreLanguageServer, params: lsp.InitializedParams) -> None:
+    import threading
+
+    threading.Thread(target=_warm_up, name="excore-ls-warm-up", daemon=True).start()
     caps = ls.client_capabilities
     ws = caps.workspace
     if ws and ws.did_change_watched_files and ws.did_change_watched_files.dynamic_registration:

@@ -167,8 +167,13 @@ def module_to_json(info: ModuleInfo) -> dict[str, Any]:
     return data
 
 
+_FIELD_NAMES: dict[Any, frozenset[str]] = {}
+
+
 def _build(cls: Any, data: dict[str, Any]) -> Any:
-    names = {f.name for f in fields(cls)}
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = frozenset(f.name for f in fields(cls))
     return cls(**{k: v for k, v in data.items() if k in names})
 
 

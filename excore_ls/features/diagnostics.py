@@ -10,11 +10,13 @@ are kept.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from excore.problems import Problem, make_problem
 from excore_ls.analysis.config import ConfigFile
+from excore_ls.analysis.index_state import LoadedIndex
 from excore_ls.analysis.session import FileAnalysis
 
 if TYPE_CHECKING:
@@ -41,55 +43,91 @@ def diagnostics(
     read_text: Callable[[str], str | None],
     family: ConfigFamily | None,
 ) -> list[Problem]:
-    cfg = fa.config
-    problems = syntax_problems(cfg) if cfg.path is None else []
-    seen = {(p.code, p.start, p.end) for p in problems}
-    if cfg.path is not None:
-        for p in _run_checker(fa, read_text, family):
-            if fa.index is None and p.code not in INDEX_FREE_CODES:
-                continue
-            if (p.code, p.start, p.end) in seen:
-                continue
-            seen.add((p.code, p.start, p.end))
-            problems.append(p)
-    problems.extend(stale_problems(fa))
+    """The problems of an analysed config (see :func:`problems_of`)."""
+    return problems_of(fa.key, fa.doc.text, fa.loaded, read_text, family, lambda: fa)
+
+
+def problems_of(
+    key: str,
+    text: str,
+    loaded: LoadedIndex | None,
+    read_text: Callable[[str], str | None],
+    family: ConfigFamily | None,
+    analysis: Callable[[], FileAnalysis | None],
+) -> list[Problem]:
+    """Syntax problems, then the engine's problems of this file under its fragment rule.
+
+    The server's own analysis (``analysis()``) is only needed without an index (to guess the
+    registries from the headers) and for unsaved buffers without a path.
+    """
+    problems: list[Problem] = []
+    if "://" in key:  # an untitled buffer: the engine cannot load it, syntax only
+        fa = analysis()
+        return syntax_problems(fa.config) if fa is not None else []
+    index = loaded.index if loaded is not None else None
+    if index is not None:
+        source: Any = index
+    else:
+        fa = analysis()
+        if fa is None:
+            return []
+        source = fa.source
+    seen: set[tuple[str, int, int]] = set()
+    for p in _run_checker(key, source, read_text, family, text):
+        if index is None and p.code not in INDEX_FREE_CODES:
+            continue
+        if (p.code, p.start, p.end) in seen:
+            continue
+        seen.add((p.code, p.start, p.end))
+        problems.append(p)
+    problems.extend(stale_problems(key, text, loaded))
     problems.sort(key=lambda p: (p.code not in SYNTAX_CODES, p.start, p.end))
     return problems
 
 
 def _run_checker(
-    fa: FileAnalysis, read_text: Callable[[str], str | None], family: ConfigFamily | None
+    key: str,
+    source: Any,
+    read_text: Callable[[str], str | None],
+    family: ConfigFamily | None,
+    text: str,
 ) -> list[Problem]:
     from excore.config.family import check_in_context
 
     try:
-        return check_in_context(fa.key, fa.source, family=family, read_text=read_text)
+        return check_in_context(key, source, family=family, read_text=read_text)
     except RecursionError:
-        return [make_problem("base-cycle", "__base__ chain too deep", fa.key, 0, 0)]
+        return [make_problem("base-cycle", "__base__ chain too deep", key, 0, 0)]
     except Exception:  # the checker must never take the server down
-        logging.getLogger("excore_ls").exception("the checker failed on %s", fa.key)
-        return syntax_problems(fa.config)
+        logging.getLogger("excore_ls").exception("the checker failed on %s", key)
+        from excore.syntax.toml import parse_toml
+
+        return list(parse_toml(text, key).problems)
 
 
-def stale_problems(fa: FileAnalysis) -> list[Problem]:
-    """One ``stale-index`` warning per file, on the first section naming a changed module."""
-    loaded = fa.loaded
+_HEADER = re.compile(r"^[ \t]*\[\[?[ \t]*([^\]\n#]*?)[ \t]*\]", re.M)
+
+
+def stale_problems(key: str, text: str, loaded: LoadedIndex | None) -> list[Problem]:
+    """One ``stale-index`` warning per file, on the first header naming a changed module."""
     if loaded is None or loaded.index is None:
         return []
     stale = loaded.stale_modules()
     if not stale:
         return []
-    for section in fa.config.sections:
-        module = section.module
-        if module is not None and module.name in stale:
+    for m in _HEADER.finditer(text):
+        inner = m.group(1)
+        name = inner.rsplit(".", 1)[-1].strip().strip("\"'").split("*")[0]
+        if name in stale:
+            start = m.start(1) + inner.rfind(name)
             return [
                 make_problem(
                     "stale-index",
-                    f"the index is older than {stale[module.name]} (where {module.name} is "
+                    f"the index is older than {stale[name]} (where {name} is "
                     "defined): run `excore schema dump` to refresh it",
-                    fa.config.key,
-                    module.start,
-                    module.start + len(module.name),
+                    key,
+                    start,
+                    start + len(name),
                     data={"command": "excore.dumpIndex"},
                 )
             ]
