@@ -550,9 +550,14 @@ def on_workspace_symbol(
     from excore_ls.features import symbols
 
     indexes = [s for s in ls.analyzer.indexes.loaded.values() if s.index is not None]
-    if not indexes:
-        for doc in ls.analyzer.documents.all():
-            ls.analysis(doc.uri)
+    if not indexes:  # nothing opened yet: the index of the editor's workspace folder
+        roots = [uri_to_path(f.uri) for f in ls.workspace.folders.values()]
+        if ls.workspace.root_path:
+            roots.append(Path(ls.workspace.root_path))
+        for root in roots:
+            if root is not None:
+                ls.analyzer.indexes.for_file(root / "excore.toml")
+        ls.flush_notices()
         indexes = [s for s in ls.analyzer.indexes.loaded.values() if s.index is not None]
     found = symbols.workspace_symbols(indexes, params.query)
     return [convert.workspace_symbol(s, ls.codec_of) for s in found]
