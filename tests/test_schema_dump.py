@@ -285,3 +285,28 @@ def test_taplo_finds_the_schema_through_the_generated_taplo_toml(example: Path) 
     finally:
         target.unlink()
     assert done.returncode == 1 and "'layer' was unexpected" in done.stderr, done.stderr
+
+
+def test_required_parameters_any_form_and_only_without_base(example: Path) -> None:
+    folder = example / "wrong"
+    folder.mkdir(exist_ok=True)
+    missing = folder / "missing.toml"
+    missing.write_text("[Head.FCNHead]\nchannels = 16\n")
+    prefixed = folder / "prefixed.toml"  # both required parameters given in prefixed forms
+    prefixed.write_text('[Head.FCNHead]\n"&in_channels" = "c"\n"&num_classes" = "n"\n')
+    inherited = folder / "inherited.toml"  # the bases may give them
+    inherited.write_text(
+        '__base__ = ["../configs/_base_/model.toml"]\n[Head.FCNHead]\nchannels = 8\n'
+    )
+    schema = (example / ".excore" / "config.schema.json").as_uri()
+    taplo = [tool("taplo"), "lint", "--schema", schema]
+    done = subprocess.run([*taplo, str(missing)], cwd=example, capture_output=True, text=True)
+    assert done.returncode == 1 and "missing.toml:1:1" in done.stderr, done.stderr
+    _strict_tombi_config(example)
+    done = tombi(example, missing)
+    assert done.returncode == 1 and '"in_channels" is required' in done.stderr, done.stderr
+    for path in (prefixed, inherited):
+        done = subprocess.run([*taplo, str(path)], cwd=example, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        done = tombi(example, path)
+        assert done.returncode == 0, done.stderr

@@ -9,7 +9,8 @@ without the ExCore language server. It knows ExCore's keys:
   reference: a registered name, a list of them, or a ``$Field.chain()`` / ``&var`` / dotted form)
   and ``"&p"`` (a variable name or ``${ENV}`` template), as ``patternProperties``;
 - a required parameter is satisfied by any of its forms (``anyOf`` of ``required``); it is only
-  required in files without ``__base__`` — a file that inherits may get it from its bases;
+  required in files without ``__base__`` (``if``/``then``) — a file that inherits may get it
+  from its bases;
 - ``additionalProperties: false`` unless the target takes ``**kwargs`` (or its signature is
   unknown); integers are ``integer``; defaults and descriptions come from the signatures.
 
@@ -104,11 +105,18 @@ def config_schema(index: WorkspaceIndex) -> dict[str, Any]:
     }
     if required_checks:
         # Required parameters are only checked in files that inherit nothing: a file with
-        # __base__ may get them from its bases.
-        schema["anyOf"] = [
-            {"required": ["__base__"]},
-            {"type": "object", "properties": required_checks, "additionalProperties": True},
-        ]
+        # __base__ may get them from its bases. (if/then rather than anyOf: taplo then points
+        # at the table that misses a parameter; additionalProperties everywhere for tombi.)
+        schema["if"] = {
+            "type": "object",
+            "not": {"required": ["__base__"], "additionalProperties": True},
+            "additionalProperties": True,
+        }
+        schema["then"] = {
+            "type": "object",
+            "properties": required_checks,
+            "additionalProperties": True,
+        }
     return schema
 
 
@@ -197,7 +205,7 @@ def _required_schema(info: ModuleInfo) -> dict[str, Any]:
     ]
     if not alternatives:
         return {}
-    return {"allOf": alternatives}
+    return {"type": "object", "allOf": alternatives, "additionalProperties": True}
 
 
 def _module_description(info: ModuleInfo) -> str:
