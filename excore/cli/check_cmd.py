@@ -2,6 +2,11 @@
 
 One line per problem (``file:line:col: severity code message``), a JSON list, or GitHub Actions
 annotations. Exit code 1 when any problem is an error.
+
+A config is checked with everything it inherits (problems are reported in the file where they
+are written). A *fragment* — a file that other configs of the workspace name in ``__base__`` —
+is checked through the root configs that include it, like the language server does
+(:mod:`excore.config.family`).
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     parser.add_argument(
         "--fragment",
         action="store_true",
-        help="the files are fragments included by other configs: no missing-param errors",
+        help="check the files alone, as incomplete fragments (no missing-param errors)",
     )
     add_workspace_option(parser)
 
@@ -42,13 +47,24 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 def run(args: argparse.Namespace) -> int:
     from excore.config import live_source, resolve_workspace
     from excore.config.check import check_config
+    from excore.config.family import check_in_context
 
     problems: list[Problem] = []
+    seen: set[Problem] = set()
+    families: dict[str, Any] = {}
     for config in args.configs:
         workspace = resolve_workspace(config, args.workspace)
         source = live_source(workspace)
-        found = check_config(config, source, report_missing=not args.fragment)
-        problems.extend(p for p in found if p not in problems)
+        root = str(workspace.root) if workspace else os.path.dirname(config) or "."
+        family = _family(root, families)
+        if not args.fragment and family.is_fragment(config):
+            found = check_in_context(config, source, family=family)
+        else:
+            found = check_config(config, source, report_missing=not args.fragment)
+        for problem in found:
+            if problem not in seen:
+                seen.add(problem)
+                problems.append(problem)
     if args.no_hints:
         problems = [p for p in problems if p.severity != Severity.HINT]
     render = {"text": render_text, "json": render_json, "github": render_github}[args.format]
@@ -61,6 +77,16 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 1 if any(p.severity == Severity.ERROR for p in problems) else 0
+
+
+def _family(root: str, families: dict[str, Any]) -> Any:
+    """Who includes whom among the configs below ``root`` (scanned once per run)."""
+    from excore.config.family import config_files, scan_family
+
+    key = os.path.abspath(root)
+    if key not in families:
+        families[key] = scan_family(config_files(key))
+    return families[key]
 
 
 def _shown_file(file: str) -> str:

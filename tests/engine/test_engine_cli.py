@@ -215,3 +215,17 @@ def test_console_script_in_a_subprocess() -> None:
     assert result.returncode == 1, result.stderr
     (record,) = json.loads(result.stdout)
     assert (record["code"], record["line"], record["column"]) == ("unknown-module", 2, 16)
+
+
+def test_check_a_fragment_through_the_configs_that_include_it(capsys) -> None:
+    # grand.toml is a fragment: its type mismatch is found through sub/child.toml
+    grand = cfg_path("inherit/grand.toml")
+    code, out, _ = run(capsys, "check", str(grand), "--format", "json")
+    assert code == 1
+    assert [(r["code"], r["line"], r["column"]) for r in json.loads(out)] == [
+        ("type-mismatch", 6, 9)
+    ]
+    # the root config reports what it inherits, in the file where it is written
+    code, out, _ = run(capsys, "check", str(cfg_path("inherit/sub/child.toml")), "--format", "json")
+    (record,) = json.loads(out)
+    assert record["file"].endswith("grand.toml") and (record["line"], record["column"]) == (6, 9)
