@@ -191,6 +191,10 @@ def build_scenario(workspace: Path) -> Scenario:
             "line": line_no,
             "character": start,
             "expected": [name],
+            # what the server's detail says about it: its registry and its signature
+            "expected_detail": {
+                name: [str(modules[name]["registry"]), f"{qualname_leaf(modules[name])}("]
+            },
             "registered": sorted(modules),
         },
         hover={
@@ -248,9 +252,10 @@ def editor_env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-@pytest.fixture
-def scenario(tmp_path: Path) -> Scenario:
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
+    """One fresh copy of the workspace (and one index dump) per test module."""
     reason = skip_reason()
     if reason:
         pytest.skip(reason)
-    return build_scenario(fresh_workspace(tmp_path))
+    return build_scenario(fresh_workspace(tmp_path_factory.mktemp("scenario")))

@@ -30,7 +30,7 @@ def run_nvim(
     env: dict[str, str],
     cwd: Path,
     server_cmd: list[str] | None = None,
-    timeout: float = 60,
+    timeout: float = 150,
 ) -> subprocess.CompletedProcess[str]:
     env = dict(env)
     env["EXCORE_E2E_SCENARIO"] = scenario.to_json()
@@ -62,31 +62,6 @@ def run_nvim(
 
 def output_of(result: subprocess.CompletedProcess[str]) -> str:
     return f"exit {result.returncode}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
-
-
-@pytest.mark.parametrize(
-    "test", ["diagnostics", "completion", "hover", "definition", "quickfix", "dump_index"]
-)
-def test_nvim_feature(
-    test: str, scenario: Scenario, editor_env: dict[str, str], tmp_path: Path
-) -> None:
-    result = run_nvim([test], scenario, editor_env, cwd=Path(scenario.workspace))
-    print(result.stdout)
-    assert result.returncode == 0, output_of(result)
-    assert f"PASS {test}" in result.stdout, output_of(result)
-    assert "1 passed, 0 failed" in result.stdout, output_of(result)
-
-
-def test_nvim_suite_fails_when_the_server_cannot_start(
-    scenario: Scenario, editor_env: dict[str, str], tmp_path: Path
-) -> None:
-    """The harness must not pass on a broken server: point the client at a missing command."""
-    missing = str(tmp_path / "no-such-dir" / "excore-ls")
-    result = run_nvim(
-        ["diagnostics"], scenario, editor_env, cwd=Path(scenario.workspace), server_cmd=[missing]
-    )
-    assert result.returncode != 0, output_of(result)
-    assert "0 passed, 1 failed" in result.stdout, output_of(result)
 
 
 def test_checkhealth_reports_server_and_index(
@@ -124,3 +99,37 @@ def test_checkhealth_reports_server_and_index(
     assert f"workspace: {scenario.workspace}" in text, text
     assert "index present and fresh" in text, text
     assert "ERROR" not in text, text
+
+
+@pytest.mark.parametrize(
+    "test",
+    [
+        "diagnostics",
+        "completion",
+        "hover",
+        "definition",
+        "quickfix",
+        "dump_index",
+        "dump_index_cli",
+    ],
+)
+def test_nvim_feature(
+    test: str, scenario: Scenario, editor_env: dict[str, str], tmp_path: Path
+) -> None:
+    result = run_nvim([test], scenario, editor_env, cwd=Path(scenario.workspace))
+    print(result.stdout)
+    assert result.returncode == 0, output_of(result)
+    assert f"PASS {test}" in result.stdout, output_of(result)
+    assert "1 passed, 0 failed" in result.stdout, output_of(result)
+
+
+def test_nvim_suite_fails_when_the_server_cannot_start(
+    scenario: Scenario, editor_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The harness must not pass on a broken server: point the client at a missing command."""
+    missing = str(tmp_path / "no-such-dir" / "excore-ls")
+    result = run_nvim(
+        ["diagnostics"], scenario, editor_env, cwd=Path(scenario.workspace), server_cmd=[missing]
+    )
+    assert result.returncode != 0, output_of(result)
+    assert "0 passed, 1 failed" in result.stdout, output_of(result)

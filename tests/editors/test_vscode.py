@@ -43,6 +43,7 @@ TESTS = [
     "definition",
     "quickfix",
     "server_log",
+    "dump_index",
     "broken_server",
 ]
 
@@ -127,6 +128,10 @@ def vscode_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, A
         env[var] = str(tmp / "xdg" / var.lower())
     env["HOME"] = str(tmp / "home")
     Path(env["HOME"]).mkdir()
+    # VS Code takes the extension host's environment from the user's login shell (which resets
+    # PATH on Debian): the user has the virtualenv with excore-ls on PATH in their profile.
+    for profile in (".profile", ".bashrc"):
+        (Path(env["HOME"]) / profile).write_text(f'export PATH="{VENV_BIN}:$PATH"\n')
     env["PATH"] = os.pathsep.join([str(VENV_BIN), deps["EXCORE_NODE_BIN"], env.get("PATH", "")])
     env["VIRTUAL_ENV"] = str(VENV_BIN.parent)
     env.pop("VSCODE_IPC_HOOK_CLI", None)

@@ -24,6 +24,9 @@ import {
 const CLIENT_ID = 'excore';
 const CLIENT_NAME = 'ExCore Language Server';
 const MAX_ROOTS = 20;
+// The server's own command (workspace/executeCommand): dumps and reloads the index in place.
+// vscode-languageclient registers it as a VS Code command, so ours has another id.
+const SERVER_DUMP_COMMAND = 'excore.dumpIndex';
 
 interface ServerIndexStatus {
   state: 'loaded' | 'missing' | 'stale';
@@ -98,7 +101,7 @@ class ExcoreExtension implements vscode.Disposable {
       this.output,
       this.status,
       vscode.commands.registerCommand('excore.restartServer', () => this.restart()),
-      vscode.commands.registerCommand('excore.dumpIndex', () => this.dumpIndex()),
+      vscode.commands.registerCommand('excore.dumpWorkspaceIndex', () => this.dumpIndex()),
       vscode.commands.registerCommand('excore.showServerLog', () => this.output.show(true)),
       vscode.workspace.onDidOpenTextDocument((document) => this.onOpen(document)),
       vscode.window.onDidChangeActiveTextEditor(() => this.refreshStatus()),
@@ -271,12 +274,12 @@ class ExcoreExtension implements vscode.Disposable {
     const state = reported?.state ?? (local.state === 'present' ? 'loaded' : local.state);
     const indexPath = reported?.path ?? local.indexPath;
     if (state === 'missing') {
-      this.setStatus('$(warning) ExCore: index missing', `${rootName}: no index at ${indexPath}.\nClick to run "excore schema dump".`, 'excore.dumpIndex', true);
+      this.setStatus('$(warning) ExCore: index missing', `${rootName}: no index at ${indexPath}.\nClick to run "excore schema dump".`, 'excore.dumpWorkspaceIndex', true);
     } else if (state === 'stale') {
       const why = reported?.message ?? (local.state === 'stale' ? `${local.newerFile} changed after the index was written.` : '');
-      this.setStatus('$(warning) ExCore: index stale', `${rootName}: ${indexPath} is stale. ${why}\nClick to dump the index again.`, 'excore.dumpIndex', true);
+      this.setStatus('$(warning) ExCore: index stale', `${rootName}: ${indexPath} is stale. ${why}\nClick to dump the index again.`, 'excore.dumpWorkspaceIndex', true);
     } else {
-      this.setStatus('$(check) ExCore: index loaded', `${rootName}: ${indexPath}`, 'excore.dumpIndex', false);
+      this.setStatus('$(check) ExCore: index loaded', `${rootName}: ${indexPath}`, 'excore.dumpWorkspaceIndex', false);
     }
   }
 
@@ -310,35 +313,62 @@ class ExcoreExtension implements vscode.Disposable {
       void vscode.window.showErrorMessage('ExCore: no ExCore workspace (excore.toml or pyproject.toml with [tool.excore]) is open.');
       return;
     }
-    const server = entry.command ?? (await this.serverCommand(entry.root));
-    const cli = cliCommandFor(server, isExecutable);
-    const args = [...cli.args, 'schema', 'dump', '--workspace', entry.root];
-    const commandText = formatCommand(cli.command, args);
-    this.output.appendLine(`[excore] ${commandText}`);
+    const indexSetting = vscode.workspace.getConfiguration('excore', vscode.Uri.file(entry.root)).get<string>('indexPath');
+    const indexPath = indexPathFor(entry.root, indexSetting);
+    const before = await fs.promises.stat(indexPath).then((stat) => stat.mtimeMs, () => undefined);
+    const client = entry.client;
+    const viaServer =
+      client?.state === State.Running &&
+      (client.initializeResult?.capabilities.executeCommandProvider?.commands ?? []).includes(SERVER_DUMP_COMMAND);
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'ExCore: dumping the workspace index…' },
-      () =>
-        new Promise<{ ok: boolean; text: string }>((resolve) => {
-          execFile(cli.command, args, { cwd: entry.root, env: process.env, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-            const text = `${stdout}${stderr}`.trim();
-            resolve({ ok: !error, text: error && !text ? error.message : text });
-          });
-        }),
+      () => (viaServer && client ? this.dumpWithServer(client) : this.dumpWithCli(entry)),
     );
     if (result.text) {
       this.output.appendLine(result.text);
     }
-    if (!result.ok) {
-      const firstLine = result.text.split('\n').find((line) => line.trim() !== '') ?? 'failed';
-      void vscode.window.showErrorMessage(`ExCore: \`${commandText}\` failed: ${firstLine}`, 'Show Server Log').then((choice) => {
+    const after = await fs.promises.stat(indexPath).then((stat) => stat.mtimeMs, () => undefined);
+    const written = after !== undefined && (before === undefined || after > before);
+    if (!result.ok || !written) {
+      const firstLine = result.text.split('\n').find((line) => line.trim() !== '') ?? 'the index was not written';
+      void vscode.window.showErrorMessage(`ExCore: dumping the index failed: ${firstLine}`, 'Show Server Log').then((choice) => {
         if (choice) {
           this.output.show(true);
         }
       });
+      await this.refreshStatus();
       return;
     }
     void vscode.window.showInformationMessage(`ExCore: index written for ${path.basename(entry.root)}.`);
-    await this.restart();
+    if (viaServer) {
+      entry.serverIndexStatus = undefined;
+      await this.refreshStatus();
+    } else {
+      await this.restart();
+    }
+  }
+
+  private async dumpWithServer(client: LanguageClient): Promise<{ ok: boolean; text: string }> {
+    this.output.appendLine(`[excore] workspace/executeCommand ${SERVER_DUMP_COMMAND}`);
+    try {
+      const result = await client.sendRequest('workspace/executeCommand', { command: SERVER_DUMP_COMMAND, arguments: [] });
+      return { ok: true, text: typeof result === 'string' ? result : '' };
+    } catch (error) {
+      return { ok: false, text: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  private async dumpWithCli(entry: Entry): Promise<{ ok: boolean; text: string }> {
+    const server = entry.command ?? (await this.serverCommand(entry.root));
+    const cli = cliCommandFor(server, isExecutable);
+    const args = [...cli.args, 'schema', 'dump', '--workspace', entry.root];
+    this.output.appendLine(`[excore] ${formatCommand(cli.command, args)}`);
+    return new Promise((resolve) => {
+      execFile(cli.command, args, { cwd: entry.root, env: process.env, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+        const text = `${stdout}${stderr}`.trim();
+        resolve({ ok: !error, text: error && !text ? error.message : text });
+      });
+    });
   }
 
   dispose(): void {

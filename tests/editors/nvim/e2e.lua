@@ -167,8 +167,7 @@ function tests.completion()
     check(vim.tbl_contains(s.registered, item.word), 'popup offers %q, which is not a registered module', item.word)
   end
   local first = s.expected[1]
-  if s.expected_detail and s.expected_detail[first] then
-    local want = s.expected_detail[first]
+  for _, want in ipairs((s.expected_detail or {})[first] or {}) do
     check(details[first]:find(want, 1, true), 'detail of %q is %q, expected it to contain %q', first, details[first], want)
   end
   log(('  %s: %s'):format(first, details[first]))
@@ -239,28 +238,44 @@ function tests.quickfix()
   end)
 end
 
-function tests.dump_index()
+--- :ExcoreDumpIndex removes nothing but rewrites the index; `via` says who runs the dump.
+local function dump_index_test(stop_server_first)
   local s = scenario.dump_index
-  local bufnr = open(s.file)
-  local index = require('excore').index_path(scenario.workspace)
-  local before = uv.fs_stat(index)
+  local bufnr, client = open(s.file)
+  local excore = require('excore')
+  local index = excore.index_path(scenario.workspace)
   os.remove(index)
+  if stop_server_first then
+    -- no server running: the plugin runs the `excore` CLI itself, then starts the server again
+    client:stop()
+    wait_for('the server to stop', function()
+      return client:is_stopped()
+    end)
+  end
   local result
-  require('excore').dump_index(function(ok, output)
+  excore.dump_index(function(ok, output)
     result = { ok = ok, output = output }
   end)
   result = wait_for(':ExcoreDumpIndex to finish', function()
     return result
-  end, 60000)
-  check(result.ok, 'excore schema dump failed: %s', result.output)
+  end, 90000)
+  check(result.ok, 'dumping the index failed: %s', result.output)
   check(uv.fs_stat(index), 'index %s not written', index)
-  check(require('excore').index_state(scenario.workspace) == 'present', 'index not fresh after dump')
-  -- the server was restarted and works on the new index
-  wait_for('a client attached again', function()
+  check(excore.index_state(scenario.workspace) == 'present', 'index not fresh after the dump')
+  local now = wait_for('an initialized client on the buffer', function()
     local c = vim.lsp.get_clients({ bufnr = bufnr, name = 'excore' })[1]
-    return c and c.initialized
+    return c and c.initialized and c
   end)
-  log(('  index rewritten (%s before)'):format(before and 'present' or 'missing'))
+  check((now.id ~= client.id) == stop_server_first, 'client %d after the dump (was %d)', now.id, client.id)
+  log(('  index rewritten by %s'):format(stop_server_first and 'the excore CLI' or 'the server'))
+end
+
+function tests.dump_index()
+  dump_index_test(false)
+end
+
+function tests.dump_index_cli()
+  dump_index_test(true)
 end
 
 local function finish(passed, failed)

@@ -6,7 +6,7 @@
 //   EXCORE_E2E_TESTS     comma-separated test names (default: all, in order)
 //   EXCORE_E2E_ARTIFACTS directory for screenshots
 // Prints one "RESULT {json}" line per test, then "N passed, N failed"; exits 1 on failure.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { chromium } from 'playwright-core';
 
@@ -195,8 +195,8 @@ const tests = {
     const detail = (await focused.locator('.details-label').innerText().catch(() => '')).trim();
     await screenshot(page, 'completion');
     check(detail !== '', `the focused suggestion ${name} shows no detail from the server`);
-    if (s.expected_detail && s.expected_detail[name]) {
-      check(detail.includes(s.expected_detail[name]), `detail of ${name} is ${JSON.stringify(detail)}`);
+    for (const want of s.expected_detail?.[name] ?? []) {
+      check(detail.includes(want), `detail of ${name} is ${JSON.stringify(detail)}, expected it to contain ${JSON.stringify(want)}`);
     }
     await page.keyboard.press('Enter');
     const line = await waitForLine(page, s.line + 1, (text) => text.includes(`"${name}"`), `"${name}" inserted`);
@@ -267,6 +267,21 @@ const tests = {
     await page.locator('.output-view .view-lines', { hasText: '[excore] running' }).first().waitFor({ timeout: STEP_TIMEOUT });
     await screenshot(page, 'server-log');
     return {};
+  },
+
+  async dump_index(page) {
+    // Delete the index: the status bar says so; "ExCore: Dump Index" writes it again.
+    await openFile(page, scenario.dump_index.file);
+    const status = page.locator('[id$="excore.indexStatus"]').first();
+    await status.filter({ hasText: 'index loaded' }).waitFor({ timeout: STEP_TIMEOUT });
+    const index = path.join(scenario.workspace, '.excore', 'index.json');
+    rmSync(index);
+    await status.filter({ hasText: 'index missing' }).waitFor({ timeout: STEP_TIMEOUT });
+    await screenshot(page, 'index-missing');
+    await runCommand(page, 'ExCore: Dump Index');
+    await status.filter({ hasText: 'index loaded' }).waitFor({ timeout: 90000 });
+    check(existsSync(index), `${index} not written`);
+    return { status: (await status.innerText()).trim() };
   },
 
   async broken_server(page) {

@@ -227,17 +227,14 @@ local function current_root()
   return M.find_root(vim.api.nvim_buf_get_name(0))
 end
 
---- Run `excore schema dump --workspace <root>`, then restart the server so it reads the new index.
----@param on_done? fun(ok: boolean, output: string)
-function M.dump_index(on_done)
-  local root = current_root()
-  if not root then
-    notify('no ExCore workspace (excore.toml or pyproject.toml with [tool.excore]) here', vim.log.levels.ERROR)
-    if on_done then
-      on_done(false, 'no workspace')
-    end
-    return
-  end
+local DUMP_COMMAND = 'excore.dumpIndex'
+
+local function index_mtime(root)
+  local stat = uv.fs_stat(M.index_path(root))
+  return stat and (stat.mtime.sec + stat.mtime.nsec / 1e9) or nil
+end
+
+local function dump_with_cli(root, on_done)
   local cmd = vim.list_extend(M.cli_cmd(), { 'schema', 'dump', '--workspace', root })
   notify('dumping the index: ' .. table.concat(cmd, ' '))
   local ok, proc = pcall(vim.system, cmd, { text = true, cwd = root }, function(result)
@@ -249,17 +246,60 @@ function M.dump_index(on_done)
       else
         notify(('`%s` failed (exit %d):\n%s'):format(table.concat(cmd, ' '), result.code, output), vim.log.levels.ERROR)
       end
-      if on_done then
-        on_done(result.code == 0, output)
-      end
+      on_done(result.code == 0, output)
     end)
   end)
   if not ok then
     notify(('cannot run `%s`: %s'):format(cmd[1], proc), vim.log.levels.ERROR)
-    if on_done then
-      on_done(false, tostring(proc))
+    on_done(false, tostring(proc))
+  end
+end
+
+local function dump_with_server(client, root, bufnr, on_done)
+  local before = index_mtime(root)
+  notify('dumping the index (excore schema dump, by the server)')
+  client:request('workspace/executeCommand', { command = DUMP_COMMAND, arguments = {} }, function(err, result)
+    local after = index_mtime(root)
+    local written = after ~= nil and (before == nil or after > before)
+    if err then
+      notify('dumping the index failed: ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+      on_done(false, err.message or '')
+    elseif not written then
+      -- the server reported the failure itself (window/showMessage)
+      on_done(false, type(result) == 'string' and result or 'index not written')
+    else
+      notify('index written: ' .. M.index_path(root))
+      on_done(true, type(result) == 'string' and result or '')
+    end
+  end, bufnr)
+end
+
+--- Write the workspace index (`excore schema dump --workspace <root>`): through the running
+--- server when it offers the excore.dumpIndex command (it reloads the index at once), else with
+--- the `excore` CLI next to the server, restarting the server afterwards.
+---@param on_done? fun(ok: boolean, output: string)
+function M.dump_index(on_done)
+  on_done = on_done or function() end
+  local bufnr = vim.api.nvim_get_current_buf()
+  local root = current_root()
+  if not root then
+    notify('no ExCore workspace (excore.toml or pyproject.toml with [tool.excore]) here', vim.log.levels.ERROR)
+    on_done(false, 'no workspace')
+    return
+  end
+  for _, client in ipairs(M.clients()) do
+    local provider = client.server_capabilities and client.server_capabilities.executeCommandProvider
+    if
+      not client:is_stopped()
+      and client.root_dir == root
+      and provider
+      and vim.tbl_contains(provider.commands or {}, DUMP_COMMAND)
+    then
+      dump_with_server(client, root, bufnr, on_done)
+      return
     end
   end
+  dump_with_cli(root, on_done)
 end
 
 function M.create_commands()
