@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("excore_ls")
 DEBOUNCE = 0.08
+OTHERS_DEBOUNCE = 0.4
 REQUEST_FAILED = -32803
 TRIGGERS = ["[", ".", '"', "$", "@", "&", "{", "/", ":", "!"]
 
@@ -172,11 +173,10 @@ class ExcoreLanguageServer(LanguageServer):
         self._timers[uri] = loop.call_later(delay, self.publish, uri)
 
     def schedule_family_of(self, key: str) -> None:
-        """Re-check every open document whose family includes ``key``."""
+        """Re-check the edited document soon, and every other open document a bit later (a
+        change can reach files that include this one, or that it includes)."""
         for doc in self.analyzer.documents.all():
-            fa = self.analyzer._analyses.get(doc.uri)
-            if doc.key == key or (fa is not None and key in fa.family.stamps):
-                self.schedule(doc.uri)
+            self.schedule(doc.uri, DEBOUNCE if doc.key == key else OTHERS_DEBOUNCE)
 
     def related_files(self, fa: FileAnalysis) -> list[ConfigFile]:
         """The configs that include ``fa``'s file, with their own families."""
@@ -327,6 +327,8 @@ def initialized(ls: ExcoreLanguageServer, params: lsp.InitializedParams) -> None
 def did_open(ls: ExcoreLanguageServer, params: lsp.DidOpenTextDocumentParams) -> None:
     item = params.text_document
     doc = ls.analyzer.documents.open(item.uri, item.text, item.version)
+    if ls._families is not None:
+        ls._families.invalidate()
     ls.analyzer.forget(item.uri)
     ls.publish(item.uri)
     ls.schedule_family_of(doc.key)
@@ -364,6 +366,8 @@ def did_close(ls: ExcoreLanguageServer, params: lsp.DidCloseTextDocumentParams) 
 
 def did_save(ls: ExcoreLanguageServer, params: lsp.DidSaveTextDocumentParams) -> None:
     doc = ls.analyzer.documents.get(params.text_document.uri)
+    if ls._families is not None:
+        ls._families.invalidate()
     if doc is not None:
         ls.schedule_family_of(doc.key)
 
@@ -376,6 +380,8 @@ def did_change_watched_files(
         if path is None:
             continue
         ls.analyzer.indexes.invalidate(path.resolve())
+    if ls._families is not None:
+        ls._families.invalidate()
     ls.republish_all()
 
 

@@ -119,3 +119,28 @@ async def test_one_truth_server_equals_excore_check(
         server = {(d.range.start.line, str(d.code)) for d in await docs.diagnostics(uri)}
         await docs.close(uri)
         assert server == cli_truth[rel], rel
+
+
+async def test_a_fragment_is_rechecked_when_its_root_changes(
+    client: LanguageClient, workspace: Path
+) -> None:
+    """The fragment uses a variable its root defines: renaming it in the root's buffer (unsaved)
+    makes the fragment's diagnostics show the problem, without touching the fragment."""
+    folder = workspace / "cases" / "frag"
+    folder.mkdir(parents=True, exist_ok=True)
+    root_text = '__base__ = ["base.toml"]\ndepth = [1, 1]\n'
+    (folder / "root.toml").write_text(root_text)
+    (folder / "base.toml").write_text(
+        '[Backbone.ResNet]\n"$block" = "BasicBlock"\n"&layers" = "depth"\n'
+    )
+    docs = Docs(client, workspace)
+    base = await docs.open("cases/frag/base.toml")
+    root = await docs.open("cases/frag/root.toml")
+    assert await docs.diagnostics(base) == []
+    assert await docs.diagnostics(root) == []
+    client.diagnostics.pop(base, None)
+    docs.change(root, lsp.Position(line=1, character=0), lsp.Position(line=1, character=5), "dep")
+    found = await docs.diagnostics(base)
+    assert [(d.code, d.range.start.line) for d in found] == [("undefined-variable", 2)]
+    await docs.close(root)
+    await docs.close(base)
