@@ -304,3 +304,29 @@ def test_incremental_reanalysis_equals_full_parse(edits: list[tuple[float, int, 
         text = text[:start] + token + text[start + length :]
         cfg = update(cfg, text)
         assert _shape(cfg) == _shape(analyse_text("/x/big.toml", text))
+
+
+def test_create_section_action_appends_a_section_with_required_params(
+    analyzer: Analyzer, workspace: Path
+) -> None:
+    text = '[Model.FCN]\n"@backbone" = "ResNet"\n"!head" = "FCNHead"\n'
+    fa = open_text(analyzer, workspace / "cases/create.toml", text)
+    offset = text.index("FCNHead") + 2
+    actions = code_actions.code_actions(fa, offset, offset, [])
+    create = next(a for a in actions if a.title == "Create a [FCNHead] section for this module")
+    (edit,) = create.edits
+    fixed = text[: edit.start] + edit.new_text + text[edit.end :]
+    assert fixed == text + "\n[FCNHead]\nin_channels = 0\nnum_classes = 0\n"
+
+
+def test_hover_as_plain_text_for_clients_without_markdown(
+    analyzer: Analyzer, workspace: Path
+) -> None:
+    from excore_ls import convert
+
+    fa, offset = at(analyzer, workspace, "cases/x.toml", "[Backbone.ResNet]\nlay<|>ers = [1]\n")
+    result = hover.hover(fa, offset)
+    assert result is not None
+    plain = convert.hover(result, convert.Codec(fa.doc.lines), markdown=False)
+    assert plain.contents.kind == "plaintext"  # type: ignore[union-attr]
+    assert "```" not in plain.contents.value and "Blocks per stage." in plain.contents.value  # type: ignore[union-attr]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -211,3 +212,52 @@ async def test_stale_index_warning_with_refresh_fix(fresh: LanguageClient, tmp_p
     fix = next(a for a in actions if a.title == "Refresh the excore index (excore schema dump)")
     command = fix.command if isinstance(fix, lsp.Command) else fix.command.command  # type: ignore[union-attr]
     assert "excore.dumpIndex" in str(command)
+
+
+def test_tcp_mode_answers_initialize(tmp_path: Path) -> None:
+    import re
+    import socket
+    import subprocess
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen([*SERVER, "--tcp", "--host", "127.0.0.1", "--port", str(port)])
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                conn = socket.create_connection(("127.0.0.1", port), timeout=5)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        with conn:
+            body = json.dumps(
+                {
+                    "jsonrpc": "2.0",
+                    "id": 1,
+                    "method": "initialize",
+                    "params": {"processId": None, "rootUri": None, "capabilities": {}},
+                }
+            ).encode()
+            conn.sendall(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+            data = b""
+            while b"\r\n\r\n" not in data:
+                chunk = conn.recv(65536)
+                assert chunk, "connection closed"
+                data += chunk
+            header, _, data = data.partition(b"\r\n\r\n")
+            length = int(re.search(rb"Content-Length: (\d+)", header).group(1))  # type: ignore[union-attr]
+            while len(data) < length:
+                chunk = conn.recv(65536)
+                assert chunk, "connection closed"
+                data += chunk
+            reply = json.loads(data[:length])
+            assert reply["result"]["serverInfo"]["name"] == "excore-ls"
+            assert reply["result"]["capabilities"]["completionProvider"]["resolveProvider"] is True
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
