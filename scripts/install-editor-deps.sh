@@ -76,8 +76,8 @@ install_node() {
 }
 
 install_code_server() {
-  # code-server's install scripts move files around relative to its own prefix, so the cache
-  # entry is built in place of its final path: a failure leaves no .complete marker.
+  # Node 24 must be first on PATH with npm_config_nodedir pointing at it: code-server builds
+  # native modules (kerberos needs libkrb5-dev) against it. 2.5-4 minutes, then cached.
   install_cached_npm_package "$CODE_SERVER_PREFIX" "code-server@$CODE_SERVER_VERSION"
   "$CODE_SERVER_BIN" --version >/dev/null
   log "code-server $("$CODE_SERVER_BIN" --version | head -n 1)"

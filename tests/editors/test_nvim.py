@@ -36,6 +36,9 @@ def run_nvim(
     env["EXCORE_E2E_SCENARIO"] = scenario.to_json()
     env["EXCORE_E2E_TESTS"] = ",".join(tests)
     env["EXCORE_E2E_ARTIFACTS"] = str(ARTIFACTS)
+    for test in tests:
+        for old in ARTIFACTS.glob(f"nvim-{test}*.txt"):
+            old.unlink()
     if server_cmd is not None:
         env["EXCORE_E2E_SERVER_CMD"] = json.dumps(server_cmd)
     cmd = [

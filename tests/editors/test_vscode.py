@@ -121,6 +121,8 @@ def vscode_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, A
     workspace = fresh_workspace(tmp)
     scenario = build_scenario(workspace)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for old in ARTIFACTS.glob("vscode-*"):
+        old.unlink()
 
     env = dict(os.environ)
     for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):

@@ -5,11 +5,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
+  type DynamicFeature,
   LanguageClient,
   type LanguageClientOptions,
   RevealOutputChannelOn,
   type ServerOptions,
   State,
+  type StaticFeature,
 } from 'vscode-languageclient/node';
 import { computeIndexState, indexPathFor, type IndexState } from './indexState';
 import { findRootOf, type FileAccess, ownerRoot, rootsFromMarkers } from './roots';
@@ -27,6 +29,21 @@ const MAX_ROOTS = 20;
 // The server's own command (workspace/executeCommand): dumps and reloads the index in place.
 // vscode-languageclient registers it as a VS Code command, so ours has another id.
 const SERVER_DUMP_COMMAND = 'excore.dumpIndex';
+
+/** A client that can leave the server's commands (workspace/executeCommand) unregistered: with
+ * several ExCore workspaces open, only the first client may register them as VS Code commands
+ * (a second registration of the same id throws). */
+class ExcoreLanguageClient extends LanguageClient {
+  static registerServerCommands = true;
+
+  override registerFeature(feature: StaticFeature | DynamicFeature<unknown>): void {
+    const method = (feature as Partial<DynamicFeature<unknown>>).registrationType?.method;
+    if (method === 'workspace/executeCommand' && !ExcoreLanguageClient.registerServerCommands) {
+      return;
+    }
+    super.registerFeature(feature);
+  }
+}
 
 interface ServerIndexStatus {
   state: 'loaded' | 'missing' | 'stale';
@@ -210,7 +227,8 @@ class ExcoreExtension implements vscode.Disposable {
       },
     };
     this.output.appendLine(`[excore] starting for ${root} (${command.source}): ${formatCommand(command.command, command.args)}`);
-    const client = new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
+    ExcoreLanguageClient.registerServerCommands = ![...this.entries.values()].some((other) => other !== entry && other.client);
+    const client = new ExcoreLanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
     entry.client = client;
     client.onDidChangeState((event) => {
       if (event.newState === State.Stopped && this.entries.get(root) === entry && !entry.error) {

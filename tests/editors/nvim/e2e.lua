@@ -67,19 +67,48 @@ local function path_of(rel)
   return vim.fs.joinpath(scenario.workspace, rel)
 end
 
---- A screen dump of what the user sees (every window's visible lines + floating windows).
+--- The screen as the user sees it (windows, floats, the completion popup, virtual text), read
+--- back cell by cell from Neovim's screen grid.
 local function screen_text()
-  local out = {}
-  for _, win in ipairs(vim.api.nvim_list_wins()) do
-    local buf = vim.api.nvim_win_get_buf(win)
-    local cfg = vim.api.nvim_win_get_config(win)
-    local top = vim.fn.line('w0', win)
-    local bottom = vim.fn.line('w$', win)
-    local lines = vim.api.nvim_buf_get_lines(buf, top - 1, bottom, false)
-    table.insert(out, ('--- window %d%s: %s'):format(win, cfg.relative ~= '' and ' (float)' or '', vim.api.nvim_buf_get_name(buf)))
-    vim.list_extend(out, lines)
+  vim.cmd('redraw!')
+  local grid = {}
+  for row = 1, vim.o.lines do
+    grid[row] = {}
+    for col = 1, vim.o.columns do
+      grid[row][col] = vim.fn.screenstring(row, col)
+    end
   end
-  return table.concat(out, '\n')
+  -- Without a UI attached, floating windows (hover, diagnostics) are not composed onto the
+  -- screen grid: paint them from their position and buffer, with a frame.
+  local function put(row, col, text)
+    for _, char in ipairs(vim.fn.split(text, '\\zs')) do
+      if grid[row] and grid[row][col] then
+        grid[row][col] = char
+      end
+      col = col + 1
+    end
+  end
+  for _, win in ipairs(vim.api.nvim_list_wins()) do
+    local cfg = vim.api.nvim_win_get_config(win)
+    if cfg.relative ~= '' and not cfg.hide then
+      local pos = vim.api.nvim_win_get_position(win)
+      local top, left = pos[1] + 2, pos[2] + 1 -- grid rows are 1-based; the frame goes above
+      local width, height = vim.api.nvim_win_get_width(win), vim.api.nvim_win_get_height(win)
+      local first = vim.fn.line('w0', win)
+      local lines = vim.api.nvim_buf_get_lines(vim.api.nvim_win_get_buf(win), first - 1, first - 1 + height, false)
+      put(top - 1, left - 1, '┌' .. string.rep('─', width) .. '┐')
+      for i = 1, height do
+        local text = vim.fn.strcharpart(lines[i] or '', 0, width)
+        put(top + i - 1, left - 1, '│' .. text .. string.rep(' ', width - vim.fn.strdisplaywidth(text)) .. '│')
+      end
+      put(top + height, left - 1, '└' .. string.rep('─', width) .. '┘')
+    end
+  end
+  local rows = {}
+  for row = 1, #grid do
+    rows[row] = (table.concat(grid[row]):gsub('%s+$', ''))
+  end
+  return table.concat(rows, '\n')
 end
 
 local function save_screen(name)

@@ -5,6 +5,10 @@ local repo = vim.fs.normalize(here .. '/../../..')
 vim.opt.runtimepath:prepend(repo .. '/editors/nvim')
 vim.opt.swapfile = false
 vim.opt.shortmess:append('I')
+vim.o.columns = 110
+vim.o.lines = 28
+vim.o.number = true
+vim.diagnostic.config({ virtual_text = true })
 
 local cmd = vim.env.EXCORE_E2E_SERVER_CMD
 if cmd and cmd ~= '' then
