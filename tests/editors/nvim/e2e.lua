@@ -1,4 +1,4 @@
--- End-to-end tests of the ExCore client in Neovim. Run by tests/editors/test_nvim.py as
+-- End-to-end tests of the ExCore client in Neovim. Run by tests/editors/test_editor_nvim.py as
 --   nvim --headless --clean -u tests/editors/nvim/init.lua -c 'luafile tests/editors/nvim/e2e.lua'
 -- with EXCORE_E2E_SCENARIO (JSON, see tests/editors/conftest.py) and EXCORE_E2E_TESTS (names).
 -- Everything runs in one coroutine resumed from timers, so typed keys (the completion popup) are

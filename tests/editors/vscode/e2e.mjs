@@ -1,5 +1,5 @@
 // End-to-end tests of the ExCore extension in real VS Code (code-server), driven like a user
-// with keyboard shortcuts in a headless Chromium. Run by tests/editors/test_vscode.py, which
+// with keyboard shortcuts in a headless Chromium. Run by tests/editors/test_editor_vscode.py, which
 // starts code-server with the packaged extension installed and passes:
 //   EXCORE_E2E_URL       the code-server URL
 //   EXCORE_E2E_SCENARIO  JSON scenario (tests/editors/conftest.py)

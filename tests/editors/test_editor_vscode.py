@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import (
+from editor_support import (
     ARTIFACTS,
     REPO,
     VENV_BIN,

@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import ARTIFACTS, REPO, VENV_BIN, Scenario, missing_dependency
+from editor_support import ARTIFACTS, REPO, VENV_BIN, Scenario, missing_dependency
 
 pytestmark = pytest.mark.editor
 
