@@ -195,6 +195,7 @@ def completion_list_json(
     markdown: bool,
     snippets: bool,
     edit_range_default: bool,
+    incomplete: bool = False,
 ) -> dict[str, Any]:
     """The completion list as JSON (no per-item protocol objects: lists can hold 1,000s)."""
     ranges: dict[tuple[int, int], dict[str, Any]] = {}
@@ -248,7 +249,7 @@ def completion_list_json(
         if c.preselect:
             item["preselect"] = True
         items.append(item)
-    out: dict[str, Any] = {"isIncomplete": False, "items": items}
+    out: dict[str, Any] = {"isIncomplete": incomplete, "items": items}
     if common is not None:
         out["itemDefaults"] = {"editRange": rng(*common)}
     return out

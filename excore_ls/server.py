@@ -407,10 +407,10 @@ def on_completion(ls: ExcoreLanguageServer, params: lsp.CompletionParams) -> con
     cached = ls._completion_cache
     if cached is not None and cached[0] is fa and cached[1] == offset:
         return cached[2]
-    items = completion.complete(fa, offset, ls.snippets)
+    items, incomplete = completion.complete_list(fa, offset, ls.snippets)
     result = convert.RawJson(
         convert.completion_list_json(
-            items, ls.codec(fa.doc), ls.markdown, ls.snippets, ls.edit_range_default
+            items, ls.codec(fa.doc), ls.markdown, ls.snippets, ls.edit_range_default, incomplete
         )
     )
     ls._completion_cache = (fa, offset, result)

@@ -25,7 +25,7 @@ from excore_ls.analysis.results import Candidate, ItemKind
 from excore_ls.analysis.session import FileAnalysis
 from excore_ls.features.describe import module_detail, module_markdown, param_detail, param_markdown
 
-MAX_ITEMS = 2000
+LIMIT = 200  # longer lists are filtered by what is typed, cut to the best ones, and incomplete
 _CLASSY = re.compile(r"(?:^|[\[\s.,|])([A-Z]\w*)")
 _BUILTIN_TYPES = {
     "Optional",
@@ -52,7 +52,38 @@ def complete(fa: FileAnalysis, offset: int, snippets: bool = True) -> list[Candi
         items = _bare_value(fa, ctx)
     else:
         items = []
-    return items[:MAX_ITEMS]
+    return items
+
+
+def complete_list(
+    fa: FileAnalysis, offset: int, snippets: bool = True
+) -> tuple[list[Candidate], bool]:
+    """(items, incomplete): at most ``LIMIT`` items, the best-ranked that match what is typed.
+
+    A cut list is marked incomplete so that the editor asks again as the user types (like
+    clangd); shorter lists are complete and the editor filters them itself.
+    """
+    items = complete(fa, offset, snippets)
+    if len(items) <= LIMIT:
+        return items, False
+    text = fa.config.text
+    kept = []
+    for c in items:
+        typed = text[c.start : offset].strip("\"'").lower()
+        if _subsequence(typed, (c.filter or c.label).strip("\"'").lower()):
+            kept.append(c)
+    kept.sort(key=lambda c: c.sort)
+    return kept[:LIMIT], True
+
+
+def _subsequence(typed: str, label: str) -> bool:
+    pos = 0
+    for ch in typed:
+        pos = label.find(ch, pos)
+        if pos == -1:
+            return False
+        pos += 1
+    return True
 
 
 # -- headers -------------------------------------------------------------------------------------

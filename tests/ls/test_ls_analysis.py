@@ -330,3 +330,28 @@ def test_hover_as_plain_text_for_clients_without_markdown(
     plain = convert.hover(result, convert.Codec(fa.doc.lines), markdown=False)
     assert plain.contents.kind == "plaintext"  # type: ignore[union-attr]
     assert "```" not in plain.contents.value and "Blocks per stage." in plain.contents.value  # type: ignore[union-attr]
+
+
+def test_long_completion_lists_are_cut_to_the_best_matches(tmp_path: Path) -> None:
+    import json
+
+    from excore.schema.index import RegistryInfo, WorkspaceIndex, index_to_json
+    from excore.signatures import ModuleInfo
+
+    (tmp_path / "excore.toml").write_text('name = "big"\n[primary_fields]\nModel = "Model"\n')
+    modules = {
+        f"Net{i:03d}": ModuleInfo(f"Net{i:03d}", "Model", "class", f"m:Net{i:03d}")
+        for i in range(500)
+    }
+    index = WorkspaceIndex(
+        registries={"Model": RegistryInfo("Model", [], modules)}, fields={"Model": "Model"}
+    )
+    (tmp_path / ".excore").mkdir()
+    (tmp_path / ".excore/index.json").write_text(json.dumps(index_to_json(index)))
+    big = Analyzer()
+    fa, offset = at(big, tmp_path, "c.toml", '[Model.Net000]\n"!x" = "<|>"\n')
+    items, incomplete = completion.complete_list(fa, offset)
+    assert incomplete and len(items) == completion.LIMIT
+    fa, offset = at(big, tmp_path, "c.toml", '[Model.Net000]\n"!x" = "Net49<|>"\n')
+    items, incomplete = completion.complete_list(fa, offset)
+    assert incomplete and [c.label for c in items] == [f"Net{i}" for i in range(490, 500)]
