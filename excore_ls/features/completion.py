@@ -68,12 +68,13 @@ def complete_list(
         return items, False
     text = fa.config.text
     kept = []
-    for c in items:
+    for i, c in enumerate(items):
         typed = text[c.start : offset].strip("\"'").lower()
-        if _subsequence(typed, (c.filter or c.label).strip("\"'").lower()):
-            kept.append(c)
-    kept.sort(key=lambda c: c.sort)
-    return kept[:LIMIT], True
+        label = (c.filter or c.label).strip("\"'").lower()
+        if _subsequence(typed, label):
+            kept.append((not label.startswith(typed), c.sort, i, c))
+    kept.sort(key=lambda k: k[:3])
+    return [k[3] for k in kept[:LIMIT]], True
 
 
 def _subsequence(typed: str, label: str) -> bool:
