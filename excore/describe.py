@@ -1170,10 +1170,3 @@ class LiveSource:
             )
         except Exception:
             return ModuleInfo(name, reg.name, _kind_of(obj), target, signature_known=False)
-
-
-def iter_registered(registries: dict[str, Any]) -> Iterable[tuple[Any, str]]:
-    """(registry, name) pairs, sorted by registry then name."""
-    for key in sorted(registries):
-        for name in sorted(registries[key]):
-            yield registries[key], name
