@@ -27,7 +27,7 @@ import sys
 import textwrap
 import types
 import typing
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from excore.signatures import (
