@@ -151,7 +151,11 @@ def describe_module_tree(
     while queue:
         current, path, depth = queue.pop(0)
         if depth > 0:
-            entries[path] = describe(current, path, registry, root=root, kind_hint="module")
+            try:
+                entries[path] = describe(current, path, registry, root=root, kind_hint="module")
+            except Exception as exc:  # one bad module never stops the dump
+                _note(problems, registry, path, f"{type(exc).__name__}: {exc}")
+                continue
         for attr, value in _public_members(current, package):
             if len(entries) >= MODULE_ENTRIES:
                 _note(problems, registry, registered_name, f"stopped at {MODULE_ENTRIES} entries")
@@ -167,7 +171,7 @@ def describe_module_tree(
                     queue.append((value, dotted, depth + 1))
                 continue
             if not isinstance(value, type):
-                continue  # functions are listed (with signature text) in their module's members
+                continue  # functions are only listed (name, summary) in their module's members
             seen.add(id(value))
             try:
                 entries[dotted] = describe(value, dotted, registry, root=root, brief=True)
