@@ -39,6 +39,9 @@ from excore.signatures import (
     ParamInfo,
 )
 
+if typing.TYPE_CHECKING:
+    from excore.schema.index import WorkspaceIndex
+
 __all__ = [
     "LiveSource",
     "describe",
@@ -1092,13 +1095,22 @@ class LiveSource:
     per (registry, name, target). Dotted names below a registered Python module (``torch.nn.ReLU``)
     are looked up too. ``primary_fields`` is returned as given (``None``: every registry name is a
     primary field); ``root`` makes source paths relative.
+
+    With ``index`` (a *fresh* workspace index, see :func:`excore.schema.lazy.load_fresh_index`),
+    a name the index describes with the same import target is answered from it, without
+    importing the target: checking a config then imports nothing.
     """
 
     def __init__(
-        self, primary_fields: dict[str, str] | None = None, root: str | None = None
+        self,
+        primary_fields: dict[str, str] | None = None,
+        root: str | None = None,
+        *,
+        index: WorkspaceIndex | None = None,
     ) -> None:
         self._fields = dict(primary_fields) if primary_fields is not None else None
         self._root = root
+        self._index = index
         self._cache: dict[tuple[str, str, str], ModuleInfo | None] = {}
 
     @staticmethod
@@ -1153,7 +1165,20 @@ class LiveSource:
             self._cache[key] = self._describe_uncached(reg, name, target)
         return self._cache[key]
 
+    def _from_index(self, reg: Any, name: str, target: str) -> ModuleInfo | None:
+        if self._index is None:
+            return None
+        if name in reg:
+            entry = self._index.registries.get(reg.name)
+            info = entry.modules.get(name) if entry is not None else None
+            return info if info is not None and info.target == target else None
+        info = self._index.python_modules.get(name)  # below a registered Python module
+        return info if info is not None and info.registry == reg.name else None
+
     def _describe_uncached(self, reg: Any, name: str, target: str) -> ModuleInfo:
+        known = self._from_index(reg, name, target)
+        if known is not None:
+            return known
         try:
             obj = reg.get_object(name)
         except Exception:

@@ -139,3 +139,24 @@ def test_missing_index_falls_back_quietly(small_ws: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["import"]
     assert done.stderr == ""  # an INFO line: shown only when excore's logging is turned on
+
+
+def test_live_source_answers_from_a_fresh_index_without_importing(lazy_ws: Path) -> None:
+    code = PREPARE + (
+        "from excore.describe import LiveSource\n"
+        "from excore.schema.lazy import load_fresh_index\n"
+        "index, reason = load_fresh_index(workspace)\n"
+        "source = LiveSource(index=index)\n"
+        "info = source.lookup('Tensorish')\n"
+        "print(info.kind, info.file, [p.name for p in info.params])\n"
+        "print(source.lookup('Nope'))\n"
+        "print('torch' in sys.modules, 'lazy_pkg.heavy' in sys.modules)\n"
+    )
+    done = run_python(code, lazy_ws)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "index",
+        "class src/lazy_pkg/heavy.py ['size']",
+        "None",
+        "False False",
+    ]
