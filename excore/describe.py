@@ -59,8 +59,8 @@ _MEMBER_KINDS = ("method", "property", "attribute", "class", "function", "module
 # imported (module ``__dict__`` only: no import, no lazy ``__getattr__``), only inside the same
 # top-level package, and each object is described once, under its shallowest public path
 # (``torch.nn.ReLU``, not ``torch.nn.modules.activation.ReLU``). Classes get an entry (brief: summary,
-# parameters, bases; no docstring, no members); functions are only listed (name and summary) among
-# their module's members. At most MODULE_ENTRIES entries per registered module.
+# parameters, bases; no docstring, no members); functions are only listed among their module's
+# members (name, summary, and the signature of Python functions). At most MODULE_ENTRIES entries per registered module.
 MODULE_DEPTH = 2
 MODULE_ENTRIES = 6000
 
@@ -174,7 +174,7 @@ def describe_module_tree(
                     queue.append((value, dotted, depth + 1))
                 continue
             if not isinstance(value, type):
-                continue  # functions are only listed (name, summary) in their module's members
+                continue  # functions are only listed in their module's members
             seen.add(id(value))
             try:
                 entries[dotted] = describe(value, dotted, registry, root=root, brief=True)
@@ -891,7 +891,7 @@ def _public_members(module: types.ModuleType, package: str) -> list[tuple[str, A
 
 
 def _module_members(module: Any) -> list[MemberInfo]:
-    """A module's public members: name, kind and summary."""
+    """A module's public members: name, kind, summary (and a Python function's signature)."""
     if not isinstance(module, types.ModuleType):
         return []
     package = module.__name__.partition(".")[0]
@@ -902,7 +902,9 @@ def _module_members(module: Any) -> list[MemberInfo]:
             members.append(MemberInfo(name, "module", summary=summary))
         elif isinstance(value, type):
             members.append(MemberInfo(name, "class", summary=summary))
-        elif callable(value):  # no signature text: most are C functions without one
+        elif inspect.isfunction(value):
+            members.append(MemberInfo(name, "function", _callable_text(value), summary))
+        elif callable(value):  # C functions: no signature to read (their summary often has it)
             members.append(MemberInfo(name, "function", summary=summary))
     return members
 
