@@ -35,8 +35,8 @@ def add_parser(subparsers: Any) -> None:
         "--workspace",
         metavar="DIR",
         default=None,
-        help="workspace folder or file (default: found by walking up from the current folder; "
-        "$EXCORE_WORKSPACE wins)",
+        help="workspace folder or file (default: $EXCORE_WORKSPACE, else found by walking up "
+        "from the current folder)",
     )
     dump.add_argument(
         "--out", metavar="DIR", default=None, help="write here instead of the index folder"
