@@ -841,6 +841,13 @@ def _json_value(value: Any) -> tuple[bool, Any]:
 def _default_repr(value: Any) -> str:
     if isinstance(value, type) or inspect.isfunction(value) or inspect.isbuiltin(value):
         return _dotted(value)
+    if type(value) in (set, frozenset):  # element order follows the hash seed: sort it
+        items = ", ".join(sorted(_default_repr(v) for v in value))
+        return (
+            f"{{{items}}}"
+            if type(value) is set and items
+            else f"{type(value).__name__}({{{items}}})"
+        )
     try:
         text = repr(value)
     except Exception:

@@ -119,6 +119,8 @@ def test_function_hook_kwargs_and_odd_defaults(samples: dict[str, ModuleType]) -
     assert color is not None and color.default_is_repr and color.default == "<Color.RED: 1>"
     callback = child.param("callback")
     assert callback is not None and callback.default == "builtins.print"
+    tags = child.param("tags")  # the same text whatever the hash seed
+    assert tags is not None and tags.default == "frozenset({'a', 'b', 'c'})"
     assert child.bases == ["kinds:Base"]
     members = {m.name: m for m in child.members}
     assert members["parameters"].summary == "Trainable numbers."  # inherited
