@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("excore_ls")
 DEBOUNCE = 0.08
+WORKSPACE_FILES = ("excore.toml", "pyproject.toml")  # not configs: syntax only
 OTHERS_DEBOUNCE = 0.4
 REQUEST_FAILED = -32803
 TRIGGERS = ["[", ".", '"', "$", "@", "&", "{", "/", ":", "!"]
@@ -109,7 +110,10 @@ class ExcoreLanguageServer(LanguageServer):
             "error": lsp.MessageType.Error,
             "warning": lsp.MessageType.Warning,
         }.get(notice.level, lsp.MessageType.Info)
-        self.window_show_message(lsp.ShowMessageParams(type=level, message=notice.message))
+        if notice.level == "info":  # not worth a popup: the output panel / :LspLog
+            self.window_log_message(lsp.LogMessageParams(type=level, message=notice.message))
+        else:
+            self.window_show_message(lsp.ShowMessageParams(type=level, message=notice.message))
         log.info("%s", notice.message)
 
     def problems_for(self, uri: str) -> list[Problem]:
@@ -127,6 +131,8 @@ class ExcoreLanguageServer(LanguageServer):
         doc = self.analyzer.documents.get(uri)
         if doc is None:
             return []
+        if doc.path is not None and doc.path.name in WORKSPACE_FILES:
+            return diagnostics.workspace_file_problems(doc.key, doc.text)
         loaded = self.analyzer.indexes.for_file(doc.path) if doc.path is not None else None
         self.flush_notices()
         root = loaded.root if loaded is not None else None

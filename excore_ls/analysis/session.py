@@ -46,6 +46,7 @@ class FileAnalysis:
     read_text: Callable[[str], str | None] | None = None
     _model: ConfigModel | None = field(default=None, repr=False)
     _guessed: WorkspaceIndex | None = field(default=None, repr=False)
+    memo: dict[str, object] = field(default_factory=dict, repr=False)  # per-version caches
 
     @property
     def index(self) -> WorkspaceIndex | None:

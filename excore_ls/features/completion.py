@@ -547,43 +547,76 @@ def _reference_values(fa: FileAnalysis, ctx: Context, closing: str) -> list[Cand
 def _reference_names(fa: FileAnalysis, ctx: Context, section, key_name: str) -> list[Candidate]:  # type: ignore[no-untyped-def]
     """Module names a ``!``/``@``/``$`` value may name, ranked by the parameter's annotation."""
     index = fa.index
-    out: list[Candidate] = []
-    seen: set[str] = set()
-    targets: list[str] = []
+    targets: tuple[str, ...] = ()
     info = section_module(index, section)
     if info is not None:
         p = info.param(key_name)
         if p is not None:
-            targets = list(p.annotation_targets)
-    for cfg in fa.family.files:
-        for s in cfg.sections:
-            if s.module is None or s.field is None or s.module.name in seen:
-                continue
-            registered = index.lookup(s.module.name) if index is not None else None
-            if registered is not None:
-                continue
-            seen.add(s.module.name)
-            out.append(
-                Candidate(
-                    s.module.name,
-                    "class",
-                    ctx.start,
-                    ctx.end,
-                    detail=f"section [{s.header_text}]",
-                    sort="3",
-                )
-            )
+            targets = tuple(p.annotation_targets)
+    out = [
+        Candidate(name, "class", ctx.start, ctx.end, detail=detail, sort="3")
+        for name, detail in _unregistered_sections(fa)
+    ]
     if index is None:
         return out
+    seen = {c.label for c in out}
+    for name, kind, detail, sort, resolve in _ranked_modules(index, targets):
+        if name not in seen:
+            out.append(
+                Candidate(
+                    name,
+                    kind,
+                    ctx.start,
+                    ctx.end,
+                    detail=detail,
+                    sort=sort,
+                    insert=name,
+                    resolve=resolve,
+                )
+            )
+    return out
+
+
+def _unregistered_sections(fa: FileAnalysis) -> list[tuple[str, str]]:
+    """(name, detail) of the modules defined in sections of the family but not registered."""
+    found = fa.memo.get("unregistered")
+    if found is None:
+        index = fa.index
+        names: dict[str, str] = {}
+        for cfg in fa.family.files:
+            for s in cfg.sections:
+                if s.module is None or s.field is None or s.module.name in names:
+                    continue
+                if index is not None and index.lookup(s.module.name) is not None:
+                    continue
+                names[s.module.name] = f"section [{s.header_text}]"
+        found = list(names.items())
+        fa.memo["unregistered"] = found
+    return found  # type: ignore[return-value]
+
+
+_RankedModule = tuple[str, ItemKind, str, str, dict[str, str]]
+_RANKED: dict[tuple[int, tuple[str, ...]], tuple[WorkspaceIndex, list[_RankedModule]]] = {}
+
+
+def _ranked_modules(index: WorkspaceIndex, targets: tuple[str, ...]) -> list[_RankedModule]:
+    """Every registered name (hooks aside) with its detail and rank for these annotation
+    targets; computed once per index and annotation."""
+    key = (id(index), targets)
+    hit = _RANKED.get(key)
+    if hit is not None and hit[0] is index:
+        return hit[1]
+    out: list[_RankedModule] = []
     for module in _unique_modules(index):
-        if module.name in seen or module.kind == "hook":
+        if module.kind == "hook":
             continue
-        seen.add(module.name)
-        match = matches_annotation(module, targets)
-        item = _module_candidate(module, ctx, sort="1" if match else ("6" if targets else "4"))
-        if match:
-            item.preselect = False
-        out.append(item)
+        match = matches_annotation(module, list(targets))
+        sort = "1" if match else ("6" if targets else "4")
+        resolve = {"module": module.name, "registry": module.registry}
+        out.append((module.name, _kind_of(module), module_detail(module), sort, resolve))
+    for stale in [k for k, v in _RANKED.items() if v[0] is not index]:
+        del _RANKED[stale]
+    _RANKED[key] = (index, out)
     return out
 
 

@@ -38,6 +38,15 @@ def syntax_problems(cfg: ConfigFile) -> list[Problem]:
     return [*cfg.doc.problems, *tree_problems]
 
 
+def workspace_file_problems(key: str, text: str) -> list[Problem]:
+    """``excore.toml`` / ``pyproject.toml`` are not configs: only their TOML syntax is checked."""
+    from excore.syntax.toml import parse_toml
+
+    doc = parse_toml(text, key)
+    _, tree_problems = doc.to_tree()
+    return [p for p in (*doc.problems, *tree_problems) if p.code == "toml-syntax"]
+
+
 def diagnostics(
     fa: FileAnalysis,
     read_text: Callable[[str], str | None],

@@ -17,6 +17,7 @@ VALID = [
     "configs/chain.toml",
     "configs/_base_/model.toml",
     "configs/_base_/data.toml",
+    "excore.toml",  # the workspace file is not a config: only its TOML syntax is checked
 ]
 
 
