@@ -435,7 +435,7 @@ def _docstring_style(doc: str) -> Any:
 
     if _NUMPY_SECTION.search(doc):
         return DocstringStyle.NUMPYDOC
-    if re.search(r"^[ \t]*(Args|Arguments|Parameters):[ \t]*$", doc, re.MULTILINE):
+    if re.search(r"^[ \t]*(Args|Arguments|Parameters|Attributes):[ \t]*$", doc, re.MULTILINE):
         return DocstringStyle.GOOGLE
     if re.search(r"^[ \t]*:param\b", doc, re.MULTILINE):
         return DocstringStyle.REST
@@ -445,7 +445,8 @@ def _docstring_style(doc: str) -> Any:
 
 
 def _may_document_params(doc: str) -> bool:
-    return any(marker in doc for marker in ("Args", "Arguments", "Parameters", ":param", "@param"))
+    markers = ("Args", "Arguments", "Parameters", "Attributes", ":param", "@param")
+    return any(marker in doc for marker in markers)
 
 
 # --------------------------------------------------------------------------------- signatures

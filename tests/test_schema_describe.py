@@ -100,6 +100,15 @@ def test_postponed_annotations_are_kept_and_resolved(samples: dict[str, ModuleTy
     assert members["size"].kind == "attribute"  # assigned in __init__
 
 
+def test_dataclass_fields_are_parameters(samples: dict[str, ModuleType]) -> None:
+    info = describe(samples["postponed"].Options, "Options", "Model")
+    assert [(p.name, p.json_type, p.default, p.description) for p in info.params] == [
+        ("lr", ["number"], 0.1, "Learning rate."),
+        ("steps", ["integer"], 10, "How many steps."),
+        ("tags", ["array"], "<factory>", ""),
+    ]
+
+
 def test_function_hook_kwargs_and_odd_defaults(samples: dict[str, ModuleType]) -> None:
     kinds = samples["kinds"]
     function = describe(kinds.make_thing, "make_thing", "Model")
