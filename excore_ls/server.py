@@ -304,10 +304,29 @@ def _warm_up() -> None:
             log.exception("warm-up import of %s failed", name)
 
 
+def _preload(ls: ExcoreLanguageServer, folders: list[Path]) -> None:
+    """Warm-up imports, then the index of each workspace folder (so the first file opens fast)."""
+    _warm_up()
+    try:
+        for folder in folders:
+            ls.analyzer.indexes.for_file(folder / "excore.toml")
+    except Exception:  # the first request reports any problem properly
+        log.exception("preloading the index failed")
+
+
 def initialized(ls: ExcoreLanguageServer, params: lsp.InitializedParams) -> None:
     import threading
 
-    threading.Thread(target=_warm_up, name="excore-ls-warm-up", daemon=True).start()
+    folders = [uri_to_path(f.uri) for f in ls.workspace.folders.values()]
+    if not folders and ls.workspace.root_path:
+        folders = [Path(ls.workspace.root_path)]
+    ls.analyzer  # created here, in the main thread  # noqa: B018
+    threading.Thread(
+        target=_preload,
+        args=(ls, [f for f in folders if f is not None]),
+        name="excore-ls-preload",
+        daemon=True,
+    ).start()
     caps = ls.client_capabilities
     ws = caps.workspace
     if ws and ws.did_change_watched_files and ws.did_change_watched_files.dynamic_registration:

@@ -4,6 +4,7 @@ for staleness. The server knows the registries only from here; it never imports 
 from __future__ import annotations
 
 import os
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,6 +81,7 @@ class IndexState:
     notices: list[Notice] = field(default_factory=list)
     _shown: set[str] = field(default_factory=set)
     clock: float = STAT_INTERVAL
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     def notify(self, notice: Notice) -> None:
         if notice.key not in self._shown:
@@ -122,7 +124,14 @@ class IndexState:
         return workspace.index_file, workspace.root, workspace.file
 
     def for_file(self, file: Path | None) -> LoadedIndex | None:
-        """The index for a config file, re-read when the file on disk changed."""
+        """The index for a config file, re-read when the file on disk changed.
+
+        Thread-safe: the server preloads the index of its workspace folders in the background.
+        """
+        with self._lock:
+            return self._for_file(file)
+
+    def _for_file(self, file: Path | None) -> LoadedIndex | None:
         located = self.locate(file)
         if located is None:
             self.notify(
@@ -148,6 +157,10 @@ class IndexState:
 
     def invalidate(self, path: Path | None = None) -> None:
         """Force a stat check on the next request (watched files said something changed)."""
+        with self._lock:
+            self._invalidate(path)
+
+    def _invalidate(self, path: Path | None) -> None:
         for state in self.loaded.values():
             if path is None or state.path == path or _is_under(path, state.root):
                 state.checked_at = 0.0
@@ -164,9 +177,11 @@ class IndexState:
             self._read(state)
 
     def reload(self, state: LoadedIndex) -> None:
-        self._read(state)
+        with self._lock:
+            self._read(state)
 
     def _read(self, state: LoadedIndex) -> None:
+        from excore.config.loader import paused_gc
         from excore.schema.index import IndexError_, load_index
 
         state.checked_at = time.monotonic()
@@ -189,7 +204,8 @@ class IndexState:
             )
             return
         try:
-            state.index = load_index(state.path, state.root)
+            with paused_gc():  # many small objects, no cycles: collections would only cost
+                state.index = load_index(state.path, state.root)
             state.error = ""
             self._shown.discard(f"missing:{state.path}")
         except IndexError_ as exc:
