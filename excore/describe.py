@@ -417,7 +417,9 @@ def _param_docs(*docs: str) -> dict[str, str]:
             parsed = docstring_parser.parse(doc, _docstring_style(doc))
         except Exception:  # a malformed docstring only loses its descriptions
             continue
-        for param in parsed.params:
+        # parameters first; "Attributes" (a dataclass's fields) only fill what is left
+        ordered = sorted(parsed.params, key=lambda p: bool(p.args) and p.args[0] == "attribute")
+        for param in ordered:
             for arg in param.arg_name.split(","):
                 arg = arg.strip().lstrip("*").split(" ")[0]
                 if arg and param.description:
