@@ -114,6 +114,7 @@ def test_checkhealth_reports_server_and_index(
         "quickfix",
         "dump_index",
         "dump_index_cli",
+        "unrelated_toml",
     ],
 )
 def test_nvim_feature(
@@ -136,3 +137,12 @@ def test_nvim_suite_fails_when_the_server_cannot_start(
     )
     assert result.returncode != 0, output_of(result)
     assert "0 passed, 1 failed" in result.stdout, output_of(result)
+
+
+def test_nvim_manual_setup_when_autoenable_is_off(
+    scenario: Scenario, editor_env: dict[str, str]
+) -> None:
+    env = dict(editor_env, EXCORE_E2E_NO_AUTOENABLE="1")
+    result = run_nvim(["manual_setup"], scenario, env, cwd=Path(scenario.workspace))
+    assert result.returncode == 0, output_of(result)
+    assert "1 passed, 0 failed" in result.stdout, output_of(result)

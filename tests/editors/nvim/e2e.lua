@@ -307,6 +307,38 @@ function tests.dump_index_cli()
   dump_index_test(true)
 end
 
+function tests.unrelated_toml()
+  -- A Python project without [tool.excore], next to the workspace: its TOML files stay alone.
+  local other = vim.fs.joinpath(vim.fs.dirname(scenario.workspace), 'other-project')
+  vim.fn.mkdir(other, 'p')
+  vim.fn.writefile({ '[tool.ruff]', 'line-length = 100' }, vim.fs.joinpath(other, 'pyproject.toml'))
+  vim.fn.writefile({ '[Model.ResNt]', 'depth = 1' }, vim.fs.joinpath(other, 'settings.toml'))
+  vim.cmd.edit(vim.fn.fnameescape(vim.fs.joinpath(other, 'settings.toml')))
+  check(vim.bo.filetype == 'toml', 'filetype is %q', vim.bo.filetype)
+  sleep(1500)
+  check(#vim.lsp.get_clients({ name = 'excore' }) == 0, 'excore-ls started for a TOML file outside any ExCore workspace')
+  -- while a config of the workspace does start it
+  open(scenario.definition.file)
+end
+
+function tests.manual_setup()
+  -- with vim.g.excore_no_autoenable, nothing starts until require('excore').setup()
+  check(vim.g.excore_no_autoenable, 'run with EXCORE_E2E_NO_AUTOENABLE=1')
+  vim.cmd.edit(vim.fn.fnameescape(path_of(scenario.diagnostics.file)))
+  local bufnr = vim.api.nvim_get_current_buf()
+  sleep(1500)
+  check(#vim.lsp.get_clients({ name = 'excore' }) == 0, 'excore-ls started although auto-enable is off')
+  require('excore').setup({ index_path = '.excore/index.json' })
+  wait_for('the excore client after setup()', function()
+    local c = vim.lsp.get_clients({ bufnr = bufnr, name = 'excore' })[1]
+    return c and c.initialized
+  end)
+  wait_for('the unknown-module diagnostic', function()
+    return #diagnostics_with_code(bufnr, 'unknown-module') > 0
+  end)
+  check(vim.fn.exists(':ExcoreDumpIndex') == 2, ':ExcoreDumpIndex missing')
+end
+
 local function finish(passed, failed)
   log(('%d passed, %d failed'):format(passed, failed))
   vim.cmd(failed == 0 and 'qall!' or 'cquit! 1')

@@ -10,6 +10,10 @@ vim.o.lines = 28
 vim.o.number = true
 vim.diagnostic.config({ virtual_text = true })
 
+if vim.env.EXCORE_E2E_NO_AUTOENABLE == '1' then
+  vim.g.excore_no_autoenable = true
+end
+
 local cmd = vim.env.EXCORE_E2E_SERVER_CMD
 if cmd and cmd ~= '' then
   vim.g.excore_server_cmd = vim.json.decode(cmd)
