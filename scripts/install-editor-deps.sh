@@ -30,6 +30,9 @@ install_apt_packages() {
   local missing=()
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   dpkg -s libkrb5-dev >/dev/null 2>&1 || missing+=(libkrb5-dev)
+  # node-gyp builds code-server's native modules
+  { command -v make && command -v g++; } >/dev/null 2>&1 || missing+=(build-essential)
+  command -v python3 >/dev/null 2>&1 || missing+=(python3)
   if [ "${#missing[@]}" -eq 0 ]; then
     log "apt packages present (chromium, libkrb5-dev)"
     return
@@ -94,12 +97,26 @@ npm_ci_if_changed() {
   cp "$dir/package-lock.json" "$stamp"
 }
 
+# A digest of everything that goes into the .vsix: rebuilt only when one of them changed.
+vsix_inputs_digest() {
+  (cd "$1" && find src package.json package-lock.json tsconfig.json esbuild.mjs .vscodeignore \
+    README.md CHANGELOG.md LICENSE images -type f -print0 | sort -z | xargs -0 sha256sum |
+    sha256sum | cut -d' ' -f1)
+}
+
 build_vsix() {
   local dir="$REPO/editors/vscode"
   npm_ci_if_changed "$dir"
+  local digest stamp="$dir/dist/.vsix-inputs"
+  digest="$(vsix_inputs_digest "$dir")"
+  if [ -f "$dir/excore.vsix" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$digest" ]; then
+    log "excore.vsix up to date"
+    return
+  fi
   log "building the VS Code extension (.vsix)"
   (cd "$dir" && npm run --silent package >&2)
-  ls "$dir"/*.vsix >/dev/null
+  test -f "$dir/excore.vsix"
+  echo "$digest" >"$stamp"
 }
 
 install_playwright() {
