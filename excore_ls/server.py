@@ -333,6 +333,7 @@ def initialized(ls: ExcoreLanguageServer, params: lsp.InitializedParams) -> None
         watchers = [
             lsp.FileSystemWatcher(glob_pattern="**/.excore/index.json"),
             lsp.FileSystemWatcher(glob_pattern="**/*.toml"),
+            lsp.FileSystemWatcher(glob_pattern="**/*.py"),  # the index may become stale
         ]
         ls.client_register_capability(
             lsp.RegistrationParams(

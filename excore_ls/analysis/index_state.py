@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 DUMP_COMMAND = "excore.dumpIndex"
 STAT_INTERVAL = 1.0  # seconds between two stat checks of the same index file
+STALE_INTERVAL = 5.0  # seconds between two checks of the registered classes' source files
 
 
 @dataclass(slots=True)
@@ -40,6 +41,7 @@ class LoadedIndex:
     mtime: float = -1.0
     checked_at: float = 0.0
     stale: dict[str, str] | None = None  # module name -> its source file, when newer than index
+    stale_checked_at: float = 0.0
 
     def stale_modules(self) -> dict[str, str]:
         """Registered modules whose source file changed after the index was written."""
@@ -168,7 +170,11 @@ class IndexState:
                     state.stale = None
 
     def _refresh(self, state: LoadedIndex) -> None:
-        state.checked_at = time.monotonic()
+        now = time.monotonic()
+        if now - state.stale_checked_at >= STALE_INTERVAL:
+            state.stale = None  # sources are stat'ed again on the next use
+            state.stale_checked_at = now
+        state.checked_at = now
         try:
             mtime = os.stat(state.path).st_mtime
         except OSError:
