@@ -604,6 +604,12 @@ def _signature_text(params: list[ParamInfo], returns: str) -> str:
     return f"({', '.join(parts)})" + (f" -> {returns}" if returns else "")
 
 
+def parameter_text(param: ParamInfo) -> str:
+    """One parameter as in a signature: ``depth: int = 2``, ``*args``, ``**kwargs``."""
+    text = _signature_text([param], "")[1:-1]
+    return text.removeprefix("*, ")
+
+
 def _annotation_text(annotation: Any) -> str:
     if isinstance(annotation, str):
         return annotation

@@ -124,7 +124,7 @@ def test_compare_names_what_changed() -> None:
     del changed.registries["Module"].modules["torch"]
     lines = compare(old, dump_json(index_to_json(changed)))
     assert lines == [
-        "changed signature of Backbone.ResNet: (depth: int = 18) -> (depth: int = 50)",
+        "changed signature of Backbone.ResNet: depth=18 -> depth=50",
         "new class Backbone.UNet (seg.unet:UNet)",
         "removed module Module.torch (torch)",
     ]

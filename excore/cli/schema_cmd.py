@@ -132,7 +132,7 @@ def _check(folder: Path, texts: dict[str, str], compare: Any, root: Path) -> int
     from excore.schema.dump import INDEX_FILE, comparable
 
     stale = False
-    for name, text in sorted(texts.items()):
+    for name, text in sorted(texts.items(), key=lambda item: item[0] != INDEX_FILE):
         path = folder / name
         old = path.read_text(encoding="utf-8") if path.is_file() else None
         if name == INDEX_FILE:
@@ -141,7 +141,8 @@ def _check(folder: Path, texts: dict[str, str], compare: Any, root: Path) -> int
             changes = ["missing (never dumped)"]
         else:
             try:
-                changes = [] if comparable(old) == comparable(text) else ["content differs"]
+                same = comparable(old) == comparable(text)
+                changes = [] if same else ["differs from what `excore schema dump` would write"]
             except ValueError:
                 changes = ["not valid JSON"]
         if changes:

@@ -267,6 +267,28 @@ def compare(old_text: str | None, new_text: str) -> list[str]:
     return changes or ["formatting differs (same content)"]
 
 
+def _signature_change(old: Any, new: Any) -> str:
+    """The parameters that differ (``depth: int = 2 -> depth: int = 3``, ``added width``),
+    or the whole signatures when no parameter does."""
+    from dataclasses import asdict
+
+    from excore.describe import parameter_text
+
+    before = {p.name: p for p in old.params}
+    after = {p.name: p for p in new.params}
+    parts = []
+    for name, param in after.items():
+        if name not in before:
+            parts.append(f"added {parameter_text(param)}")
+        elif asdict(before[name]) != asdict(param):
+            old_text, new_text = parameter_text(before[name]), parameter_text(param)
+            if old_text == new_text:
+                new_text += " (type, docs or kind)"
+            parts.append(f"{old_text} -> {new_text}")
+    parts += [f"removed {parameter_text(p)}" for n, p in before.items() if n not in after]
+    return "; ".join(parts) if parts else f"{old.signature} -> {new.signature}"
+
+
 def _changed_keys(old: dict[str, Any], new: dict[str, Any]) -> int:
     return sum(1 for k in set(old) | set(new) if old.get(k) != new.get(k))
 
@@ -276,7 +298,7 @@ def _entry_changes(key: str, old: Any, new: Any) -> list[str]:
 
     changes = []
     if old.signature != new.signature or asdict(old)["params"] != asdict(new)["params"]:
-        changes.append(f"changed signature of {key}: {old.signature} -> {new.signature}")
+        changes.append(f"changed signature of {key}: {_signature_change(old, new)}")
     if old.target != new.target:
         changes.append(f"{key} moved: {old.target} -> {new.target}")
     if (old.file, old.line) != (new.file, new.line):
