@@ -6,7 +6,7 @@
 //   EXCORE_E2E_TESTS     comma-separated test names (default: all, in order)
 //   EXCORE_E2E_ARTIFACTS directory for screenshots
 // Prints one "RESULT {json}" line per test, then "N passed, N failed"; exits 1 on failure.
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { chromium } from 'playwright-core';
 
@@ -270,10 +270,16 @@ const tests = {
   },
 
   async dump_index(page) {
-    // Delete the index: the status bar says so; "ExCore: Dump Index" writes it again.
+    // The status bar follows the index: stale, missing, then loaded again after "ExCore: Dump Index".
     await openFile(page, scenario.dump_index.file);
     const status = page.locator('[id$="excore.indexStatus"]').first();
     await status.filter({ hasText: 'index loaded' }).waitFor({ timeout: STEP_TIMEOUT });
+    // A registered class changes after the dump: the index is stale.
+    const source = path.join(scenario.workspace, scenario.definition.target_file);
+    const now = new Date();
+    utimesSync(source, now, now);
+    await status.filter({ hasText: 'index stale' }).waitFor({ timeout: STEP_TIMEOUT });
+    await screenshot(page, 'index-stale');
     const index = path.join(scenario.workspace, '.excore', 'index.json');
     rmSync(index);
     await status.filter({ hasText: 'index missing' }).waitFor({ timeout: STEP_TIMEOUT });
