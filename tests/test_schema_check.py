@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+REPO = Path(__file__).resolve().parents[1]
 SMALL = Path(__file__).parent / "fixtures" / "schema" / "ws_small"
 
 
@@ -100,6 +101,10 @@ def test_dump_writes_both_files_and_reports_the_bad_entry(
         "src/toy/lib/layers.py",
         "src/toy/parts.py",
     ]
+    import jsonschema
+
+    index_schema = json.loads((REPO / "schemas" / "index.schema.json").read_text())
+    jsonschema.Draft7Validator(index_schema).validate(index)  # placeholders and problems too
     schema = json.loads((dumped / ".excore" / "config.schema.json").read_text())
     assert schema["definitions"]["ToyPart.Anything"]["additionalProperties"] is True  # **kwargs
     assert schema["definitions"]["ToyPart.Encoder"]["properties"]["mode"]["enum"] == [
