@@ -8,26 +8,41 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as lsp
 
-from excore.problems import Problem, Severity
-from excore.syntax.text import LineIndex
-from excore_ls.analysis.documents import path_to_uri
-from excore_ls.analysis.results import (
-    TOKEN_MODIFIERS,
-    TOKEN_TYPES,
-    Action,
-    Candidate,
-    Hint,
-    HoverResult,
-    Link,
-    Place,
-    Symbol,
-    Token,
-    WorkspaceSymbolResult,
-)
+if TYPE_CHECKING:  # only types: the server imports this module before `initialize`
+    from excore.problems import Problem
+    from excore.syntax.text import LineIndex
+    from excore_ls.analysis.results import (
+        Action,
+        Candidate,
+        Hint,
+        HoverResult,
+        Link,
+        Place,
+        Symbol,
+        Token,
+        WorkspaceSymbolResult,
+    )
+
+# The semantic token legend (features.semantic_tokens uses these names).
+TOKEN_TYPES = [
+    "namespace",
+    "class",
+    "function",
+    "parameter",
+    "variable",
+    "property",
+    "method",
+    "operator",
+    "decorator",
+    "macro",
+    "keyword",
+]
+TOKEN_MODIFIERS = ["declaration", "defaultLibrary", "readonly"]
 
 UTF16 = "utf-16"
 
@@ -113,10 +128,10 @@ class Codec:
 # -- diagnostics ---------------------------------------------------------------------------------
 
 _SEVERITY = {
-    Severity.ERROR: lsp.DiagnosticSeverity.Error,
-    Severity.WARNING: lsp.DiagnosticSeverity.Warning,
-    Severity.INFO: lsp.DiagnosticSeverity.Information,
-    Severity.HINT: lsp.DiagnosticSeverity.Hint,
+    "error": lsp.DiagnosticSeverity.Error,
+    "warning": lsp.DiagnosticSeverity.Warning,
+    "info": lsp.DiagnosticSeverity.Information,
+    "hint": lsp.DiagnosticSeverity.Hint,
 }
 
 
@@ -127,7 +142,9 @@ def diagnostic(p: Problem, codec: Codec) -> lsp.Diagnostic:
     return lsp.Diagnostic(
         range=codec.range(p.start, p.end),
         message=p.message,
-        severity=_SEVERITY.get(p.severity, lsp.DiagnosticSeverity.Error),
+        severity=_SEVERITY.get(
+            str(getattr(p.severity, "value", p.severity)), lsp.DiagnosticSeverity.Error
+        ),
         code=p.code,
         source="excore",
         data=data or None,
@@ -281,7 +298,7 @@ def location(place: Place, codec_of: Callable[[str], Codec | None]) -> lsp.Locat
 
 
 def file_uri(key: str) -> str:
-    return key if "://" in key else path_to_uri(key)
+    return key if "://" in key else Path(key).absolute().as_uri()
 
 
 # -- edits and actions ---------------------------------------------------------------------------

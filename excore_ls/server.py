@@ -20,7 +20,7 @@ from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 
 from excore_ls import __version__, convert
-from excore_ls.analysis.documents import OpenDocument, uri_to_path
+from excore_ls.analysis.documents import uri_to_path
 from excore_ls.analysis.index_state import DUMP_COMMAND, Notice
 from excore_ls.protocol import ExcoreProtocol
 
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     # The analysis and the features are imported on first use: initialize answers fast.
     from excore.problems import Problem
     from excore_ls.analysis.config import ConfigFile
+    from excore_ls.analysis.documents import OpenDocument
     from excore_ls.analysis.fragments import FamilyScanner
     from excore_ls.analysis.session import Analyzer, FileAnalysis
 

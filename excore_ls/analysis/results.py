@@ -109,24 +109,8 @@ class WorkspaceSymbolResult:
 class Token:
     start: int
     end: int
-    type: str  # one of TOKEN_TYPES
+    type: str  # one of convert.TOKEN_TYPES (the legend)
     modifiers: tuple[str, ...] = ()
-
-
-TOKEN_TYPES = [
-    "namespace",
-    "class",
-    "function",
-    "parameter",
-    "variable",
-    "property",
-    "method",
-    "operator",
-    "decorator",
-    "macro",
-    "keyword",
-]
-TOKEN_MODIFIERS = ["declaration", "defaultLibrary", "readonly"]
 
 
 @dataclass(slots=True)
