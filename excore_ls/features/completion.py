@@ -582,17 +582,32 @@ def _unregistered_sections(fa: FileAnalysis) -> list[tuple[str, str]]:
     found = fa.memo.get("unregistered")
     if found is None:
         index = fa.index
+        registered = _registered_names(index) if index is not None else frozenset()
         names: dict[str, str] = {}
         for cfg in fa.family.files:
             for s in cfg.sections:
                 if s.module is None or s.field is None or s.module.name in names:
                     continue
-                if index is not None and index.lookup(s.module.name) is not None:
+                if s.module.name in registered:
                     continue
                 names[s.module.name] = f"section [{s.header_text}]"
         found = list(names.items())
         fa.memo["unregistered"] = found
     return found  # type: ignore[return-value]
+
+
+_REGISTERED: dict[int, tuple[WorkspaceIndex, frozenset[str]]] = {}
+
+
+def _registered_names(index: WorkspaceIndex) -> frozenset[str]:
+    """Every registered name of the index (computed once per index)."""
+    hit = _REGISTERED.get(id(index))
+    if hit is not None and hit[0] is index:
+        return hit[1]
+    names = frozenset(index.names())
+    _REGISTERED.clear()
+    _REGISTERED[id(index)] = (index, names)
+    return names
 
 
 _RankedModule = tuple[str, ItemKind, str, str, dict[str, str]]
