@@ -720,6 +720,9 @@ def _session(
                 result.values[key + "_bytes"] = client.last_response_size
                 if method.endswith("completion"):
                     items = len(_completion_items(answer))
+                    result.values[key + "_incomplete"] = bool(
+                        isinstance(answer, dict) and answer.get("isIncomplete")
+                    )
                     result.values[key + "_top"] = _top_label(answer)
                 else:
                     items = int(bool(answer))
@@ -855,6 +858,10 @@ def _kib(value: Any) -> str:
     return f"{value / 1024:.0f} KiB" if isinstance(value, (int, float)) else "n/a"
 
 
+def _yes(value: Any) -> str:
+    return "n/a" if value is None else ("yes" if value else "no")
+
+
 def _code(value: Any) -> str:
     return f"`{value}`" if value else "n/a"
 
@@ -907,6 +914,7 @@ def report(
         ('completion p50, value, one position (in `"@backbone" = ""`)', "cv_p50", *_ONE_MS),
         ("completion p95, value, one position", "cv_p95", _ms, "", None, True),
         ("  items returned (value)", "cv_items", _plain, "", None, False),
+        ("  list marked isIncomplete (value)", "cv_incomplete", _yes, "", None, False),
         ("  answer size (value)", "cv_bytes", _kib, "", None, False),
         ("  listed first (value)", "cv_top", _code, "", None, False),
         (f"completion p50, value, {n_values} positions in turn", "cvt_p50", *_ONE_MS),
