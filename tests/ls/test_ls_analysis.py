@@ -359,3 +359,28 @@ def test_long_completion_lists_are_cut_to_the_best_matches(tmp_path: Path) -> No
         f"Net{i}" for i in range(490, 500)
     ]  # prefix matches first
     assert "Net049" in labels and "Net123" not in labels  # then the fuzzy ones
+
+
+def test_declaration_goes_to_the_section(analyzer: Analyzer, workspace: Path) -> None:
+    base = workspace / "configs/_base_/model.toml"
+    text = base.read_text()
+    fa = open_text(analyzer, base, text)
+    offset = text.index('"ResNet"') + 2
+    (place,) = definition.declaration(fa, offset)
+    assert place.file == str(base) and text[place.start : place.end] == "ResNet"
+    assert text.rfind("[Backbone.", 0, place.start) != -1  # the header, not the value
+
+
+def test_inlay_hints_and_semantic_tokens(
+    analyzer: Analyzer, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from excore_ls.features import inlay_hints, semantic_tokens
+
+    monkeypatch.setenv("EXCORE_LS_TEST_ROOT", "/data")
+    text = '__base__ = ["../configs/_base_/model.toml"]\n[TrainData.Synthetic]\n"&root" = "${EXCORE_LS_TEST_ROOT}/x"\n"&size" = "num_classes"\n"@params" = "$Model.parameters()@BnWeightDecayHook"\n'
+    fa = open_text(analyzer, workspace / "cases/hints.toml", text)
+    labels = [h.label for h in inlay_hints.inlay_hints(fa, 0, len(text))]
+    assert labels == ["= /data/x", "= 3"]
+    tokens = {(text[t.start : t.end], t.type) for t in semantic_tokens.tokens(fa)}
+    assert {("TrainData", "namespace"), ("Synthetic", "class"), ("Model", "namespace"), ("parameters", "method"),
+            ("@BnWeightDecayHook", "decorator"), ("num_classes", "variable"), ("&", "operator")} <= tokens  # fmt: skip
