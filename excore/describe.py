@@ -454,7 +454,36 @@ def _may_document_params(doc: str) -> bool:
 # --------------------------------------------------------------------------------- signatures
 
 
+# Parameters read from one constructor, shared by the classes that inherit it unchanged (the
+# ParamInfo objects are shared too: nothing changes them once described).
+_SIGNATURE_CACHE: dict[tuple[Any, bool, str], tuple[list[ParamInfo], str]] = {}
+_SIGNATURE_CACHE_SIZE = 8192
+
+
+def _signature_cache_key(obj: Any, doc: str, hook: bool) -> tuple[Any, bool, str] | None:
+    """A class whose signature is exactly its inherited constructor's: cache by that function."""
+    if not isinstance(obj, type) or type(obj) is not type:
+        return None  # metaclasses may change how the class is called
+    if getattr(obj, "__signature__", None) is not None or "__text_signature__" in vars(obj):
+        return None
+    function = _signature_function(obj)
+    if function is None:
+        return None
+    return (function, hook, doc)
+
+
 def _fill_signature(info: ModuleInfo, obj: Any, *, doc: str, hook: bool) -> None:
+    key = _signature_cache_key(obj, doc, hook)
+    if key is not None and key in _SIGNATURE_CACHE:
+        params, text = _SIGNATURE_CACHE[key]
+        info.params, info.signature = list(params), text
+        return
+    _read_signature(info, obj, doc=doc, hook=hook)
+    if key is not None and info.signature_known and len(_SIGNATURE_CACHE) < _SIGNATURE_CACHE_SIZE:
+        _SIGNATURE_CACHE[key] = (list(info.params), info.signature)
+
+
+def _read_signature(info: ModuleInfo, obj: Any, *, doc: str, hook: bool) -> None:
     try:
         signature = _signature(obj)
     except Exception:  # no signature (C code), or reading it fails: the rest is still useful
