@@ -10,7 +10,7 @@ from pathlib import Path
 from excore.schema.index import WorkspaceIndex
 from excore.signatures import MemberInfo, ModuleInfo, ParamInfo
 from excore.syntax.grammar import parse_reference
-from excore_ls.analysis.config import BASE_KEY, ConfigFile
+from excore_ls.analysis.config import BASE_KEY, ConfigFile, Section
 from excore_ls.analysis.context import Context, context_at
 from excore_ls.analysis.resolve import (
     fields,
@@ -27,6 +27,7 @@ from excore_ls.features.describe import module_detail, module_markdown, param_de
 
 LIMIT = 200  # longer lists are filtered by what is typed, cut to the best ones, and incomplete
 _CLASSY = re.compile(r"(?:^|[\[\s.,|])([A-Z]\w*)")
+_WORD = re.compile(r"\w*")
 _BUILTIN_TYPES = {
     "Optional",
     "Union",
@@ -158,10 +159,16 @@ def _unique_modules(index: WorkspaceIndex) -> list[ModuleInfo]:
     return out
 
 
+_KINDS: dict[str, ItemKind] = {
+    "class": "class",
+    "function": "function",
+    "module": "module",
+    "hook": "hook",
+}
+
+
 def _kind_of(info: ModuleInfo) -> ItemKind:
-    return {"class": "class", "function": "function", "module": "module", "hook": "hook"}.get(
-        info.kind, "class"
-    )  # type: ignore[return-value]
+    return _KINDS.get(info.kind, "class")
 
 
 def _module_candidate(
@@ -444,7 +451,8 @@ def _variable_values(fa: FileAnalysis, ctx: Context, closing: str) -> list[Candi
         start = ctx.start + env_open + 2
         rest = fa.config.text[ctx.offset : ctx.end]
         close = "" if rest.startswith("}") else "}"
-        end = ctx.offset + len(re.match(r"\w*", rest).group())  # type: ignore[union-attr]
+        word = _WORD.match(rest)
+        end = ctx.offset + (word.end() if word else 0)
         return [
             Candidate(
                 name,
@@ -544,7 +552,9 @@ def _reference_values(fa: FileAnalysis, ctx: Context, closing: str) -> list[Cand
     return items
 
 
-def _reference_names(fa: FileAnalysis, ctx: Context, section, key_name: str) -> list[Candidate]:  # type: ignore[no-untyped-def]
+def _reference_names(
+    fa: FileAnalysis, ctx: Context, section: Section, key_name: str
+) -> list[Candidate]:
     """Module names a ``!``/``@``/``$`` value may name, ranked by the parameter's annotation."""
     index = fa.index
     targets: tuple[str, ...] = ()
@@ -579,21 +589,22 @@ def _reference_names(fa: FileAnalysis, ctx: Context, section, key_name: str) -> 
 
 def _unregistered_sections(fa: FileAnalysis) -> list[tuple[str, str]]:
     """(name, detail) of the modules defined in sections of the family but not registered."""
-    found = fa.memo.get("unregistered")
-    if found is None:
-        index = fa.index
-        registered = _registered_names(index) if index is not None else frozenset()
-        names: dict[str, str] = {}
-        for cfg in fa.family.files:
-            for s in cfg.sections:
-                if s.module is None or s.field is None or s.module.name in names:
-                    continue
-                if s.module.name in registered:
-                    continue
-                names[s.module.name] = f"section [{s.header_text}]"
-        found = list(names.items())
-        fa.memo["unregistered"] = found
-    return found  # type: ignore[return-value]
+    cached = fa.memo.get("unregistered")
+    if isinstance(cached, list):
+        return cached
+    index = fa.index
+    registered = _registered_names(index) if index is not None else frozenset()
+    names: dict[str, str] = {}
+    for cfg in fa.family.files:
+        for s in cfg.sections:
+            if s.module is None or s.field is None or s.module.name in names:
+                continue
+            if s.module.name in registered:
+                continue
+            names[s.module.name] = f"section [{s.header_text}]"
+    found = list(names.items())
+    fa.memo["unregistered"] = found
+    return found
 
 
 _REGISTERED: dict[int, tuple[WorkspaceIndex, frozenset[str]]] = {}

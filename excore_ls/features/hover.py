@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from excore_ls.analysis.config import ConfigFile, Param
 from excore_ls.analysis.results import HoverResult
 from excore_ls.analysis.session import FileAnalysis
 from excore_ls.analysis.target import Target, target_at
@@ -82,7 +83,7 @@ def _markdown(fa: FileAnalysis, t: Target) -> str:
     return ""
 
 
-def _variable_text(fa: FileAnalysis, name: str, cfg, p) -> str:  # type: ignore[no-untyped-def]
+def _variable_text(fa: FileAnalysis, name: str, cfg: ConfigFile, p: Param) -> str:
     value = p.value
     text = cfg.text[value.start : value.end] if value is not None else ""
     if len(text) > 200:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from excore.syntax.grammar import VariableValue
+from excore_ls.analysis.config import ConfigFile, Param
 from excore_ls.analysis.results import Hint
 from excore_ls.analysis.session import FileAnalysis
 
@@ -30,7 +31,7 @@ def inlay_hints(fa: FileAnalysis, start: int, end: int) -> list[Hint]:
     return out
 
 
-def _resolved(v: VariableValue, variables: dict) -> str | None:  # type: ignore[type-arg]
+def _resolved(v: VariableValue, variables: dict[str, tuple[ConfigFile, Param]]) -> str | None:
     if v.name is not None:
         found = variables.get(v.name.text)
         if found is None:
@@ -41,11 +42,11 @@ def _resolved(v: VariableValue, variables: dict) -> str | None:  # type: ignore[
     if v.env:
         text = v.text
         for env in reversed(v.env):
-            value = os.environ.get(env.name)
-            if value is None:
+            resolved = os.environ.get(env.name)
+            if resolved is None:
                 return None
             s, e = env.start - v.start, env.end - v.start
-            text = text[:s] + value + text[e:]
+            text = text[:s] + resolved + text[e:]
         return text
     return None
 
