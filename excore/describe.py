@@ -78,13 +78,16 @@ def describe(
     target: str | None = None,
     extra_info: dict[str, Any] | None = None,
     brief: bool = False,
+    for_check: bool = False,
 ) -> ModuleInfo:
     """The :class:`ModuleInfo` of ``obj`` registered as ``name`` in ``registry``.
 
     ``root`` makes source paths inside it relative (POSIX separators); ``kind_hint`` forces the
     kind (``"module"``, ``"hook"``); ``target`` defaults to the object's own import target.
     ``brief=True`` (entries below a registered Python module) keeps the summary but not the
-    docstring, parameter descriptions or class members.
+    docstring, parameter descriptions or class members. ``for_check=True`` keeps only what the
+    checker reads (kind, parameters, bases): no location, docs or members (``LiveSource`` reads
+    members on demand).
     """
     kind = kind_hint or _kind_of(obj)
     info = ModuleInfo(
@@ -94,6 +97,12 @@ def describe(
         target=target or _target_of(obj),
         extra_info=_json_dict(extra_info or {}),
     )
+    if for_check:
+        if isinstance(obj, type) and kind != "module":
+            info.bases = [_target_of(base) for base in obj.__mro__[1:] if base is not object]
+        if kind != "module":
+            _fill_signature(info, obj, doc="", hook=kind == "hook")
+        return info
     info.file, info.line = _location(obj, root)
     doc = _own_doc(obj)
     info.summary = summary_of(doc)
@@ -1159,6 +1168,7 @@ class LiveSource:
         self._root = root
         self._index = index
         self._cache: dict[tuple[str, str, str], ModuleInfo | None] = {}
+        self._members: dict[tuple[str, str, str], list[MemberInfo]] = {}
 
     @staticmethod
     def _registries() -> dict[str, Any]:
@@ -1205,6 +1215,24 @@ class LiveSource:
     def primary_fields(self) -> dict[str, str] | None:
         return self._fields
 
+    def members_of(self, info: ModuleInfo) -> list[MemberInfo]:
+        """Public members of a registered class, read when first asked (checking chains)."""
+        if info.members or info.kind not in ("class", "hook"):
+            return info.members
+        key = (info.registry, info.name, info.target)
+        if key not in self._members:
+            self._members[key] = self._read_members(info)
+        return self._members[key]
+
+    def _read_members(self, info: ModuleInfo) -> list[MemberInfo]:
+        registries = self._registries()
+        reg = registries.get(info.registry)
+        try:
+            obj = reg.get_object(info.name) if reg is not None else None
+            return _class_members(obj) if isinstance(obj, type) else []
+        except Exception:
+            return []
+
     def _describe(self, reg: Any, name: str) -> ModuleInfo | None:
         target = dict.get(reg, name) or name
         key = (reg.name, name, target)
@@ -1243,6 +1271,7 @@ class LiveSource:
                 root=self._root,
                 target=target if name in reg else None,
                 extra_info=reg.extra_info.get(name),
+                for_check=True,
             )
         except Exception:
             return ModuleInfo(name, reg.name, _kind_of(obj), target, signature_known=False)

@@ -111,3 +111,7 @@ class SignatureSource(Protocol):
     def primary_fields(self) -> dict[str, str] | None:
         """Field → registry name; ``None`` when every registry name is a primary field."""
         ...
+
+    def members_of(self, info: ModuleInfo) -> list[MemberInfo]:
+        """The public members of a class (a live source reads them only when asked)."""
+        ...

@@ -217,7 +217,8 @@ def test_live_source_describes_lazily_and_caches(samples: dict[str, ModuleType])
         assert "DescribeTestParts" in source.registry_names()
         assert sorted(source.names("DescribeTestParts")) == ["GoogleStyle", "Missing"]
         info = source.lookup("GoogleStyle", "DescribeTestParts")
-        assert info is not None and info.file == "doc_styles.py"
+        # check-grade: parameters and bases, no location or docs (the index has those)
+        assert info is not None and info.params and info.file == "" and info.doc == ""
         assert source.lookup("GoogleStyle") is info  # cached
         assert [i.registry for i in source.lookup_all("GoogleStyle")] == ["DescribeTestParts"]
         missing = source.lookup("Missing")

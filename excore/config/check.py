@@ -408,11 +408,14 @@ class _Checker:
         rest = links[skip:]
         if info is None or not rest or rest[0].attr is None:
             return
-        if info.kind == "module" or not info.members:
+        if info.kind == "module":
+            return
+        members = self.source.members_of(info)
+        if not members:
             return
         attr = rest[0].attr
-        if info.member(attr.text) is None:
-            names = [m.name for m in info.members]
+        if all(m.name != attr.text for m in members):
+            names = [m.name for m in members]
             suggestions = difflib.get_close_matches(attr.text, names, n=3, cutoff=0.6)
             hint = f" (did you mean '{suggestions[0]}'?)" if suggestions else ""
             self.add(

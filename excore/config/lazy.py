@@ -25,7 +25,7 @@ from excore.errors import CoreConfigParseError, ExcoreError, ModuleValidateError
 from excore.problems import Problem, Severity
 
 if TYPE_CHECKING:
-    from excore.signatures import ModuleInfo, SignatureSource
+    from excore.signatures import MemberInfo, ModuleInfo, SignatureSource
     from excore.workspace import Workspace
 
 __all__ = ["OVERRIDES_FILE", "FieldNode", "LazyConfig", "ModuleDict", "validation_enabled"]
@@ -82,6 +82,9 @@ class MemoSource:
 
     def primary_fields(self) -> dict[str, str] | None:
         return self.inner.primary_fields()
+
+    def members_of(self, info: ModuleInfo) -> list[MemberInfo]:
+        return self.inner.members_of(info)
 
 
 class ModuleDict(dict[str, Any]):

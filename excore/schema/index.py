@@ -122,6 +122,9 @@ class WorkspaceIndex:
     def primary_fields(self) -> dict[str, str] | None:
         return self.fields
 
+    def members_of(self, info: ModuleInfo) -> list[MemberInfo]:
+        return info.members
+
     def modules(self) -> Iterable[ModuleInfo]:
         for reg in self.registries.values():
             yield from reg.modules.values()
