@@ -5,9 +5,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
+  echo "creating .venv with $("$PY" --version)"
   "$PY" -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+log=.venv/setup.log
+pip_install() {
+  if ! .venv/bin/python -m pip install --disable-pip-version-check "$@" >"$log" 2>&1; then
+    cat "$log" >&2
+    echo "setup failed: pip install $*" >&2
+    exit 1
+  fi
+}
+echo "installing ExCore and its dev dependencies into .venv (log: $log)"
+pip_install --upgrade pip
 # torch is pinned: an unpinned torch pulls a multi-GB CUDA build.
-.venv/bin/python -m pip install --quiet --disable-pip-version-check "torch==2.13.0"
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev,torch]"
+pip_install "torch==2.13.0"
+pip_install -e ".[dev,torch]"
