@@ -17,7 +17,7 @@ import os
 import sys
 from typing import Any
 
-from excore.cli._common import add_workspace_option, read_text
+from excore.cli._common import add_workspace_option, read_text, require_config_file
 from excore.errors import problem_position
 from excore.problems import Problem, Severity
 
@@ -53,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
     seen: set[Problem] = set()
     families: dict[str, Any] = {}
     for config in args.configs:
+        require_config_file(config)
         workspace = resolve_workspace(config, args.workspace)
         source = live_source(workspace)
         root = str(workspace.root) if workspace else os.path.dirname(config) or "."

@@ -229,3 +229,15 @@ def test_check_a_fragment_through_the_configs_that_include_it(capsys) -> None:
     code, out, _ = run(capsys, "check", str(cfg_path("inherit/sub/child.toml")), "--format", "json")
     (record,) = json.loads(out)
     assert record["file"].endswith("grand.toml") and (record["line"], record["column"]) == (6, 9)
+
+
+def test_check_refuses_missing_and_non_toml_files(capsys, tmp_path) -> None:
+    code, out, err = run(capsys, "check", str(tmp_path / "missing.toml"))
+    assert (code, out) == (1, "")
+    assert err.strip() == f"{tmp_path / 'missing.toml'}: no such config file"
+    other = tmp_path / "config.yaml"
+    other.write_text("a: 1\n")
+    code, _, err = run(capsys, "check", str(other))
+    assert code == 1
+    assert err.strip() == f"{other}: only .toml configs are supported, got '.yaml'"
+    assert "Traceback" not in err
