@@ -33,6 +33,7 @@ class Context:
     string: Value | None = None
     string_index: int = -1
     in_array: bool = False
+    filtered: bool = False  # completion: a long list was already filtered by what is typed
 
 
 def _in_comment(before: str) -> bool:

@@ -42,6 +42,11 @@ _BUILTIN_TYPES = {
 
 
 def complete(fa: FileAnalysis, offset: int, snippets: bool = True) -> list[Candidate]:
+    return _complete(fa, offset, snippets)[0]
+
+
+def _complete(fa: FileAnalysis, offset: int, snippets: bool) -> tuple[list[Candidate], bool]:
+    """(items, already filtered by what is typed)."""
     ctx = context_at(fa.config, offset)
     if ctx.kind == "header":
         items = _header(fa, ctx)
@@ -53,7 +58,7 @@ def complete(fa: FileAnalysis, offset: int, snippets: bool = True) -> list[Candi
         items = _bare_value(fa, ctx)
     else:
         items = []
-    return items
+    return items, ctx.filtered
 
 
 def complete_list(
@@ -64,13 +69,16 @@ def complete_list(
     A cut list is marked incomplete so that the editor asks again as the user types (like
     clangd); shorter lists are complete and the editor filters them itself.
     """
-    items = complete(fa, offset, snippets)
+    items, filtered = _complete(fa, offset, snippets)
     if len(items) <= LIMIT:
-        return items, False
+        return items, filtered
     text = fa.config.text
+    typed_at: dict[int, str] = {}
     kept = []
     for i, c in enumerate(items):
-        typed = text[c.start : offset].strip("\"'").lower()
+        typed = typed_at.get(c.start)
+        if typed is None:
+            typed = typed_at[c.start] = text[c.start : offset].strip("\"'").lower()
         label = (c.filter or c.label).strip("\"'").lower()
         if _subsequence(typed, label):
             kept.append((not label.startswith(typed), c.sort, i, c))
@@ -570,7 +578,11 @@ def _reference_names(
     if index is None:
         return out
     seen = {c.label for c in out}
-    for name, kind, detail, sort, resolve in _ranked_modules(index, targets):
+    ranked = _ranked_modules(index, targets)
+    if len(ranked) > LIMIT:  # keep the best matches of what is typed; the list is incomplete
+        ranked = _best_matches(ranked, ctx.typed.lstrip("$\"'").lower(), LIMIT + 1)
+        ctx.filtered = True
+    for name, kind, detail, sort, resolve, _lower in ranked:
         if name not in seen:
             out.append(
                 Candidate(
@@ -585,6 +597,16 @@ def _reference_names(
                 )
             )
     return out
+
+
+def _best_matches(ranked: list[_RankedModule], typed: str, limit: int) -> list[_RankedModule]:
+    """Up to ``limit`` names matching ``typed``: prefix matches first, then fuzzy ones, each in
+    rank order (``ranked`` is sorted by rank)."""
+    prefix = [m for m in ranked if m[5].startswith(typed)][:limit]
+    if len(prefix) >= limit:
+        return prefix
+    fuzzy = [m for m in ranked if not m[5].startswith(typed) and _subsequence(typed, m[5])]
+    return prefix + fuzzy[: limit - len(prefix)]
 
 
 def _unregistered_sections(fa: FileAnalysis) -> list[tuple[str, str]]:
@@ -621,7 +643,7 @@ def _registered_names(index: WorkspaceIndex) -> frozenset[str]:
     return names
 
 
-_RankedModule = tuple[str, ItemKind, str, str, dict[str, str]]
+_RankedModule = tuple[str, ItemKind, str, str, dict[str, str], str]  # ..., lower-case name
 _RANKED: dict[tuple[int, tuple[str, ...]], tuple[WorkspaceIndex, list[_RankedModule]]] = {}
 
 
@@ -639,7 +661,17 @@ def _ranked_modules(index: WorkspaceIndex, targets: tuple[str, ...]) -> list[_Ra
         match = matches_annotation(module, list(targets))
         sort = "1" if match else ("6" if targets else "4")
         resolve = {"module": module.name, "registry": module.registry}
-        out.append((module.name, _kind_of(module), module_detail(module), sort, resolve))
+        out.append(
+            (
+                module.name,
+                _kind_of(module),
+                module_detail(module),
+                sort,
+                resolve,
+                module.name.lower(),
+            )
+        )
+    out.sort(key=lambda m: m[3])  # by rank (stable: index order within a rank)
     for stale in [k for k, v in _RANKED.items() if v[0] is not index]:
         del _RANKED[stale]
     _RANKED[key] = (index, out)
