@@ -178,6 +178,9 @@ _ITEM_KIND = {
 }
 
 
+_ITEM_KIND_INT = {name: int(kind.value) for name, kind in _ITEM_KIND.items()}
+
+
 def completion_item(
     c: Candidate, codec: Codec, markdown: bool, snippets: bool, index: int
 ) -> lsp.CompletionItem:
@@ -242,7 +245,7 @@ def completion_list_json(
             text = c.plain_insert if c.plain_insert is not None else c.label
         item: dict[str, Any] = {
             "label": c.label,
-            "kind": int(_ITEM_KIND.get(c.kind, lsp.CompletionItemKind.Text).value),
+            "kind": _ITEM_KIND_INT.get(c.kind, 1),
             "sortText": f"{c.sort}{i:05d}",
         }
         if c.detail:
