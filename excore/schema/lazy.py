@@ -39,6 +39,7 @@ __all__ = [
 
 logger = logging.getLogger("excore")
 _said: set[str] = set()  # fallback messages already logged (once per process and workspace)
+_loaded: dict[tuple[str, int, int, str], WorkspaceIndex] = {}  # the last index read, by file state
 
 
 # ----------------------------------------------------------------------------- source hashes
@@ -104,13 +105,20 @@ def load_fresh_index(workspace: Workspace) -> tuple[WorkspaceIndex | None, str]:
     from excore.schema.index import IndexError_, load_index
 
     path = Path(workspace.index_dir) / "index.json"
-    if not path.is_file():
-        return None, f"no index at {path}"
     try:
-        index = load_index(path, root=workspace.root)
-    except IndexError_ as exc:
-        return None, str(exc)
-    reason = index_staleness(index, workspace)
+        stat = path.stat()
+    except OSError:
+        return None, f"no index at {path}"
+    key = (str(path), stat.st_mtime_ns, stat.st_size, str(workspace.root))
+    index = _loaded.get(key)
+    if index is None:
+        try:
+            index = load_index(path, root=workspace.root)
+        except IndexError_ as exc:
+            return None, str(exc)
+        _loaded.clear()  # one index per process is the common case; keep memory bounded
+        _loaded[key] = index
+    reason = index_staleness(index, workspace)  # hashes the sources again: they may change
     if reason:
         return None, f"{path} is stale: {reason}"
     return index, ""
