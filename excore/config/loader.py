@@ -130,6 +130,7 @@ class _Loader:
         self.bases: dict[str, list[str]] = {}
         self.order: list[str] = []
         self.used: set[str] = set()  # trees returned as they are (a second use gets a copy)
+        self.edges: dict[tuple[str, str], Value] = {}  # (file, base) -> the __base__ item
 
     def source(self, path: str) -> SourceFile | None:
         if path in self.files:
@@ -155,19 +156,7 @@ class _Loader:
         if isinstance(base_leaf, Leaf):
             for item, base_path in self._base_items(base_leaf, path):
                 if base_path in stack:
-                    chain = " -> ".join(
-                        Path(p).name for p in [*stack[stack.index(base_path) :], base_path]
-                    )
-                    self.problems.append(
-                        make_problem(
-                            "base-cycle",
-                            f"__base__ cycle: {chain}",
-                            path,
-                            item.start,
-                            item.end,
-                            BASE_KEY,
-                        )
-                    )
+                    self._report_cycle(stack[stack.index(base_path) :], path, item)
                     continue
                 if self.source(base_path) is None:
                     shown = str(item.data)
@@ -183,6 +172,7 @@ class _Loader:
                     )
                     continue
                 resolved.append(base_path)
+                self.edges[(path, base_path)] = item
                 merge_into(merged, self.load(base_path, [*stack, base_path]))
         elif isinstance(base_leaf, Section):
             self.problems.append(
@@ -203,6 +193,26 @@ class _Loader:
             return own  # nothing to merge: the file's own tree, without a copy
         merge_into(merged, own)
         return merged
+
+    def _report_cycle(self, cycle: list[str], closing: str, item: Value) -> None:
+        """Report the cycle at the ``__base__`` item of every file in it, not only the last."""
+        hops = [(a, b) for a, b in zip(cycle, [*cycle[1:], cycle[0]])]
+        for a, b in hops:
+            where = item if (a, b) == (closing, cycle[0]) else self.edges.get((a, b))
+            if where is None:
+                continue
+            start = cycle.index(a)
+            names = [Path(p).name for p in [*cycle[start:], *cycle[:start], a]]
+            self.problems.append(
+                make_problem(
+                    "base-cycle",
+                    f"__base__ cycle: {' -> '.join(names)}",
+                    a,
+                    where.start,
+                    where.end,
+                    BASE_KEY,
+                )
+            )
 
     def _base_items(self, leaf: Leaf, path: str) -> list[tuple[Value, str]]:
         value = leaf.value

@@ -56,9 +56,13 @@ def test_inherited_value_is_reported_where_written(index: WorkspaceIndex) -> Non
     assert mismatch[0].key == "Backbone.ResNet.depth"
 
 
-def test_cycle_is_reported_once_and_terminates(index: WorkspaceIndex) -> None:
+def test_cycle_is_reported_in_every_file_of_it_and_terminates(index: WorkspaceIndex) -> None:
     problems = check_config(FIXTURES / "inherit" / "cycle_a.toml", index, env={})
-    assert [p.code for p in problems] == ["base-cycle"]
+    assert [(p.code, Path(p.file).name) for p in problems] == [
+        ("base-cycle", "cycle_a.toml"),
+        ("base-cycle", "cycle_b.toml"),
+    ]
+    assert problems[0].message == "__base__ cycle: cycle_a.toml -> cycle_b.toml -> cycle_a.toml"
 
 
 def test_missing_params_can_be_silenced_for_fragments(index: WorkspaceIndex) -> None:

@@ -36,7 +36,7 @@ LOAD = {
         14,
     ),
     # the cycle closes in the base's __base__ entry
-    "base_cycle.toml": (errors.CoreConfigParseError, "base-cycle", "base_cycle_b.toml", 1, 13),
+    "base_cycle.toml": (errors.CoreConfigParseError, "base-cycle", "base_cycle.toml", 1, 13),
 }
 
 
