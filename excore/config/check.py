@@ -83,6 +83,29 @@ def check_model(
     return sort_problems(checker.problems)
 
 
+_KINDS_OF_JSON_TYPE = {
+    "integer": ("integer",),
+    "number": ("integer", "float"),
+    "string": ("string",),
+    "boolean": ("boolean",),
+    "array": ("array",),
+    "object": ("table",),
+}
+_ACCEPTED_KINDS: dict[int, tuple[ParamInfo, frozenset[str]]] = {}
+
+
+def _accepted_kinds(spec: ParamInfo) -> frozenset[str]:
+    """TOML value kinds that certainly match ``spec.json_type`` (a fast path, cached per spec)."""
+    cached = _ACCEPTED_KINDS.get(id(spec))
+    if cached is not None and cached[0] is spec:
+        return cached[1]
+    kinds = frozenset(k for t in spec.json_type for k in _KINDS_OF_JSON_TYPE.get(t, ()))
+    if len(_ACCEPTED_KINDS) > 65536:
+        _ACCEPTED_KINDS.clear()
+    _ACCEPTED_KINDS[id(spec)] = (spec, kinds)
+    return kinds
+
+
 def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
     unique = {(p.file, p.start, p.end, p.code, p.message): p for p in problems}
     return [unique[k] for k in sorted(unique)]
@@ -285,6 +308,8 @@ class _Checker:
 
     def check_type(self, param: ParamDef, spec: ParamInfo, value: Value) -> None:
         if value.kind in ("invalid", "datetime"):
+            return
+        if not spec.literal_values and value.kind in _accepted_kinds(spec):
             return
         data = value.to_python()
         if spec.literal_values:
