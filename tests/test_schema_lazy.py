@@ -160,3 +160,29 @@ def test_live_source_answers_from_a_fresh_index_without_importing(lazy_ws: Path)
         "None",
         "False False",
     ]
+
+
+def test_config_load_and_build_all_of_a_pure_config_never_import_torch(lazy_ws: Path) -> None:
+    code = (
+        "import sys\n"
+        "from excore import config\n"
+        "cfg = config.load('configs/pure.toml')\n"
+        "modules, run_info = config.build_all(cfg)\n"
+        "print(type(modules.Thing).__name__, modules.Thing.size)\n"
+        "print('torch' in sys.modules, 'lazy_pkg.heavy' in sys.modules)\n"
+    )
+    done = run_python(code, lazy_ws)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["Plain 3", "False False"]
+
+
+def test_excore_check_with_a_fresh_index_imports_nothing(lazy_ws: Path) -> None:
+    code = (
+        "import sys\n"
+        "from excore.cli.main import main\n"
+        "code = main(['check', 'configs/pure.toml'])\n"
+        "print(code, 'lazy_pkg.pure' in sys.modules, 'torch' in sys.modules)\n"
+    )
+    done = run_python(code, lazy_ws)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "0 False False"

@@ -59,7 +59,12 @@ def get_primary_fields() -> dict[str, str] | None:
 def resolve_workspace(
     config_path: str | os.PathLike[str] | None, workspace: Workspace | str | os.PathLike[str] | None
 ) -> Workspace | None:
-    """The workspace of a config, with its registries imported; None when there is none."""
+    """The workspace of a config, with its registries ready; None when there is none.
+
+    With a fresh index (``excore schema dump``) the registries are filled from it with import
+    targets and nothing is imported until a module is built; otherwise the workspace is imported
+    (``excore.schema.lazy.prepare_registries``).
+    """
     from excore.workspace import Workspace, find_workspace
 
     if isinstance(workspace, Workspace):
@@ -70,7 +75,9 @@ def resolve_workspace(
             None if workspace is None else Path(workspace),
         )
     if found is not None:
-        found.import_registries()  # cheap when its modules are already imported
+        from excore.schema.lazy import prepare_registries
+
+        prepare_registries(found)  # importing is cheap when its modules are already imported
     return found
 
 
@@ -81,7 +88,12 @@ def live_source(workspace: Workspace | None = None) -> SignatureSource:
     fields = get_primary_fields()
     if fields is None and workspace is not None and workspace.primary_fields:
         fields = dict(workspace.primary_fields)
-    return LiveSource(primary_fields=fields)
+    index = None
+    if workspace is not None:  # a fresh index answers without importing the targets
+        from excore.schema.lazy import load_fresh_index
+
+        index, _ = load_fresh_index(workspace)
+    return LiveSource(primary_fields=fields, index=index)
 
 
 def _check_path(path: str | os.PathLike[str]) -> Path:
