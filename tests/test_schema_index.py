@@ -137,3 +137,30 @@ def test_compare_ignores_where_packages_are_installed() -> None:
     here.python_modules["torch.nn.ReLU"].file = "/usr/lib/python3/site-packages/torch/nn/a.py"
     there.python_modules["torch.nn.ReLU"].file = "C:\\venv\\Lib\\site-packages/torch/nn/a.py"
     assert compare(dump_json(index_to_json(here)), dump_json(index_to_json(there))) == []
+
+
+def test_entries_are_built_on_first_access_and_survive_a_bad_one(tmp_path: Path) -> None:
+    from excore.schema.index import LazyModules, load_index
+
+    data = {
+        "version": 1,
+        "registries": {
+            "Model": {
+                "modules": {
+                    "Net": {"name": "Net", "registry": "Model", "kind": "class", "target": "m:Net"},
+                    "Bad": {"name": "Bad", "registry": "Model", "kind": "class", "params": 3},
+                }
+            }
+        },
+    }
+    path = tmp_path / ".excore" / "index.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps(data))
+    index = load_index(path)
+    modules = index.registries["Model"].modules
+    assert isinstance(modules, LazyModules)
+    assert isinstance(dict.__getitem__(modules, "Net"), dict)  # not built yet
+    net = index.lookup("Net")
+    assert net is not None and net.target == "m:Net"
+    bad = index.lookup("Bad")
+    assert bad is not None and not bad.signature_known  # kept by name, never an exception

@@ -188,6 +188,57 @@ def module_from_json(data: dict[str, Any]) -> ModuleInfo:
     return info
 
 
+class LazyModules(dict[str, ModuleInfo]):
+    """Module entries read from the index file, each built from its JSON on first access.
+
+    A large index (``register_module(torch)`` lists a thousand entries) is mostly never looked
+    at while one config is checked; building only what is asked keeps opening a file fast.
+    """
+
+    def __getitem__(self, key: str) -> ModuleInfo:
+        value: Any = super().__getitem__(key)
+        if isinstance(value, dict):
+            try:
+                value = module_from_json(value)
+            except (TypeError, AttributeError, KeyError, ValueError):
+                # A malformed entry stays known by name, with an unknown signature.
+                value = ModuleInfo(key, str(value.get("registry", "")), "other", "")
+                value.signature_known = False
+            super().__setitem__(key, value)
+        return value  # type: ignore[no-any-return]
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        return self[key] if key in self else default  # noqa: SIM401 (self.get is this method)
+
+    def items(self) -> list[tuple[str, ModuleInfo]]:  # type: ignore[override]
+        return [(key, self[key]) for key in self]
+
+    def values(self) -> list[ModuleInfo]:  # type: ignore[override]
+        return [self[key] for key in self]
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        if key in self:
+            return self[key]
+        self[key] = default
+        return default
+
+    def pop(self, key: str, *default: Any) -> Any:
+        if key in self:
+            value = self[key]
+            del self[key]
+            return value
+        if default:
+            return default[0]
+        raise KeyError(key)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, dict):
+            return NotImplemented
+        return dict(self.items()) == dict(other.items())
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 def index_to_json(index: WorkspaceIndex) -> dict[str, Any]:
     return {
         "version": INDEX_VERSION,
@@ -208,6 +259,12 @@ def index_to_json(index: WorkspaceIndex) -> dict[str, Any]:
     }
 
 
+def _lazy_modules(raw: Any) -> LazyModules:
+    if not isinstance(raw, dict) or not all(isinstance(v, dict) for v in raw.values()):
+        raise TypeError("module entries must be JSON objects")
+    return LazyModules(raw)
+
+
 def index_from_json(data: Any, root: str = "") -> WorkspaceIndex:
     if not isinstance(data, dict) or data.get("version") != INDEX_VERSION:
         version = data.get("version") if isinstance(data, dict) else None
@@ -217,13 +274,11 @@ def index_from_json(data: Any, root: str = "") -> WorkspaceIndex:
             name: RegistryInfo(
                 name,
                 list(reg.get("extra_field", [])),
-                {m: module_from_json(info) for m, info in reg.get("modules", {}).items()},
+                _lazy_modules(reg.get("modules", {})),
             )
             for name, reg in data.get("registries", {}).items()
         }
-        python_modules = {
-            name: module_from_json(info) for name, info in data.get("python_modules", {}).items()
-        }
+        python_modules = _lazy_modules(data.get("python_modules", {}))
     except (TypeError, AttributeError, KeyError) as exc:
         raise IndexError_(f"malformed index: {exc}") from exc
     fields_ = data.get("primary_fields")
