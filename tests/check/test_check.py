@@ -27,7 +27,8 @@ def render(problems: list[Problem], root: Path) -> str:
         text = Path(p.file).read_text(encoding="utf-8")
         line, col = LineIndex(text).position(p.start)
         rel = os.path.relpath(p.file, root)
-        lines.append(f"{rel}:{line + 1}:{col + 1}: {p.severity.value} {p.code} {p.message}")
+        message = p.message.replace(str(root), "<fixtures>")  # no machine paths in snapshots
+        lines.append(f"{rel}:{line + 1}:{col + 1}: {p.severity.value} {p.code} {message}")
     return "\n".join(lines) + "\n"
 
 
