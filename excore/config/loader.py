@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import os
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -109,6 +110,28 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
+_PARSED: OrderedDict[tuple[str, str], Document] = OrderedDict()
+_PARSED_SIZE = 32
+_PARSED_MAX_TEXT = 512 * 1024  # larger files are parsed each time rather than kept
+
+
+def parse_cached(text: str, path: str) -> Document:
+    """``parse_toml`` remembering the last documents: a language server checks the same base
+    files again and again while one file is edited. Documents are never changed once parsed."""
+    if len(text) > _PARSED_MAX_TEXT:
+        return parse_toml(text, path)
+    key = (path, text)
+    doc = _PARSED.get(key)
+    if doc is None:
+        doc = parse_toml(text, path)
+        _PARSED[key] = doc
+        if len(_PARSED) > _PARSED_SIZE:
+            _PARSED.popitem(last=False)
+    else:
+        _PARSED.move_to_end(key)
+    return doc
+
+
 def normalize_path(path: str | os.PathLike[str]) -> str:
     return os.path.normpath(os.path.abspath(os.fspath(path)))
 
@@ -138,7 +161,7 @@ class _Loader:
         text = self.read_text(path)
         if text is None:
             return None
-        doc = parse_toml(text, path)
+        doc = parse_cached(text, path)
         src = SourceFile(path, doc.text, doc)
         self.files[path] = src
         tree, tree_problems = doc.to_tree()
