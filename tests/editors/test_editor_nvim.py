@@ -115,6 +115,7 @@ def test_checkhealth_reports_server_and_index(
         "dump_index",
         "dump_index_cli",
         "unrelated_toml",
+        "restart",
     ],
 )
 def test_nvim_feature(

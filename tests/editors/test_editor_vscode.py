@@ -43,6 +43,7 @@ TESTS = [
     "definition",
     "quickfix",
     "server_log",
+    "restart",
     "dump_index",
     "broken_server",
 ]

@@ -307,6 +307,23 @@ function tests.dump_index_cli()
   dump_index_test(true)
 end
 
+function tests.restart()
+  local bufnr, client = open(scenario.diagnostics.file)
+  vim.cmd('ExcoreRestart')
+  local now = wait_for('a new initialized client', function()
+    local c = vim.lsp.get_clients({ bufnr = bufnr, name = 'excore' })[1]
+    return c and c.id ~= client.id and c.initialized and c
+  end)
+  check(client:is_stopped(), 'the old client %d still runs', client.id)
+  wait_for('the diagnostics from the new server', function()
+    local found = vim.tbl_filter(function(d)
+      return d.code == 'unknown-module'
+    end, vim.diagnostic.get(bufnr))
+    return #found > 0
+  end)
+  log(('  client %d -> %d'):format(client.id, now.id))
+end
+
 function tests.unrelated_toml()
   -- A Python project without [tool.excore], next to the workspace: its TOML files stay alone.
   local other = vim.fs.joinpath(vim.fs.dirname(scenario.workspace), 'other-project')
