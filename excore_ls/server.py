@@ -471,16 +471,23 @@ def on_hover(ls: ExcoreLanguageServer, params: lsp.HoverParams) -> lsp.Hover | N
     return convert.hover(result, ls.codec(fa.doc), ls.markdown) if result else None
 
 
+def _places_at(
+    ls: ExcoreLanguageServer,
+    params: lsp.DefinitionParams | lsp.DeclarationParams,
+    find: Callable[[FileAnalysis, int], list[Any]],
+) -> list[lsp.Location] | None:
+    found = _at(ls, params.text_document.uri, params.position)
+    if found is None:
+        return None
+    return [convert.location(p, ls.codec_of) for p in find(*found)] or None
+
+
 def on_definition(
     ls: ExcoreLanguageServer, params: lsp.DefinitionParams
 ) -> list[lsp.Location] | None:
     from excore_ls.features import definition
 
-    found = _at(ls, params.text_document.uri, params.position)
-    if found is None:
-        return None
-    places = definition.definition(*found)
-    return [convert.location(p, ls.codec_of) for p in places] or None
+    return _places_at(ls, params, definition.definition)
 
 
 def on_declaration(
@@ -488,11 +495,7 @@ def on_declaration(
 ) -> list[lsp.Location] | None:
     from excore_ls.features import definition
 
-    found = _at(ls, params.text_document.uri, params.position)
-    if found is None:
-        return None
-    places = definition.declaration(*found)
-    return [convert.location(p, ls.codec_of) for p in places] or None
+    return _places_at(ls, params, definition.declaration)
 
 
 def on_references(
