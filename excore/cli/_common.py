@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from excore.errors import CoreConfigSupportError
 
 if TYPE_CHECKING:
+    from excore.config.lazy import LazyConfig
     from excore.workspace import Workspace
 
 
@@ -43,6 +44,16 @@ def require_config_file(path: str) -> Path:
     if not file.is_file():
         raise CoreConfigSupportError("no such config file", file=path)
     return file
+
+
+def load_with_overrides(args: argparse.Namespace) -> LazyConfig:
+    """``config.load`` of ``args.config`` with the ``-o KEY=VALUE`` overrides applied."""
+    from excore import config
+
+    lazy_cfg = config.load(require_config_file(args.config), workspace=args.workspace)
+    if args.override:
+        lazy_cfg.apply_text_overrides(args.override)
+    return lazy_cfg
 
 
 @lru_cache(maxsize=256)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from excore.cli._common import add_workspace_option, console, require_config_file
+from excore.cli._common import add_workspace_option, console, load_with_overrides
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -29,10 +29,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 def run(args: argparse.Namespace) -> int:
     from excore import config
 
-    file = require_config_file(args.config)
-    lazy_cfg = config.load(file, workspace=args.workspace)
-    if args.override:
-        lazy_cfg.apply_text_overrides(args.override)
+    lazy_cfg = load_with_overrides(args)
     if args.field:
         modules = {name: lazy_cfg[name]() for name in args.field}
         run_info = lazy_cfg.run_info()

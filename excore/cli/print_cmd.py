@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from excore.cli._common import add_workspace_option, console, require_config_file
+from excore.cli._common import add_workspace_option, console, load_with_overrides
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -25,12 +25,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 
 
 def run(args: argparse.Namespace) -> int:
-    from excore import config
 
-    file = require_config_file(args.config)
-    lazy_cfg = config.load(file, workspace=args.workspace)
-    if args.override:
-        lazy_cfg.apply_text_overrides(args.override)
+    lazy_cfg = load_with_overrides(args)
     if args.toml:
         import sys
 
