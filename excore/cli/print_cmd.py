@@ -25,7 +25,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 
 
 def run(args: argparse.Namespace) -> int:
-
     lazy_cfg = load_with_overrides(args)
     if args.toml:
         import sys
