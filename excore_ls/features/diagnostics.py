@@ -10,7 +10,6 @@ are kept.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -114,9 +113,6 @@ def _run_checker(
         return list(parse_toml(text, key).problems)
 
 
-_HEADER = re.compile(r"^[ \t]*\[\[?[ \t]*([^\]\n#]*?)[ \t]*\]", re.M)
-
-
 def stale_problems(key: str, text: str, loaded: LoadedIndex | None) -> list[Problem]:
     """One ``stale-index`` warning per file, on the first header naming a changed module."""
     if loaded is None or loaded.index is None:
@@ -124,11 +120,16 @@ def stale_problems(key: str, text: str, loaded: LoadedIndex | None) -> list[Prob
     stale = loaded.stale_modules()
     if not stale:
         return []
-    for m in _HEADER.finditer(text):
-        inner = m.group(1)
-        name = inner.rsplit(".", 1)[-1].strip().strip("\"'").split("*")[0]
+    from excore.syntax.grammar import parse_module_name
+    from excore.syntax.toml import parse_toml
+
+    for table in parse_toml(text, key).tables:
+        if table.header is None or not table.header.parts:
+            continue
+        part = table.header.parts[-1]
+        name = parse_module_name(part.text).name.rsplit(".", 1)[-1]
         if name in stale:
-            start = m.start(1) + inner.rfind(name)
+            start = part.start + (1 if part.quoted else 0) + part.text.rfind(name)
             return [
                 make_problem(
                     "stale-index",
