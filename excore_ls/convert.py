@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from lsprotocol import types as lsp
 
@@ -47,21 +47,46 @@ TOKEN_MODIFIERS = ["declaration", "defaultLibrary", "readonly"]
 UTF16 = "utf-16"
 
 
+class JsonText:
+    """A value already encoded as JSON text."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+_NOT_DECODED = object()
+
+
 class RawJson:
     """A result already in JSON form: sent as it is (see :func:`make_converter`); its encoded
-    text is kept, so a cached result is not encoded again."""
+    text is kept, so a cached result is not encoded again. Made from :class:`JsonText`, it is
+    decoded only if something asks for its ``data``."""
 
-    __slots__ = ("_text", "data")
+    __slots__ = ("_data", "_text")
 
     def __init__(self, data: object) -> None:
-        self.data = data
+        self._data: object = data
         self._text: str | None = None
+        if isinstance(data, JsonText):
+            self._data, self._text = _NOT_DECODED, data.text
+
+    @property
+    def data(self) -> object:
+        if self._data is _NOT_DECODED:
+            self._data = json.loads(self.text)
+        return self._data
 
     @property
     def text(self) -> str:
         if self._text is None:
-            self._text = json.dumps(self.data, separators=(",", ":"))
+            self._text = _dumps(self._data)
         return self._text
+
+
+def _dumps(data: object) -> str:
+    return json.dumps(data, separators=(",", ":"))
 
 
 def make_converter() -> Any:
@@ -210,27 +235,91 @@ def completion_item(
 
 
 def completion_list_json(
-    candidates: list[Candidate],
+    candidates: Sequence[Candidate],
     codec: Codec,
     markdown: bool,
     snippets: bool,
     edit_range_default: bool,
     incomplete: bool = False,
-) -> dict[str, Any]:
-    """The completion list as JSON (no per-item protocol objects: lists can hold 1,000s)."""
-    ranges: dict[tuple[int, int], dict[str, Any]] = {}
+) -> JsonText:
+    """The completion list, encoded (no per-item protocol objects: lists can hold 1,000s).
 
-    def rng(start: int, end: int) -> dict[str, Any]:
-        got = ranges.get((start, end))
+    A list the completion feature shares between positions (one that has ``encoded``, a dict,
+    and ``start``/``end``, the range all its items replace) is encoded once per set of options,
+    around that range; each answer only fills its own range in.
+    """
+    options = (markdown, snippets, edit_range_default, incomplete)
+    if isinstance(getattr(candidates, "encoded", None), dict):
+        shared = cast("SharedRangeList", candidates)
+        parts = shared.encoded.get(options)
+        if parts is None:
+            parts = shared.encoded[options] = _split_at_range(candidates, *options)
+        if isinstance(parts, tuple) and parts:  # () if a label holds the range's placeholder
+            return JsonText(_dumps(_range_json(codec, shared.start, shared.end)).join(parts))
+    return JsonText(_dumps(_list_data(candidates, _range_maker(codec), *options)))
+
+
+class SharedRangeList(Protocol):
+    """Completion candidates that all replace ``[start, end)`` and are the same list at every
+    such range; ``encoded`` keeps the converter's work for all of them."""
+
+    start: int
+    end: int
+    encoded: dict[object, object]
+
+
+_RANGE_PLACEHOLDER = "\x00range\x00"
+
+
+def _split_at_range(
+    candidates: Sequence[Candidate],
+    markdown: bool,
+    snippets: bool,
+    edit_range_default: bool,
+    incomplete: bool,
+) -> tuple[str, ...]:
+    """The encoded list cut where its one range goes; () if the cut cannot be told apart."""
+    uses = 0
+
+    def placeholder(start: int, end: int) -> str:
+        nonlocal uses
+        uses += 1
+        return _RANGE_PLACEHOLDER
+
+    data = _list_data(candidates, placeholder, markdown, snippets, edit_range_default, incomplete)
+    parts = tuple(_dumps(data).split(_dumps(_RANGE_PLACEHOLDER)))
+    return parts if len(parts) == uses + 1 else ()
+
+
+def _range_json(codec: Codec, start: int, end: int) -> dict[str, Any]:
+    r = codec.range(start, end)
+    return {
+        "start": {"line": r.start.line, "character": r.start.character},
+        "end": {"line": r.end.line, "character": r.end.character},
+    }
+
+
+def _range_maker(codec: Codec) -> Callable[[int, int], object]:
+    """The JSON range of offsets, each made once."""
+    made: dict[tuple[int, int], dict[str, Any]] = {}
+
+    def range_of(start: int, end: int) -> object:
+        got = made.get((start, end))
         if got is None:
-            r = codec.range(start, end)
-            got = {
-                "start": {"line": r.start.line, "character": r.start.character},
-                "end": {"line": r.end.line, "character": r.end.character},
-            }
-            ranges[(start, end)] = got
+            got = made[(start, end)] = _range_json(codec, start, end)
         return got
 
+    return range_of
+
+
+def _list_data(
+    candidates: Sequence[Candidate],
+    range_of: Callable[[int, int], object],
+    markdown: bool,
+    snippets: bool,
+    edit_range_default: bool,
+    incomplete: bool,
+) -> dict[str, Any]:
     common: tuple[int, int] | None = None
     if edit_range_default and candidates:
         first = (candidates[0].start, candidates[0].end)
@@ -263,7 +352,7 @@ def completion_list_json(
             if text != c.label:
                 item["textEditText"] = text
         else:
-            item["textEdit"] = {"range": rng(c.start, c.end), "newText": text}
+            item["textEdit"] = {"range": range_of(c.start, c.end), "newText": text}
         if use_snippet:
             item["insertTextFormat"] = 2
         if c.preselect:
@@ -271,7 +360,7 @@ def completion_list_json(
         items.append(item)
     out: dict[str, Any] = {"isIncomplete": incomplete, "items": items}
     if common is not None:
-        out["itemDefaults"] = {"editRange": rng(*common)}
+        out["itemDefaults"] = {"editRange": range_of(*common)}
     return out
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal, overload
 
 from excore.schema.index import WorkspaceIndex
 from excore.signatures import MemberInfo, ModuleInfo, ParamInfo
@@ -42,12 +46,11 @@ _BUILTIN_TYPES = {
 
 
 def complete(fa: FileAnalysis, offset: int, snippets: bool = True) -> list[Candidate]:
-    return _complete(fa, offset, snippets)[0]
+    return _complete(fa, context_at(fa.config, offset), snippets)[0]
 
 
-def _complete(fa: FileAnalysis, offset: int, snippets: bool) -> tuple[list[Candidate], bool]:
+def _complete(fa: FileAnalysis, ctx: Context, snippets: bool) -> tuple[list[Candidate], bool]:
     """(items, already filtered by what is typed)."""
-    ctx = context_at(fa.config, offset)
     if ctx.kind == "header":
         items = _header(fa, ctx)
     elif ctx.kind == "key":
@@ -63,16 +66,33 @@ def _complete(fa: FileAnalysis, offset: int, snippets: bool) -> tuple[list[Candi
 
 def complete_list(
     fa: FileAnalysis, offset: int, snippets: bool = True
-) -> tuple[list[Candidate], bool]:
+) -> tuple[Sequence[Candidate], bool]:
     """(items, incomplete): at most ``LIMIT`` items, the best-ranked that match what is typed.
 
     A cut list is marked incomplete so that the editor asks again as the user types (like
-    clangd); shorter lists are complete and the editor filters them itself.
+    clangd); shorter lists are complete and the editor filters them itself. The lists of module
+    names a reference value may take are computed once per index and what they depend on (see
+    :func:`_shared_list_key`), and placed at each position they are asked for.
     """
-    items, filtered = _complete(fa, offset, snippets)
+    ctx = context_at(fa.config, offset)
+    key = _shared_list_key(fa, ctx)
+    if key is None or fa.index is None:
+        return _cut(fa.config.text, offset, *_complete(fa, ctx, snippets))
+    shared = _SHARED_LISTS.get(fa.index, key)
+    if shared is None:
+        items, incomplete = _cut(fa.config.text, offset, *_complete(fa, ctx, snippets))
+        if any((c.start, c.end) != (ctx.start, ctx.end) for c in items):
+            return items, incomplete
+        shared = _SHARED_LISTS.put(fa.index, key, SharedList(items, incomplete))
+    return PlacedCandidates(shared, ctx.start, ctx.end), shared.incomplete
+
+
+def _cut(
+    text: str, offset: int, items: list[Candidate], filtered: bool
+) -> tuple[list[Candidate], bool]:
+    """At most ``LIMIT`` of ``items``: prefix matches of what is typed first, then fuzzy ones."""
     if len(items) <= LIMIT:
         return items, filtered
-    text = fa.config.text
     typed_at: dict[int, str] = {}
     kept = []
     for i, c in enumerate(items):
@@ -381,14 +401,23 @@ def _string_value(fa: FileAnalysis, ctx: Context) -> list[Candidate]:
     if param is None:
         return []
     key = param.key
-    closing = "" if ctx.string is None or ctx.string.closed else '"'
+    closing = _closing(ctx)
     if ctx.section.is_root and key.name == BASE_KEY and not key.prefix:
         return _base_paths(fa.config, ctx)
     if key.prefix == "&":
         return _variable_values(fa, ctx, closing)
-    if key.prefix and key.prefix in "!@$":
+    if _is_reference_key(key.prefix):
         return _reference_values(fa, ctx, closing)
     return _literal_values(fa, ctx, quoted=True)
+
+
+def _closing(ctx: Context) -> str:
+    """The quote to add after an inserted value: none when the string is already closed."""
+    return "" if ctx.string is None or ctx.string.closed else '"'
+
+
+def _is_reference_key(prefix: str) -> bool:
+    return bool(prefix) and prefix in "!@$"
 
 
 def _bare_value(fa: FileAnalysis, ctx: Context) -> list[Candidate]:
@@ -396,7 +425,7 @@ def _bare_value(fa: FileAnalysis, ctx: Context) -> list[Candidate]:
     if param is None:
         return []
     key = param.key
-    if key.prefix in "!@$" and key.prefix:
+    if _is_reference_key(key.prefix):
         names = _reference_names(fa, ctx, ctx.section, key.name)
         return [
             Candidate(
@@ -506,16 +535,31 @@ def _clip(text: str, n: int = 80) -> str:
     return text if len(text) <= n else text[: n - 3] + "..."
 
 
+_ReferenceForm = Literal["hooks", "field_members", "members", "fields_and_names", "names"]
+
+
+def _reference_form(typed: str) -> _ReferenceForm:
+    """What a ``!``/``@``/``$`` string value offers, from what is typed in it."""
+    if typed.rfind("@") > 0:  # "@" after a reference: its hook
+        return "hooks"
+    if typed.startswith("$") and "::" in typed:
+        return "field_members"
+    if "." in typed:
+        return "members"
+    if typed.startswith("$"):
+        return "fields_and_names"
+    return "names"
+
+
 def _reference_values(fa: FileAnalysis, ctx: Context, closing: str) -> list[Candidate]:
     typed = ctx.typed
     index = fa.index
     assert ctx.param is not None
     key_name = ctx.param.key.name
     rest_end = ctx.end
-    # After "@" following a reference: hooks.
-    at = typed.rfind("@")
-    if at > 0:
-        start = ctx.start + at + 1
+    form = _reference_form(typed)
+    if form == "hooks":
+        start = ctx.start + typed.rfind("@") + 1
         return [
             Candidate(
                 info.name,
@@ -528,13 +572,13 @@ def _reference_values(fa: FileAnalysis, ctx: Context, closing: str) -> list[Cand
             )
             for info in hooks(index)
         ]
-    if typed.startswith("$") and "::" in typed:
+    if form == "field_members":
         field_name, _, _member = typed[1:].partition("::")
         start = ctx.start + len(field_name) + 3
         return _field_members(fa, ctx, field_name, start, closing)
-    if "." in typed:
+    if form == "members":
         return _members(fa, ctx, typed, closing)
-    if typed.startswith("$"):
+    if form == "fields_and_names":
         out = []
         for name, registry in sorted(fields(index).items()):
             out.append(
@@ -565,12 +609,7 @@ def _reference_names(
 ) -> list[Candidate]:
     """Module names a ``!``/``@``/``$`` value may name, ranked by the parameter's annotation."""
     index = fa.index
-    targets: tuple[str, ...] = ()
-    info = section_module(index, section)
-    if info is not None:
-        p = info.param(key_name)
-        if p is not None:
-            targets = tuple(p.annotation_targets)
+    targets = _annotation_targets(index, section, key_name)
     out = [
         Candidate(name, "class", ctx.start, ctx.end, detail=detail, sort="3")
         for name, detail in _unregistered_sections(fa)
@@ -599,6 +638,15 @@ def _reference_names(
     return out
 
 
+def _annotation_targets(
+    index: WorkspaceIndex | None, section: Section, key_name: str
+) -> tuple[str, ...]:
+    """The classes the annotation of the section's parameter ``key_name`` names."""
+    info = section_module(index, section)
+    p = info.param(key_name) if info is not None else None
+    return tuple(p.annotation_targets) if p is not None else ()
+
+
 def _best_matches(ranked: list[_RankedModule], typed: str, limit: int) -> list[_RankedModule]:
     """Up to ``limit`` names matching ``typed``: prefix matches first, then fuzzy ones, each in
     rank order (``ranked`` is sorted by rank)."""
@@ -611,10 +659,10 @@ def _best_matches(ranked: list[_RankedModule], typed: str, limit: int) -> list[_
 
 def _unregistered_sections(fa: FileAnalysis) -> list[tuple[str, str]]:
     """(name, detail) of the modules defined in sections of the family but not registered."""
-    cached = fa.memo.get("unregistered")
-    if isinstance(cached, list):
-        return cached
     index = fa.index
+    cached = fa.memo.get("unregistered")
+    if isinstance(cached, tuple) and cached[0] is index:  # the index may be re-read meanwhile
+        return cached[1]
     registered = _registered_names(index) if index is not None else frozenset()
     names: dict[str, str] = {}
     for cfg in fa.family.files:
@@ -625,7 +673,7 @@ def _unregistered_sections(fa: FileAnalysis) -> list[tuple[str, str]]:
                 continue
             names[s.module.name] = f"section [{s.header_text}]"
     found = list(names.items())
-    fa.memo["unregistered"] = found
+    fa.memo["unregistered"] = (index, found)
     return found
 
 
@@ -832,3 +880,96 @@ def _base_paths(cfg: ConfigFile, ctx: Context) -> list[Candidate]:
                 )
             )
     return out
+
+
+# -- lists shared between positions --------------------------------------------------------------
+
+
+@dataclass(slots=True, eq=False)
+class SharedList:
+    """A cut completion list that is the same at every position alike, but for the range all its
+    items replace: the module names a reference value may take."""
+
+    items: list[Candidate]
+    incomplete: bool
+    encoded: dict[object, object] = field(default_factory=dict)  # the converter's, per options
+
+
+class PlacedCandidates(Sequence[Candidate]):
+    """The items of a :class:`SharedList` replacing ``[start, end)``, each made when read."""
+
+    __slots__ = ("end", "shared", "start")
+
+    def __init__(self, shared: SharedList, start: int, end: int) -> None:
+        self.shared = shared
+        self.start = start
+        self.end = end
+
+    @property
+    def encoded(self) -> dict[object, object]:
+        """Where the converter keeps the JSON of the list, for every placement of it."""
+        return self.shared.encoded
+
+    def __len__(self) -> int:
+        return len(self.shared.items)
+
+    @overload
+    def __getitem__(self, i: int) -> Candidate: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Candidate]: ...
+
+    def __getitem__(self, i: int | slice) -> Candidate | list[Candidate]:
+        if isinstance(i, slice):
+            return [self._placed(c) for c in self.shared.items[i]]
+        return self._placed(self.shared.items[i])
+
+    def __iter__(self) -> Iterator[Candidate]:
+        return (self._placed(c) for c in self.shared.items)
+
+    def _placed(self, c: Candidate) -> Candidate:
+        return dataclasses.replace(c, start=self.start, end=self.end)
+
+
+def _shared_list_key(fa: FileAnalysis, ctx: Context) -> tuple[object, ...] | None:
+    """What the list of module names at a reference value depends on, besides the index and the
+    range its items replace; None where completion offers anything else."""
+    param = ctx.param
+    if param is None or not _is_reference_key(param.key.prefix):
+        return None
+    if ctx.kind == "string":
+        form: str = _reference_form(ctx.typed)
+        if form not in ("names", "fields_and_names"):
+            return None
+    elif ctx.kind in ("value", "array"):
+        form = "quoted_names"
+    else:
+        return None
+    targets = _annotation_targets(fa.index, ctx.section, param.key.name)
+    unregistered = tuple(_unregistered_sections(fa))
+    return (form, _closing(ctx), ctx.typed, targets, unregistered)
+
+
+class _SharedLists:
+    """The shared lists of the index last asked about (a re-read index is a new object: the
+    lists of the old one are dropped), the most recent ``SIZE`` of them."""
+
+    SIZE = 32
+
+    def __init__(self) -> None:
+        self.index: WorkspaceIndex | None = None
+        self.lists: dict[tuple[object, ...], SharedList] = {}
+
+    def get(self, index: WorkspaceIndex, key: tuple[object, ...]) -> SharedList | None:
+        return self.lists.get(key) if index is self.index else None
+
+    def put(self, index: WorkspaceIndex, key: tuple[object, ...], shared: SharedList) -> SharedList:
+        if index is not self.index:
+            self.index, self.lists = index, {}
+        if len(self.lists) >= self.SIZE:
+            del self.lists[next(iter(self.lists))]
+        self.lists[key] = shared
+        return shared
+
+
+_SHARED_LISTS = _SharedLists()
