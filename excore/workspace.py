@@ -411,7 +411,9 @@ def _key_positions(text: str, file: str, prefix: tuple[str, ...]) -> dict[str, P
         for name, child in table.items.items():
             key = f"{path}.{name}" if path else name
             if isinstance(child, TreeLeaf):
-                put(key, child.key.start)
+                start = child.key.start
+                quoted = text[start - 1 : start] in ("'", '"') and child.key.text != ""
+                put(key, start - 1 if quoted else start)
                 for i, item in enumerate(child.value.items):
                     put(f"{key}.{i}", item.start)
             elif isinstance(child, TreeTable):

@@ -327,7 +327,6 @@ class LazyConfig:
         raise CoreConfigParseError(f"override {shown!r}: {where} has no key '{name}'{hint}")
 
     def _merge_override_text(self, lines: list[str]) -> None:
-        from excore.config.loader import _to_section
         from excore.syntax.toml import parse_toml
 
         self._override_lines.extend(lines)
@@ -335,13 +334,13 @@ class LazyConfig:
         doc = parse_toml(text, OVERRIDES_FILE)
         tree, tree_problems = doc.to_tree()
         problems = [p for p in [*doc.problems, *tree_problems] if p.severity == Severity.ERROR]
-        source = SourceFile(OVERRIDES_FILE, text, doc)
+        source = SourceFile(OVERRIDES_FILE, text)
         if problems:
             from excore.errors import error_from_problem
 
             raise error_from_problem(problems[0], source.lines)
         self._loaded.files[OVERRIDES_FILE] = source
-        merge_into(self._loaded.root, _to_section(tree, OVERRIDES_FILE, ""))
+        merge_into(self._loaded.root, tree)
 
     # -- showing -----------------------------------------------------------------------------
 

@@ -13,21 +13,13 @@ import os
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from excore.problems import Problem, make_problem
-from excore.syntax.grammar import PREFIXES, KeyNode, parse_key
+from excore.syntax.grammar import PREFIXES
 from excore.syntax.text import LineIndex
-from excore.syntax.toml import (
-    Document,
-    KeyPart,
-    TreeArray,
-    TreeLeaf,
-    TreeTable,
-    Value,
-    parse_toml,
-)
+from excore.syntax.toml import TreeLeaf, TreeTable, Value, parse_tree
 
 ReadText = Callable[[str], "str | None"]
 BASE_KEY = "__base__"
@@ -37,7 +29,6 @@ BASE_KEY = "__base__"
 class SourceFile:
     path: str
     text: str
-    doc: Document
     _lines: LineIndex | None = None
 
     @property
@@ -47,38 +38,9 @@ class SourceFile:
         return self._lines
 
 
-@dataclass(slots=True)
-class Leaf:
-    """A key with a non-table value, where it was written."""
-
-    key: KeyNode  # offsets of the key text in ``file``
-    value: Value  # offsets of the value in ``file``
-    file: str
-    path: str  # dotted key path, e.g. "Model.FCN.@backbone"
-
-    @property
-    def name(self) -> str:
-        return self.key.name
-
-    @property
-    def prefix(self) -> str:
-        return self.key.prefix
-
-
-@dataclass(slots=True)
-class Section:
-    """A merged table. ``file``/``start``/``end`` locate the key that named it (last definition)."""
-
-    path: str
-    items: dict[str, Leaf | Section] = field(default_factory=dict)
-    file: str = ""
-    start: int = 0
-    end: int = 0
-    explicit: bool = False  # opened by a [header] somewhere (not only by dotted keys or inline)
-    inline: bool = False
-
-    def get(self, key: str) -> Leaf | Section | None:
-        return self.items.get(key)
+# A key with a non-table value, and a merged table, each knowing where it was written.
+Leaf = TreeLeaf
+Section = TreeTable
 
 
 @dataclass(slots=True)
@@ -110,26 +72,26 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-_PARSED: OrderedDict[tuple[str, str], Document] = OrderedDict()
+_PARSED: OrderedDict[tuple[str, str], tuple[Section, list[Problem]]] = OrderedDict()
 _PARSED_SIZE = 32
 _PARSED_MAX_TEXT = 512 * 1024  # larger files are parsed each time rather than kept
 
 
-def parse_cached(text: str, path: str) -> Document:
-    """``parse_toml`` remembering the last documents: a language server checks the same base
-    files again and again while one file is edited. Documents are never changed once parsed."""
+def parse_base_cached(text: str, path: str) -> tuple[Section, list[Problem]]:
+    """``parse_tree`` of a base file, remembering the last ones: a language server checks the
+    same base files again and again while one file is edited, and ``excore check`` reads the
+    same bases for many configs. Base trees are only read (merging copies their tables)."""
     if len(text) > _PARSED_MAX_TEXT:
-        return parse_toml(text, path)
+        return parse_tree(text, path)
     key = (path, text)
-    doc = _PARSED.get(key)
-    if doc is None:
-        doc = parse_toml(text, path)
-        _PARSED[key] = doc
+    parsed = _PARSED.get(key)
+    if parsed is None:
+        parsed = _PARSED[key] = parse_tree(text, path)
         if len(_PARSED) > _PARSED_SIZE:
             _PARSED.popitem(last=False)
     else:
         _PARSED.move_to_end(key)
-    return doc
+    return parsed
 
 
 def normalize_path(path: str | os.PathLike[str]) -> str:
@@ -155,19 +117,19 @@ class _Loader:
         self.used: set[str] = set()  # trees returned as they are (a second use gets a copy)
         self.edges: dict[tuple[str, str], Value] = {}  # (file, base) -> the __base__ item
 
-    def source(self, path: str) -> SourceFile | None:
+    def source(self, path: str, base: bool = True) -> SourceFile | None:
+        """Read and parse ``path``. The config itself (``base=False``) gets a tree of its own,
+        which its caller may change; base files come from the cache."""
         if path in self.files:
             return self.files[path]
         text = self.read_text(path)
         if text is None:
             return None
-        doc = parse_cached(text, path)
-        src = SourceFile(path, doc.text, doc)
+        src = SourceFile(path, text)
         self.files[path] = src
-        tree, tree_problems = doc.to_tree()
-        self.problems.extend(doc.problems)
-        self.problems.extend(tree_problems)
-        self.trees[path] = _to_section(tree, path, "")
+        tree, problems = parse_base_cached(text, path) if base else parse_tree(text, path)
+        self.problems.extend(problems)
+        self.trees[path] = tree
         return src
 
     def load(self, path: str, stack: list[str]) -> Section:
@@ -259,34 +221,6 @@ class _Loader:
         return out
 
 
-def _to_section(table: TreeTable, file: str, path: str) -> Section:
-    key = table.key
-    section = Section(
-        path,
-        file=file,
-        start=key.start if key else 0,
-        end=key.end if key else 0,
-        explicit=table.explicit,
-        inline=table.inline,
-    )
-    for name, node in table.items.items():
-        child_path = f"{path}.{name}" if path else name
-        if isinstance(node, TreeLeaf):
-            section.items[name] = Leaf(_key_node(node.key), node.value, file, child_path)
-        elif isinstance(node, TreeTable):
-            section.items[name] = _to_section(node, file, child_path)
-        elif isinstance(node, TreeArray):
-            # Arrays of tables are plain data in ExCore: keep them as a value-less section list.
-            for i, sub in enumerate(node.tables):
-                section.items[f"{name}[{i}]"] = _to_section(sub, file, f"{child_path}[{i}]")
-    return section
-
-
-def _key_node(part: KeyPart) -> KeyNode:
-    start = part.start + 1 if part.quoted else part.start
-    return parse_key(part.text, start)
-
-
 def _bare(key: str) -> str:
     return key[1:] if key[:1] in PREFIXES and key[:1] != "" else key
 
@@ -314,9 +248,17 @@ def merge_into(dst: Section, src: Section) -> None:
 def _copy(node: Leaf | Section) -> Leaf | Section:
     if isinstance(node, Leaf):
         return node
-    out = Section(node.path, {}, node.file, node.start, node.end, node.explicit, node.inline)
-    for k, v in node.items.items():
-        out.items[k] = _copy(v)
+    out = Section(
+        node.path,
+        {k: _copy(v) for k, v in node.items.items()},
+        node.file,
+        node.start,
+        node.end,
+        node.explicit,
+        node.inline,
+        node.dotted,
+        node.key,
+    )
     return out
 
 
@@ -330,7 +272,7 @@ def load_config_files(
     full = normalize_path(path)
     loader = _Loader(read_text)
     with paused_gc():
-        if loader.source(full) is None:
+        if loader.source(full, base=False) is None:
             problem = make_problem("base-not-found", f"cannot read config file {full}", full, 0, 0)
             return LoadedConfig(full, Section(""), {}, [problem], {}, [])
         root = loader.load(full, [full])

@@ -15,9 +15,10 @@ import datetime as _dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal, TypeAlias
+from typing import Literal
 
 from excore.problems import Problem, make_problem
+from excore.syntax.grammar import KeyNode, parse_key
 
 ValueKind = Literal[
     "string", "integer", "float", "boolean", "datetime", "array", "table", "invalid"
@@ -116,71 +117,133 @@ class Document:
 
 
 # ---------------------------------------------------------------------------------------------
-# The tree: TOML's data model with offsets.
+# The tree: TOML's data model with offsets, file and key paths (what the config loader merges).
 
 
 @dataclass(slots=True)
 class TreeLeaf:
-    key: KeyPart  # the last part of the key that set it
-    entry: Entry
+    """A key with a non-table value, where it was written."""
+
+    key: KeyNode  # the key with its ExCore prefix; offsets of the key text (inside any quotes)
     value: Value
+    file: str
+    path: str  # dotted key path, e.g. "Model.FCN.@backbone"
+
+    @property
+    def name(self) -> str:
+        return self.key.name
+
+    @property
+    def prefix(self) -> str:
+        return self.key.prefix
 
 
 @dataclass(slots=True)
 class TreeTable:
-    items: dict[str, TreeNode] = field(default_factory=dict)
-    key: KeyPart | None = None  # the key part that named it (header or dotted key)
-    header: Key | None = None  # the header that opened it, if any
+    """A table. ``start``/``end`` locate the key part that named it (its last definition).
+
+    An array of tables ``[[name]]`` is kept as the tables ``name[0]``, ``name[1]``... in
+    ``items`` (ExCore reads them as plain data) and, for TOML's rules, in ``arrays``.
+    """
+
+    path: str
+    items: dict[str, TreeLeaf | TreeTable] = field(default_factory=dict)
+    file: str = ""
     start: int = 0
     end: int = 0
-    explicit: bool = False  # opened by a [header]
+    explicit: bool = False  # opened by a [header] somewhere (not only by dotted keys or inline)
     inline: bool = False
     dotted: bool = False  # created by a dotted key
-
-
-@dataclass(slots=True)
-class TreeArray:
-    tables: list[TreeTable] = field(default_factory=list)
     key: KeyPart | None = None
+    arrays: dict[str, list[TreeTable]] | None = None
+
+    def get(self, key: str) -> TreeLeaf | TreeTable | None:
+        return self.items.get(key)
+
+    def child_path(self, name: str) -> str:
+        return f"{self.path}.{name}" if self.path else name
 
 
-TreeNode: TypeAlias = "TreeLeaf | TreeTable | TreeArray"
-
-
-def tree_to_python(node: TreeNode) -> object:
+def tree_to_python(node: TreeLeaf | TreeTable) -> object:
     if isinstance(node, TreeLeaf):
         return node.value.to_python()
-    if isinstance(node, TreeArray):
-        return [tree_to_python(t) for t in node.tables]
-    return {k: tree_to_python(v) for k, v in node.items.items()}
+    arrays = node.arrays or {}
+    elements = {f"{name}[{i}]" for name, tables in arrays.items() for i in range(len(tables))}
+    out: dict[str, object] = {
+        k: tree_to_python(v) for k, v in node.items.items() if k not in elements
+    }
+    for name, tables in arrays.items():
+        out[name] = [tree_to_python(t) for t in tables]
+    return out
 
 
 def build_tree(doc: Document) -> tuple[TreeTable, list[Problem]]:
     builder = _TreeBuilder(doc.file)
     for table in doc.tables:
-        builder.add_table(table)
+        builder.table(table)
+        for entry in table.entries:
+            builder.entry(entry)
     return builder.root, builder.problems
 
 
+def parse_tree(text: str, file: str = "") -> tuple[TreeTable, list[Problem]]:
+    """The tree of ``text`` without keeping its :class:`Document`: the scanner feeds the tree
+    builder directly (what the config loader needs). Syntax problems come first."""
+    builder = _TreeBuilder(file)
+    syntax = _Scanner(_without_bom(text), file).parse(builder)
+    return builder.root, [*syntax, *builder.problems]
+
+
+def _leaf_key(part: KeyPart) -> KeyNode:
+    return parse_key(part.text, part.start + 1 if part.quoted else part.start)
+
+
 class _TreeBuilder:
+    """TOML's table rules over the scanner's tables and entries (fed one by one)."""
+
     def __init__(self, file: str) -> None:
         self.file = file
-        self.root = TreeTable()
+        self.root = TreeTable("", file=file)
+        self.current: TreeTable | None = self.root  # None: the last header was rejected
         self.problems: list[Problem] = []
 
     def _problem(self, message: str, start: int, end: int, key: str = "") -> None:
         self.problems.append(make_problem("toml-syntax", message, self.file, start, end, key))
 
-    def add_table(self, table: Table) -> None:
-        current = self.root
+    def table(self, table: Table) -> None:
         if table.header is not None and table.header.parts:
-            found = self._open_header(table)
-            if found is None:
+            self.current = self._open_header(table)
+        else:
+            self.current = self.root
+
+    def entry(self, entry: Entry) -> None:
+        current = self.current
+        value = entry.value
+        if current is None or value is None:
+            return
+        parts = entry.key.parts
+        if len(parts) == 1 and value.kind != "table":
+            part = parts[0]
+            name = part.text
+            if name not in current.items and not (current.arrays and name in current.arrays):
+                path = f"{current.path}.{name}" if current.path else name
+                current.items[name] = TreeLeaf(_leaf_key(part), value, self.file, path)
                 return
-            current = found
-        for entry in table.entries:
-            if entry.value is not None:
-                self._set(current, entry, table)
+        self._set(current, entry)
+
+    def simple(self, m: re.Match[str]) -> None:
+        """A line matched by ``_SIMPLE_LINE``, without building its :class:`Entry`."""
+        current = self.current
+        if current is None:
+            return
+        bare = m.group(1)
+        name = bare if bare is not None else m.group(2)
+        if name in current.items or (current.arrays and name in current.arrays):
+            self._set(current, _simple_entry(m))  # reports the duplicate
+            return
+        start = m.start() if bare is not None else m.start() + 1
+        path = f"{current.path}.{name}" if current.path else name
+        current.items[name] = TreeLeaf(parse_key(name, start), _simple_value(m), self.file, path)
 
     def _open_header(self, table: Table) -> TreeTable | None:
         header = table.header
@@ -189,32 +252,47 @@ class _TreeBuilder:
         parts = header.parts
         for i, part in enumerate(parts):
             last = i == len(parts) - 1
-            node = current.items.get(part.text)
+            name = part.text
+            node = current.items.get(name)
+            array = current.arrays.get(name) if current.arrays else None
             if last and table.array:
-                if node is None:
-                    node = TreeArray(key=part)
-                    current.items[part.text] = node
-                if not isinstance(node, TreeArray):
+                if node is not None:
                     self._problem(
                         f"'{header.dotted}' is already defined as a table or value",
                         header.start,
                         header.end,
                     )
                     return None
+                if array is None:
+                    array = []
+                    if current.arrays is None:
+                        current.arrays = {}
+                    current.arrays[name] = array
+                element = f"{name}[{len(array)}]"
                 new = TreeTable(
-                    key=part, header=header, start=table.start, end=table.end, explicit=True
+                    current.child_path(element),
+                    file=self.file,
+                    start=part.start,
+                    end=part.end,
+                    explicit=True,
+                    key=part,
                 )
-                node.tables.append(new)
+                array.append(new)
+                current.items[element] = new
                 return new
-            if node is None:
-                node = TreeTable(
-                    key=part, header=header if last else None, start=table.start, end=table.end
-                )
-                current.items[part.text] = node
-            elif isinstance(node, TreeArray):
-                if not node.tables:
+            if array is not None:
+                if not array:
                     return None
-                node = node.tables[-1]
+                node = array[-1]
+            elif node is None:
+                node = TreeTable(
+                    current.child_path(name),
+                    file=self.file,
+                    start=part.start,
+                    end=part.end,
+                    key=part,
+                )
+                current.items[name] = node
             elif isinstance(node, TreeLeaf):
                 self._problem(
                     f"'{'.'.join(p.text for p in parts[: i + 1])}' is already defined as a value",
@@ -229,22 +307,28 @@ class _TreeBuilder:
                     )
                     return node
                 node.explicit = True
-                node.header = header
                 node.key = part
-                node.start = table.start
-                node.end = table.end
+                node.start = part.start
+                node.end = part.end
             current = node
         return current
 
-    def _set(self, table: TreeTable, entry: Entry, where: Table) -> None:
+    def _set(self, table: TreeTable, entry: Entry) -> None:
         value = entry.value
         assert value is not None
         current = table
         parts = entry.key.parts
         for part in parts[:-1]:
             node = current.items.get(part.text)
-            if node is None:
-                node = TreeTable(key=part, start=part.start, end=entry.end, dotted=True)
+            if node is None and not (current.arrays and part.text in current.arrays):
+                node = TreeTable(
+                    current.child_path(part.text),
+                    file=self.file,
+                    start=part.start,
+                    end=part.end,
+                    dotted=True,
+                    key=part,
+                )
                 current.items[part.text] = node
             if not isinstance(node, TreeTable) or node.inline:
                 self._problem(
@@ -255,7 +339,7 @@ class _TreeBuilder:
                 return
             current = node
         last = parts[-1]
-        if last.text in current.items:
+        if last.text in current.items or (current.arrays and last.text in current.arrays):
             self._problem(
                 f"duplicate key '{entry.key.dotted}'",
                 entry.key.start,
@@ -263,17 +347,17 @@ class _TreeBuilder:
                 entry.key.dotted,
             )
             return
+        path = current.child_path(last.text)
         if value.kind == "table":
-            inline = TreeTable(key=last, start=value.start, end=value.end, inline=True)
+            inline = TreeTable(
+                path, file=self.file, start=last.start, end=last.end, inline=True, key=last
+            )
             current.items[last.text] = inline
-            sub = _TreeBuilder(self.file)
-            sub.root = inline
             for inner in value.entries:
                 if inner.value is not None:
-                    sub._set(inline, inner, where)
-            self.problems.extend(sub.problems)
+                    self._set(inline, inner)
             return
-        current.items[last.text] = TreeLeaf(key=last, entry=entry, value=value)
+        current.items[last.text] = TreeLeaf(_leaf_key(last), value, self.file, path)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -351,21 +435,52 @@ def _simple_entry(m: re.Match[str]) -> Entry:
     else:
         key_end = start + len(quoted) + 2
         part = KeyPart(quoted, start, key_end, True)
-    key = Key([part], start, key_end)
-    string, boolean, integer, number = m.group(3, 4, 5, 6)
-    if string is not None:
-        vs, ve = m.span(3)
-        value = Value("string", vs - 1, ve + 1, string, (), (), vs, ve)
-    elif boolean is not None:
-        vs, ve = m.span(4)
-        value = Value("boolean", vs, ve, boolean == "true")
-    elif integer is not None:
-        vs, ve = m.span(5)
-        value = Value("integer", vs, ve, int(integer))
-    else:
-        vs, ve = m.span(6)
-        value = Value("float", vs, ve, float(number))
-    return Entry(key, value, start, value.end)
+    value = _simple_value(m)
+    return Entry(Key([part], start, key_end), value, start, value.end)
+
+
+def _simple_value(m: re.Match[str]) -> Value:
+    group = m.lastindex or 0  # the value's group: the last one that matched
+    vs, ve = m.span(group)
+    raw = m.group(group)
+    if group == 3:
+        return Value("string", vs - 1, ve + 1, raw, (), (), vs, ve)
+    if group == 4:
+        return Value("boolean", vs, ve, raw == "true")
+    if group == 5:
+        return Value("integer", vs, ve, int(raw))
+    return Value("float", vs, ve, float(raw))
+
+
+class _DocumentSink:
+    """Collects the scanner's tables and entries into a :class:`Document`."""
+
+    def __init__(self) -> None:
+        self.current = Table(header=None, start=0, header_end=0, end=0)
+        self.tables = [self.current]
+
+    def table(self, table: Table) -> None:
+        self.tables.append(table)
+        self.current = table
+
+    def entry(self, entry: Entry) -> None:
+        self.current.entries.append(entry)
+        self.current.end = entry.end
+
+    def simple(self, m: re.Match[str]) -> None:
+        start = m.start()
+        bare = m.group(1)
+        if bare is not None:
+            key_end = start + len(bare)
+            part = KeyPart(bare, start, key_end)
+        else:
+            quoted = m.group(2)
+            key_end = start + len(quoted) + 2
+            part = KeyPart(quoted, start, key_end, True)
+        value = _simple_value(m)
+        current = self.current
+        current.entries.append(Entry(Key([part], start, key_end), value, start, value.end))
+        current.end = value.end
 
 
 class _Scanner:
@@ -434,15 +549,13 @@ class _Scanner:
 
     # -- document ------------------------------------------------------------------------------
 
-    def parse(self) -> Document:
-        root = Table(header=None, start=0, header_end=0, end=0)
-        tables = [root]
-        current = root
-        entries = root.entries
+    def parse(self, sink: _DocumentSink | _TreeBuilder) -> list[Problem]:
+        """Read the whole text into ``sink``; return the syntax problems."""
         text, n = self.text, self.n
         skip = _SKIP.match
         simple_line = _SIMPLE_LINE.match
         simple_header = _SIMPLE_HEADER.match
+        add_table, add_entry, add_simple = sink.table, sink.entry, sink.simple
         pos = 0
         while True:
             pos = skip(text, pos).end()  # type: ignore[union-attr]
@@ -451,20 +564,16 @@ class _Scanner:
             if text[pos] == "[":
                 m = simple_header(text, pos)
                 if m is not None:
-                    current = _simple_table(m)
+                    add_table(_simple_table(m))
                     pos = m.end()
                 else:
                     self.pos = pos
-                    current = self.parse_header()
+                    add_table(self.parse_header())
                     pos = self.pos
-                tables.append(current)
-                entries = current.entries
                 continue
             m = simple_line(text, pos)
             if m is not None:
-                simple = _simple_entry(m)
-                entries.append(simple)
-                current.end = simple.end
+                add_simple(m)
                 pos = m.end()
                 continue
             self.pos = pos
@@ -475,12 +584,11 @@ class _Scanner:
                 self.error("expected a key, a [table] header or a comment", start, end)
                 pos = self.pos
                 continue
-            entries.append(entry)
-            current.end = entry.end
+            add_entry(entry)
             if entry.value is not None and entry.value.closed:
                 self.finish_line("a value")
             pos = self.pos
-        return Document(text, self.file, tables, self.problems)
+        return self.problems
 
     def parse_header(self) -> Table:
         start = self.pos
@@ -909,8 +1017,13 @@ def _parse_datetime(m: re.Match[str]) -> object | None:
         return None
 
 
+def _without_bom(text: str) -> str:
+    return " " + text[1:] if text.startswith("\ufeff") else text
+
+
 def parse_toml(text: str, file: str = "") -> Document:
     """Parse ``text``; never raises."""
-    if text.startswith("\ufeff"):
-        text = " " + text[1:]
-    return _Scanner(text, file).parse()
+    text = _without_bom(text)
+    sink = _DocumentSink()
+    problems = _Scanner(text, file).parse(sink)
+    return Document(text, file, sink.tables, problems)
