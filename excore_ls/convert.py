@@ -244,16 +244,16 @@ def completion_list_json(
 ) -> JsonText:
     """The completion list, encoded (no per-item protocol objects: lists can hold 1,000s).
 
-    A list the completion feature shares between positions (one that has ``encoded``, a dict,
-    and ``start``/``end``, the range all its items replace) is encoded once per set of options,
-    around that range; each answer only fills its own range in.
+    A list the completion feature shares between positions (a :class:`SharedRangeList`: one
+    with an ``encoded`` dict) is encoded once per set of options, around the range all its
+    items replace; each answer only fills its own range in.
     """
     options = (markdown, snippets, edit_range_default, incomplete)
     if isinstance(getattr(candidates, "encoded", None), dict):
         shared = cast("SharedRangeList", candidates)
         parts = shared.encoded.get(options)
         if parts is None:
-            parts = shared.encoded[options] = _split_at_range(candidates, *options)
+            parts = shared.encoded[options] = _split_at_range(shared.unplaced, *options)
         if isinstance(parts, tuple) and parts:  # () if a label holds the range's placeholder
             return JsonText(_dumps(_range_json(codec, shared.start, shared.end)).join(parts))
     return JsonText(_dumps(_list_data(candidates, _range_maker(codec), *options)))
@@ -261,11 +261,13 @@ def completion_list_json(
 
 class SharedRangeList(Protocol):
     """Completion candidates that all replace ``[start, end)`` and are the same list at every
-    such range; ``encoded`` keeps the converter's work for all of them."""
+    such range; ``encoded`` keeps the converter's work for all of them, ``unplaced`` are the
+    items at some other range (all the same range)."""
 
     start: int
     end: int
     encoded: dict[object, object]
+    unplaced: Sequence[Candidate]
 
 
 _RANGE_PLACEHOLDER = "\x00range\x00"

@@ -650,6 +650,8 @@ def _annotation_targets(
 def _best_matches(ranked: list[_RankedModule], typed: str, limit: int) -> list[_RankedModule]:
     """Up to ``limit`` names matching ``typed``: prefix matches first, then fuzzy ones, each in
     rank order (``ranked`` is sorted by rank)."""
+    if not typed:  # every name matches
+        return ranked[:limit]
     prefix = [m for m in ranked if m[5].startswith(typed)][:limit]
     if len(prefix) >= limit:
         return prefix
@@ -909,6 +911,11 @@ class PlacedCandidates(Sequence[Candidate]):
     def encoded(self) -> dict[object, object]:
         """Where the converter keeps the JSON of the list, for every placement of it."""
         return self.shared.encoded
+
+    @property
+    def unplaced(self) -> Sequence[Candidate]:
+        """The items as they were computed (at another range, maybe), not to be changed."""
+        return self.shared.items
 
     def __len__(self) -> int:
         return len(self.shared.items)
