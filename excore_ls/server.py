@@ -7,10 +7,12 @@ result with ``convert``. Nothing here knows the config language.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import shutil
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,8 +22,8 @@ from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 
 from excore_ls import __version__, convert
-from excore_ls.analysis.documents import uri_to_path
-from excore_ls.analysis.index_state import DUMP_COMMAND, Notice
+from excore_ls.analysis.documents import DocumentStore, uri_to_path
+from excore_ls.analysis.index_state import DUMP_COMMAND, IndexState, Notice, settle_young_objects
 from excore_ls.protocol import ExcoreProtocol
 
 if TYPE_CHECKING:
@@ -49,9 +51,12 @@ class ExcoreLanguageServer(LanguageServer):
             protocol_cls=ExcoreProtocol,
             converter_factory=convert.make_converter,
         )
+        # The documents and the index are all the diagnostics need; the analysis behind the
+        # other features (``analyzer``) is loaded on first use.
+        self.documents = DocumentStore()
+        self.indexes = IndexState()
         self._analyzer: Analyzer | None = None
         self._families: FamilyScanner | None = None
-        self.index_override: Path | None = None
         self.edit_range_default = False
         self._completion_cache: tuple[object, int, convert.RawJson] | None = None
         self.problems: dict[str, tuple[int, list[Problem]]] = {}
@@ -60,6 +65,7 @@ class ExcoreLanguageServer(LanguageServer):
         self.snippets = True
         self.progress_supported = False
         self.dumping = False
+        self.published_once = threading.Event()
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -68,15 +74,20 @@ class ExcoreLanguageServer(LanguageServer):
         if self._analyzer is None:
             from excore_ls.analysis.session import Analyzer
 
-            self._analyzer = Analyzer(self.index_override)
+            self._analyzer = Analyzer(documents=self.documents, indexes=self.indexes)
         return self._analyzer
+
+    def forget(self, uri: str) -> None:
+        """Drop the cached analysis of ``uri`` (its text was replaced)."""
+        if self._analyzer is not None:
+            self._analyzer.forget(uri)
 
     @property
     def families(self) -> FamilyScanner:
         if self._families is None:
             from excore_ls.analysis.fragments import FamilyScanner
 
-            self._families = FamilyScanner(self.analyzer.documents)
+            self._families = FamilyScanner(self.documents)
         return self._families
 
     @property
@@ -91,7 +102,7 @@ class ExcoreLanguageServer(LanguageServer):
         return convert.Codec(doc.lines, self.encoding)
 
     def codec_of(self, key: str) -> convert.Codec | None:
-        doc = self.analyzer.documents.by_path(key)
+        doc = self.documents.by_path(key)
         if doc is not None:
             return self.codec(doc)
         cfg = self.analyzer.config_for(key)
@@ -103,7 +114,7 @@ class ExcoreLanguageServer(LanguageServer):
         return fa
 
     def flush_notices(self) -> None:
-        for notice in self.analyzer.indexes.take_notices():
+        for notice in self.indexes.take_notices():
             self.show(notice)
 
     def show(self, notice: Notice) -> None:
@@ -118,7 +129,7 @@ class ExcoreLanguageServer(LanguageServer):
         log.info("%s", notice.message)
 
     def problems_for(self, uri: str) -> list[Problem]:
-        doc = self.analyzer.documents.get(uri)
+        doc = self.documents.get(uri)
         if doc is None:
             return []
         cached = self.problems.get(uri)
@@ -129,12 +140,12 @@ class ExcoreLanguageServer(LanguageServer):
     def compute_problems(self, uri: str) -> list[Problem]:
         from excore_ls.features import diagnostics
 
-        doc = self.analyzer.documents.get(uri)
+        doc = self.documents.get(uri)
         if doc is None:
             return []
         if doc.path is not None and doc.path.name in WORKSPACE_FILES:
             return diagnostics.workspace_file_problems(doc.key, doc.text)
-        loaded = self.analyzer.indexes.for_file(doc.path) if doc.path is not None else None
+        loaded = self.indexes.for_file(doc.path) if doc.path is not None else None
         self.flush_notices()
         root = loaded.root if loaded is not None else None
         family = self.families.family(root) if root is not None else None
@@ -142,7 +153,7 @@ class ExcoreLanguageServer(LanguageServer):
             doc.key,
             doc.text,
             loaded,
-            self.analyzer.documents.read_text,
+            self.documents.read_text,
             family,
             lambda: self.analysis(uri),
         )
@@ -150,8 +161,10 @@ class ExcoreLanguageServer(LanguageServer):
         return found
 
     def publish(self, uri: str) -> None:
-        self._timers.pop(uri, None)
-        doc = self.analyzer.documents.get(uri)
+        timer = self._timers.pop(uri, None)
+        if timer is not None:  # a check scheduled before this one would only repeat it
+            timer.cancel()
+        doc = self.documents.get(uri)
         if doc is None:
             return
         try:
@@ -167,6 +180,7 @@ class ExcoreLanguageServer(LanguageServer):
                 diagnostics=[convert.diagnostic(p, codec) for p in found],
             )
         )
+        self.published_once.set()
 
     def schedule(self, uri: str, delay: float = DEBOUNCE) -> None:
         timer = self._timers.pop(uri, None)
@@ -182,8 +196,16 @@ class ExcoreLanguageServer(LanguageServer):
     def schedule_family_of(self, key: str) -> None:
         """Re-check the edited document soon, and every other open document a bit later (a
         change can reach files that include this one, or that it includes)."""
-        for doc in self.analyzer.documents.all():
-            self.schedule(doc.uri, DEBOUNCE if doc.key == key else OTHERS_DEBOUNCE)
+        doc = self.documents.by_path(key)
+        if doc is not None:
+            self.schedule(doc.uri, DEBOUNCE)
+        self.schedule_others(key)
+
+    def schedule_others(self, key: str) -> None:
+        """Re-check the open documents other than ``key`` a bit later."""
+        for doc in self.documents.all():
+            if doc.key != key:
+                self.schedule(doc.uri, OTHERS_DEBOUNCE)
 
     def related_files(self, fa: FileAnalysis) -> list[ConfigFile]:
         """The configs that include ``fa``'s file, with their own families."""
@@ -205,7 +227,7 @@ class ExcoreLanguageServer(LanguageServer):
         return out
 
     def republish_all(self) -> None:
-        for doc in self.analyzer.documents.all():
+        for doc in self.documents.all():
             self.schedule(doc.uri, 0.0)
 
 
@@ -280,51 +302,75 @@ def initialize(ls: ExcoreLanguageServer, params: lsp.InitializeParams) -> None:
         root = uri_to_path(params.root_uri)
         if root is not None:
             path = root / path
-    ls.index_override = path.resolve()
-    if ls._analyzer is not None:
-        ls._analyzer.indexes.override = ls.index_override
+    ls.indexes.override = path.resolve()
 
 
-def _warm_up() -> None:
-    """Import the analysis while the editor is still opening files (first answers are faster)."""
+# Imported in the background once ``initialized`` arrives: first what the diagnostics of the
+# first opened file need, then the other features, after those diagnostics are out (importing
+# them meanwhile would only compete with the first check for the interpreter).
+DIAGNOSTICS_MODULES = (
+    "excore_ls.analysis.fragments",
+    "excore_ls.features.diagnostics",
+    "excore.config.family",
+    "excore.workspace",
+    "excore.schema.index",
+)
+FEATURE_MODULES = (
+    "excore_ls.analysis.session",
+    "excore_ls.features.completion",
+    "excore_ls.features.hover",
+    "excore_ls.features.code_actions",
+    "excore_ls.features.semantic_tokens",
+    "excore_ls.features.definition",
+    "excore_ls.features.references",
+    "excore_ls.features.symbols",
+    "excore_ls.features.links",
+    "excore_ls.features.inlay_hints",
+)
+FEATURES_AFTER = 1.0  # seconds the feature imports wait for a first publishDiagnostics
+
+
+def _import_all(names: tuple[str, ...]) -> None:
     import importlib
 
-    for name in (
-        "excore_ls.analysis.session",
-        "excore_ls.analysis.fragments",
-        "excore_ls.features.diagnostics",
-        "excore_ls.features.completion",
-        "excore_ls.features.hover",
-        "excore.config.family",
-        "excore.config.check",
-        "excore.schema.index",
-    ):
+    for name in names:
         try:
             importlib.import_module(name)
         except Exception:  # a missing optional part shows up later, where it is used
             log.exception("warm-up import of %s failed", name)
 
 
-def _preload(ls: ExcoreLanguageServer, folders: list[Path]) -> None:
-    """Warm-up imports, then the index of each workspace folder (so the first file opens fast)."""
-    _warm_up()
+def _preload(ls: ExcoreLanguageServer, folders: list[Path], collector_was_on: bool) -> None:
+    """Warm up while the editor opens its files: the diagnostics' imports and the index of each
+    workspace folder, then, once the first diagnostics are published, the other features.
+
+    The garbage collector is paused meanwhile (``initialized`` pauses it): what start-up makes
+    (modules, the index) lives as long as the server, so collections would only traverse it.
+    """
     try:
-        for folder in folders:
-            ls.analyzer.indexes.for_file(folder / "excore.toml")
-    except Exception:  # the first request reports any problem properly
-        log.exception("preloading the index failed")
+        _import_all(DIAGNOSTICS_MODULES)
+        try:
+            for folder in folders:
+                ls.indexes.for_file(folder / "excore.toml")
+        except Exception:  # the first request reports any problem properly
+            log.exception("preloading the index failed")
+        ls.published_once.wait(FEATURES_AFTER)
+        _import_all(FEATURE_MODULES)
+    finally:
+        settle_young_objects()
+        if collector_was_on:
+            gc.enable()
 
 
 def initialized(ls: ExcoreLanguageServer, params: lsp.InitializedParams) -> None:
-    import threading
-
     folders = [uri_to_path(f.uri) for f in ls.workspace.folders.values()]
     if not folders and ls.workspace.root_path:
         folders = [Path(ls.workspace.root_path)]
-    ls.analyzer  # created here, in the main thread  # noqa: B018
+    collector_was_on = gc.isenabled()
+    gc.disable()  # until the warm-up is done (see _preload)
     threading.Thread(
         target=_preload,
-        args=(ls, [f for f in folders if f is not None]),
+        args=(ls, [f for f in folders if f is not None], collector_was_on),
         name="excore-ls-preload",
         daemon=True,
     ).start()
@@ -353,16 +399,16 @@ def initialized(ls: ExcoreLanguageServer, params: lsp.InitializedParams) -> None
 
 def did_open(ls: ExcoreLanguageServer, params: lsp.DidOpenTextDocumentParams) -> None:
     item = params.text_document
-    doc = ls.analyzer.documents.open(item.uri, item.text, item.version)
+    doc = ls.documents.open(item.uri, item.text, item.version)
     if ls._families is not None:
         ls._families.invalidate()
-    ls.analyzer.forget(item.uri)
-    ls.publish(item.uri)
-    ls.schedule_family_of(doc.key)
+    ls.forget(item.uri)
+    ls.publish(item.uri)  # at once, and once: the other open files are checked again later
+    ls.schedule_others(doc.key)
 
 
 def did_change(ls: ExcoreLanguageServer, params: lsp.DidChangeTextDocumentParams) -> None:
-    doc = ls.analyzer.documents.get(params.text_document.uri)
+    doc = ls.documents.get(params.text_document.uri)
     if doc is None:
         return
     for change in params.content_changes:
@@ -379,9 +425,9 @@ def did_change(ls: ExcoreLanguageServer, params: lsp.DidChangeTextDocumentParams
 
 def did_close(ls: ExcoreLanguageServer, params: lsp.DidCloseTextDocumentParams) -> None:
     uri = params.text_document.uri
-    doc = ls.analyzer.documents.get(uri)
-    ls.analyzer.forget(uri)
-    ls.analyzer.documents.close(uri)
+    doc = ls.documents.get(uri)
+    ls.forget(uri)
+    ls.documents.close(uri)
     ls.problems.pop(uri, None)
     timer = ls._timers.pop(uri, None)
     if timer is not None:
@@ -392,7 +438,7 @@ def did_close(ls: ExcoreLanguageServer, params: lsp.DidCloseTextDocumentParams) 
 
 
 def did_save(ls: ExcoreLanguageServer, params: lsp.DidSaveTextDocumentParams) -> None:
-    doc = ls.analyzer.documents.get(params.text_document.uri)
+    doc = ls.documents.get(params.text_document.uri)
     if ls._families is not None:
         ls._families.invalidate()
     if doc is not None:
@@ -406,7 +452,7 @@ def did_change_watched_files(
         path = uri_to_path(change.uri)
         if path is None:
             continue
-        ls.analyzer.indexes.invalidate(path.resolve())
+        ls.indexes.invalidate(path.resolve())
     if ls._families is not None:
         ls._families.invalidate()
     ls.republish_all()
@@ -449,7 +495,7 @@ def on_completion_resolve(ls: ExcoreLanguageServer, item: lsp.CompletionItem) ->
 
     if item.documentation is not None or not isinstance(item.data, dict):
         return item
-    for state in ls.analyzer.indexes.loaded.values():
+    for state in ls.indexes.loaded.values():
         doc = completion.resolve_documentation(state.index, item.data)
         if doc:
             item.documentation = lsp.MarkupContent(
@@ -585,16 +631,16 @@ def on_workspace_symbol(
 ) -> list[lsp.WorkspaceSymbol] | None:
     from excore_ls.features import symbols
 
-    indexes = [s for s in ls.analyzer.indexes.loaded.values() if s.index is not None]
+    indexes = [s for s in ls.indexes.loaded.values() if s.index is not None]
     if not indexes:  # nothing opened yet: the index of the editor's workspace folder
         roots = [uri_to_path(f.uri) for f in ls.workspace.folders.values()]
         if ls.workspace.root_path:
             roots.append(Path(ls.workspace.root_path))
         for root in roots:
             if root is not None:
-                ls.analyzer.indexes.for_file(root / "excore.toml")
+                ls.indexes.for_file(root / "excore.toml")
         ls.flush_notices()
-        indexes = [s for s in ls.analyzer.indexes.loaded.values() if s.index is not None]
+        indexes = [s for s in ls.indexes.loaded.values() if s.index is not None]
     found = symbols.workspace_symbols(indexes, params.query)
     return [convert.workspace_symbol(s, ls.codec_of) for s in found]
 
@@ -640,10 +686,10 @@ def on_inlay_hint(
 
 async def dump_index(ls: ExcoreLanguageServer, *args: Any) -> str:
     """Run `excore schema dump` for the workspace of the open configs, then reload the index."""
-    roots = {s.root for s in ls.analyzer.indexes.loaded.values()}
+    roots = {s.root for s in ls.indexes.loaded.values()}
     if not roots:
-        for doc in ls.analyzer.documents.all():
-            located = ls.analyzer.indexes.locate(doc.path)
+        for doc in ls.documents.all():
+            located = ls.indexes.locate(doc.path)
             if located is not None:
                 roots.add(located[1])
     if not roots:
@@ -682,8 +728,8 @@ async def dump_index(ls: ExcoreLanguageServer, *args: Any) -> str:
                         message=f"excore schema dump failed in {root}:\n{output}",
                     )
                 )
-        for state in ls.analyzer.indexes.loaded.values():
-            ls.analyzer.indexes.reload(state)
+        for state in ls.indexes.loaded.values():
+            ls.indexes.reload(state)
         ls.flush_notices()
         ls.republish_all()
         return "\n".join(messages)

@@ -78,10 +78,16 @@ class FileAnalysis:
 
 
 class Analyzer:
-    def __init__(self, index_override: Path | None = None) -> None:
-        self.documents = DocumentStore()
+    def __init__(
+        self,
+        index_override: Path | None = None,
+        *,
+        documents: DocumentStore | None = None,
+        indexes: IndexState | None = None,
+    ) -> None:
+        self.documents = documents if documents is not None else DocumentStore()
         self.configs = ConfigCache(self.documents)
-        self.indexes = IndexState(index_override)
+        self.indexes = indexes if indexes is not None else IndexState(index_override)
         self._analyses: dict[str, FileAnalysis] = {}
 
     def analysis(self, uri: str) -> FileAnalysis | None:

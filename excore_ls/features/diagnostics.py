@@ -14,12 +14,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from excore.problems import Problem, make_problem
-from excore_ls.analysis.config import ConfigFile
-from excore_ls.analysis.index_state import LoadedIndex
-from excore_ls.analysis.session import FileAnalysis
 
 if TYPE_CHECKING:
+    # Only types: the diagnostics of a config with an index need none of the server's own
+    # analysis, so opening the first file does not wait for it to load.
     from excore.config.family import ConfigFamily
+    from excore_ls.analysis.config import ConfigFile
+    from excore_ls.analysis.index_state import LoadedIndex
+    from excore_ls.analysis.session import FileAnalysis
 
 INDEX_FREE_CODES = {
     "toml-syntax",
@@ -101,9 +103,13 @@ def _run_checker(
     text: str,
 ) -> list[Problem]:
     from excore.config.family import check_in_context
+    from excore.config.loader import paused_gc
 
     try:
-        return check_in_context(key, source, family=family, read_text=read_text)
+        # The collector stays paused until the checker's many short-lived nodes are freed:
+        # re-enabled earlier, its first collection would traverse them all for nothing.
+        with paused_gc():
+            return check_in_context(key, source, family=family, read_text=read_text)
     except RecursionError:
         return [make_problem("base-cycle", "__base__ chain too deep", key, 0, 0)]
     except Exception:  # the checker must never take the server down
