@@ -27,7 +27,7 @@ import sys
 import textwrap
 import types
 import typing
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from excore.signatures import (
@@ -95,11 +95,11 @@ def describe(
         registry=registry,
         kind=kind,
         target=target or _target_of(obj),
-        extra_info=_json_dict(extra_info or {}),
+        extra_info=_json_dict(extra_info) if extra_info else {},
     )
     if for_check:
         if isinstance(obj, type) and kind != "module":
-            info.bases = [_target_of(base) for base in obj.__mro__[1:] if base is not object]
+            info.bases = _base_targets(obj)
         if kind != "module":
             _fill_signature(info, obj, doc="", hook=kind == "hook")
         return info
@@ -119,6 +119,20 @@ def describe(
                 info.members = []
     _fill_signature(info, obj, doc="" if brief else doc, hook=kind == "hook")
     return info
+
+
+_BASE_TARGETS: dict[tuple[type, ...], list[str]] = {}
+
+
+def _base_targets(cls: type) -> list[str]:
+    """Import targets of the MRO of ``cls`` (itself and ``object`` excluded), cached per MRO."""
+    mro = cls.__mro__[1:]
+    targets = _BASE_TARGETS.get(mro)
+    if targets is None:
+        targets = [_target_of(base) for base in mro if base is not object]
+        if len(_BASE_TARGETS) < 8192:
+            _BASE_TARGETS[mro] = targets
+    return list(targets)
 
 
 def summary_of(doc: str) -> str:
@@ -1169,12 +1183,14 @@ class LiveSource:
         self._index = index
         self._cache: dict[tuple[str, str, str], ModuleInfo | None] = {}
         self._members: dict[tuple[str, str, str], list[MemberInfo]] = {}
+        self._pool: Mapping[str, Any] | None = None
 
-    @staticmethod
-    def _registries() -> dict[str, Any]:
-        from excore.registry import Registry
+    def _registries(self) -> Mapping[str, Any]:
+        if self._pool is None:
+            from excore.registry import Registry
 
-        return Registry.registries()
+            self._pool = Registry.registries_view()
+        return self._pool
 
     def registry_names(self) -> list[str]:
         return sorted(self._registries())

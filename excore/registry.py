@@ -16,7 +16,7 @@ import importlib
 import re
 import types
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from excore.errors import ExcoreError
@@ -165,6 +165,11 @@ class Registry(dict[str, str], metaclass=_RegistryMeta):
     def registries(cls) -> dict[str, Registry]:
         """All registries by name (a copy)."""
         return dict(cls._pool)
+
+    @classmethod
+    def registries_view(cls) -> Mapping[str, Registry]:
+        """All registries by name: a read-only view that follows later registries."""
+        return types.MappingProxyType(cls._pool)
 
     @classmethod
     def remove_registry(cls, name: str) -> None:

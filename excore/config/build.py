@@ -258,7 +258,8 @@ class Builder:
         leaf = param.leaf
         prefix = leaf.key.prefix
         if prefix == "":
-            return leaf.value.to_python()
+            value = leaf.value
+            return value.to_python() if value.kind in ("array", "table") else value.data
         if prefix == "&":
             return self.variable_value(param)
         values = [self.reference_value(param, use) for use in param.refs]

@@ -176,7 +176,8 @@ class _Checker:
                 module.path,
                 {"name": module.lookup_name},
             )
-        info = self.suffix_info(module, info)
+        if "*" in module.name:
+            info = self.suffix_info(module, info)
         for param in module.params.values():
             self.check_param(module, param, info)
         for param in module.conflicts:
@@ -284,7 +285,9 @@ class _Checker:
                 self.unknown_param(module, info, name, param.file, key.start, key.end, param.path)
         if prefix == "":
             if spec is not None and (spec.json_type or spec.literal_values):
-                self.check_type(param, spec, param.leaf.value)
+                value = param.leaf.value
+                if spec.literal_values or value.kind not in _accepted_kinds(spec):
+                    self.check_type(param, spec, value)
             return
         for bad in bad_prefix_values(param):
             expected = (

@@ -50,7 +50,7 @@ class RefUse:
 @dataclass(slots=True)
 class ParamDef:
     leaf: Leaf
-    refs: list[RefUse] = field(default_factory=list)  # for ! @ $ keys
+    refs: list[RefUse] = field(default_factory=list)  # for ! @ $ keys (shared empty otherwise)
     is_list: bool = False  # the value was a list of names
     variable: VariableValue | None = None  # for & keys
 
@@ -96,7 +96,8 @@ class ModuleDef:
     @property
     def lookup_name(self) -> str:
         """The registered name (without a fine-grained ``*Suffix``)."""
-        return parse_module_name(self.name).name
+        name = self.name
+        return parse_module_name(name).name if "*" in name else name
 
     @property
     def name_span(self) -> tuple[int, int]:
@@ -149,7 +150,7 @@ def build_model(loaded: LoadedConfig, source: SignatureSource) -> ConfigModel:
     if fields is None:
         fields = {name: name for name in sorted(registries)}
     model = ConfigModel(loaded, dict(fields))
-    referenced = _referenced_names(loaded.root)
+    referenced: set[str] | None = None  # read only when a table is neither registered nor a field
     for key in sorted(loaded.root.items):
         node = loaded.root.items[key]
         if isinstance(node, Leaf):
@@ -162,11 +163,13 @@ def build_model(loaded: LoadedConfig, source: SignatureSource) -> ConfigModel:
             _read_group(model, node, key, None, "hook", source)
         elif node.inline:
             model.variables[key] = node
-        elif source.lookup(key) is not None or key in referenced or _has_prefixed_keys(node):
-            info = source.lookup(key)
-            role: Role = "hook" if info is not None and info.kind == "hook" else "intermediate"
-            module = _read_module(model, node, key, None, None, role)
-            model.top_level[key] = module
+        elif (info := source.lookup(key)) is not None:
+            role: Role = "hook" if info.kind == "hook" else "intermediate"
+            model.top_level[key] = _read_module(model, node, key, None, None, role)
+        elif key in (referenced := referenced or _referenced_names(loaded.root)) or (
+            _has_prefixed_keys(node)
+        ):
+            model.top_level[key] = _read_module(model, node, key, None, None, "intermediate")
         elif _looks_like_field(node):
             model.problems.append(
                 make_problem(
@@ -277,8 +280,10 @@ def _read_module(
     role: Role,
 ) -> ModuleDef:
     module = ModuleDef(name, field_name, registry, role, section)
-    for key in sorted(section.items):
-        node = section.items[key]
+    items = section.items
+    params = module.params
+    for key in sorted(items):
+        node = items[key]
         if isinstance(node, Section):
             module.nested[key] = node
             continue
@@ -286,10 +291,11 @@ def _read_module(
             module.no_call = node.value.data is True
             continue
         param = read_param(node)
-        if param.name in module.params:
+        bare = node.key.name
+        if bare in params:
             module.conflicts.append(param)
         else:
-            module.params[param.name] = param
+            params[bare] = param
     for param in module.conflicts:
         first = module.params[param.name]
         model.problems.append(
@@ -307,10 +313,15 @@ def _read_module(
     return module
 
 
+_NO_REFS: list[RefUse] = []  # shared by plain parameters: never appended to
+
+
 def read_param(leaf: Leaf) -> ParamDef:
     """Read one parameter; references are parsed with the one grammar."""
-    param = ParamDef(leaf)
     prefix = leaf.key.prefix
+    if not prefix:
+        return ParamDef(leaf, _NO_REFS)
+    param = ParamDef(leaf)
     value = leaf.value
     if prefix in ("!", "@", "$"):
         if value.kind == "array":
