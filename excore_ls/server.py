@@ -342,7 +342,8 @@ def _import_all(names: tuple[str, ...]) -> None:
 
 def _preload(ls: ExcoreLanguageServer, folders: list[Path], collector_was_on: bool) -> None:
     """Warm up while the editor opens its files: the diagnostics' imports and the index of each
-    workspace folder, then, once the first diagnostics are published, the other features.
+    workspace folder, then, once the first diagnostics are published, the other features and
+    the index's module entries.
 
     The garbage collector is paused meanwhile (``initialized`` pauses it): what start-up makes
     (modules, the index) lives as long as the server, so collections would only traverse it.
@@ -356,6 +357,8 @@ def _preload(ls: ExcoreLanguageServer, folders: list[Path], collector_was_on: bo
             log.exception("preloading the index failed")
         ls.published_once.wait(FEATURES_AFTER)
         _import_all(FEATURE_MODULES)
+        for loaded in list(ls.indexes.loaded.values()):
+            loaded.build_entries()
     finally:
         settle_young_objects()
         if collector_was_on:

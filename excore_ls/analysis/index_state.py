@@ -59,6 +59,13 @@ class LoadedIndex:
                         self.stale.update(dict.fromkeys(names, str(source)))
         return self.stale
 
+    def build_entries(self) -> None:
+        """Build every module entry now (the index builds them on first access): done in the
+        background, so that the first completion listing all module names does not wait."""
+        if self.index is not None:
+            for _ in self.index.modules():
+                pass
+
     def resolve_source(self, file: str) -> Path:
         path = Path(file)
         return path if path.is_absolute() else self.root / path
