@@ -24,6 +24,7 @@ ValueKind = Literal[
     "string", "integer", "float", "boolean", "datetime", "array", "table", "invalid"
 ]
 PREFIX_CHARS = "!@$&"
+_PREFIX_SET = frozenset(PREFIX_CHARS)
 
 
 @dataclass(slots=True)
@@ -237,13 +238,20 @@ class _TreeBuilder:
         if current is None:
             return
         bare = m.group(1)
+        group = 1 if bare is not None else 2
         name = bare if bare is not None else m.group(2)
         if name in current.items or (current.arrays and name in current.arrays):
             self._set(current, _simple_entry(m))  # reports the duplicate
             return
-        start = m.start() if bare is not None else m.start() + 1
+        start = m.start(group)
+        end = start + len(name)
+        # parse_key, inlined: this runs for most lines of a config
+        if name[:1] in _PREFIX_SET:
+            key = KeyNode(name[0], name[1:], start, end, start + 1)
+        else:
+            key = KeyNode("", name, start, end, start)
         path = f"{current.path}.{name}" if current.path else name
-        current.items[name] = TreeLeaf(parse_key(name, start), _simple_value(m), self.file, path)
+        current.items[name] = TreeLeaf(key, _simple_value(m), self.file, path)
 
     def _open_header(self, table: Table) -> TreeTable | None:
         header = table.header
@@ -399,8 +407,11 @@ _NEW_STATEMENT = re.compile(
 )
 
 
-# The common line `key = "string" | number | bool  # comment`, read in one match.
+# The common line `key = "string" | number | bool  # comment`, after any blank lines and comments,
+# read in one match. Each skipped character can be read only one way (a comment runs to the end of
+# its line), so a line that does not match fails in linear time.
 _SIMPLE_LINE = re.compile(
+    r"(?:[ \t\r\n]|#[^\n]*(?=\n|\Z))*"
     r'(?:([A-Za-z0-9_\-]+)|"([^"\\\n\r]*)")[ \t]*=[ \t]*'
     r'(?:"([^"\\\n\r]*)"|(true|false)|([+-]?(?:0|[1-9]\d*))|([+-]?(?:0|[1-9]\d*)\.\d+))'
     r"[ \t]*(?:#[^\n]*)?(?=\r?\n|\Z)"
@@ -427,12 +438,13 @@ def _simple_table(m: re.Match[str]) -> Table:
 
 
 def _simple_entry(m: re.Match[str]) -> Entry:
-    start = m.start()
     bare, quoted = m.group(1, 2)
     if bare is not None:
+        start = m.start(1)
         key_end = start + len(bare)
         part = KeyPart(bare, start, key_end)
     else:
+        start = m.start(2) - 1
         key_end = start + len(quoted) + 2
         part = KeyPart(quoted, start, key_end, True)
     value = _simple_value(m)
@@ -468,19 +480,10 @@ class _DocumentSink:
         self.current.end = entry.end
 
     def simple(self, m: re.Match[str]) -> None:
-        start = m.start()
-        bare = m.group(1)
-        if bare is not None:
-            key_end = start + len(bare)
-            part = KeyPart(bare, start, key_end)
-        else:
-            quoted = m.group(2)
-            key_end = start + len(quoted) + 2
-            part = KeyPart(quoted, start, key_end, True)
-        value = _simple_value(m)
+        entry = _simple_entry(m)
         current = self.current
-        current.entries.append(Entry(Key([part], start, key_end), value, start, value.end))
-        current.end = value.end
+        current.entries.append(entry)
+        current.end = entry.end
 
 
 class _Scanner:
@@ -558,6 +561,11 @@ class _Scanner:
         add_table, add_entry, add_simple = sink.table, sink.entry, sink.simple
         pos = 0
         while True:
+            m = simple_line(text, pos)
+            if m is not None:
+                add_simple(m)
+                pos = m.end()
+                continue
             pos = skip(text, pos).end()  # type: ignore[union-attr]
             if pos >= n:
                 break
@@ -570,11 +578,6 @@ class _Scanner:
                     self.pos = pos
                     add_table(self.parse_header())
                     pos = self.pos
-                continue
-            m = simple_line(text, pos)
-            if m is not None:
-                add_simple(m)
-                pos = m.end()
                 continue
             self.pos = pos
             entry = self.parse_entry(inline=False)
@@ -935,16 +938,17 @@ class _Scanner:
 
     def _new_statement_here(self) -> bool:
         """At the start of a line that looks like a header or a key/value (array recovery)."""
-        line_start = self.text.rfind("\n", 0, self.pos) + 1
-        if self.text[line_start : self.pos].strip():
-            return False
-        m = _NEW_STATEMENT.match(self.text, line_start)
+        text = self.text
+        line_start = self.pos
+        while line_start > 0 and text[line_start - 1] in " \t\r":
+            line_start -= 1
+        if line_start > 0 and text[line_start - 1] != "\n":
+            return False  # something precedes it on its line (checked without scanning the line)
+        m = _NEW_STATEMENT.match(text, line_start)
         if not m:
             return False
-        line = self.text[
-            self.pos : self.text.find("\n", self.pos) if "\n" in self.text[self.pos :] else self.n
-        ]
-        stripped = line.strip()
+        line_end = text.find("\n", self.pos)
+        stripped = text[self.pos : line_end if line_end != -1 else self.n].strip()
         # A string item followed by a comma is an array item, not a key.
         return not (
             stripped.startswith(("'", '"'))
