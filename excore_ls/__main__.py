@@ -3,8 +3,28 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Loading the server only makes objects that live as long as it (modules, protocol types):
+    with the collector on, that triggers a full collection traversing them all (~40 ms of the
+    start-up). Afterwards they are moved to the oldest generation without one."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        from excore_ls.analysis.index_state import settle_young_objects
+
+        settle_young_objects()
+        if was_on:
+            gc.enable()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         logging.basicConfig(stream=sys.stderr, level=logging.WARNING)
 
-    from excore_ls.server import server
+    with _collector_paused():
+        from excore_ls.server import server
 
     if args.tcp:
         server.start_tcp(args.host, args.port)
