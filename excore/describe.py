@@ -132,7 +132,7 @@ def _base_targets(cls: type) -> list[str]:
         targets = [_target_of(base) for base in mro if base is not object]
         if len(_BASE_TARGETS) < 8192:
             _BASE_TARGETS[mro] = targets
-    return list(targets)
+    return targets  # shared, like the parameters: described objects stay as read
 
 
 def summary_of(doc: str) -> str:
@@ -487,23 +487,49 @@ def _signature_cache_key(obj: Any, doc: str, hook: bool) -> tuple[Any, bool, str
     """A class whose signature is exactly its inherited constructor's: cache by that function."""
     if not isinstance(obj, type) or type(obj) is not type:
         return None  # metaclasses may change how the class is called
-    if getattr(obj, "__signature__", None) is not None or "__text_signature__" in vars(obj):
-        return None
-    function = _signature_function(obj)
+    function = _constructor_function(obj)
     if function is None:
         return None
     return (function, hook, doc)
 
 
+# The constructor function found for an MRO below a class that defines none of its own; registries
+# often hold many subclasses of one base that only inherit its constructor.
+_INHERITED_CONSTRUCTORS: dict[tuple[type, ...], Any] = {}
+
+
+def _constructor_function(cls: type) -> Any:
+    """The function behind ``cls``'s signature; ``None`` when ``__signature__`` decides it."""
+    own = cls.__dict__
+    if "__init__" in own or "__new__" in own or "__signature__" in own:
+        return _constructor_function_uncached(cls)
+    if "__text_signature__" in own:
+        return None
+    tail = cls.__mro__[1:]
+    if tail in _INHERITED_CONSTRUCTORS:
+        return _INHERITED_CONSTRUCTORS[tail]
+    function = _constructor_function_uncached(cls)
+    if len(_INHERITED_CONSTRUCTORS) < 4096:
+        _INHERITED_CONSTRUCTORS[tail] = function
+    return function
+
+
+def _constructor_function_uncached(cls: type) -> Any:
+    if getattr(cls, "__signature__", None) is not None or "__text_signature__" in vars(cls):
+        return None
+    return _signature_function(cls)
+
+
 def _fill_signature(info: ModuleInfo, obj: Any, *, doc: str, hook: bool) -> None:
     key = _signature_cache_key(obj, doc, hook)
     if key is not None and key in _SIGNATURE_CACHE:
-        params, text = _SIGNATURE_CACHE[key]
-        info.params, info.signature = list(params), text
+        info.params, info.signature = _SIGNATURE_CACHE[
+            key
+        ]  # shared: described objects stay as read
         return
     _read_signature(info, obj, doc=doc, hook=hook)
     if key is not None and info.signature_known and len(_SIGNATURE_CACHE) < _SIGNATURE_CACHE_SIZE:
-        _SIGNATURE_CACHE[key] = (list(info.params), info.signature)
+        _SIGNATURE_CACHE[key] = (info.params, info.signature)
 
 
 def _read_signature(info: ModuleInfo, obj: Any, *, doc: str, hook: bool) -> None:

@@ -223,7 +223,14 @@ class Builder:
     def module_kwargs(self, module: ModuleDef) -> dict[str, Any]:
         """The built parameters of a module (references built, variables read)."""
         params = module.params
-        kwargs: dict[str, Any] = {name: self.param_value(params[name]) for name in sorted(params)}
+        kwargs: dict[str, Any] = {}
+        for name in sorted(params):
+            param = params[name]
+            value = param.leaf.value
+            if param.leaf.key.prefix or value.kind in ("array", "table"):
+                kwargs[name] = self.param_value(param)
+            else:
+                kwargs[name] = value.data  # a plain scalar (most parameters)
         for name in sorted(module.nested):
             kwargs[name] = section_to_python(module.nested[name])
         if self.overrides:
@@ -310,24 +317,28 @@ class Builder:
 
     def reference_value(self, param: ParamDef, use: RefUse) -> Any:
         ref = use.ref
-        where = Where(use.file, use.value.start, use.value.end, param.path)
         if ref.problems or ref.head is None:
             syntax = ref.problems[0] if ref.problems else None
             message = syntax.message if syntax else "expected a name"
-            at = Where(use.file, syntax.start, syntax.end, param.path) if syntax else where
-            raise self.error(StrToClassError, message, at, "bad-reference")
+            start, end = (syntax.start, syntax.end) if syntax else (use.value.start, use.value.end)
+            raise self.error(
+                StrToClassError, message, Where(use.file, start, end, param.path), "bad-reference"
+            )
         target, problem = resolve(self.model, ref, self.source)
         if problem is not None or target is None:
             message = problem.message if problem else f"cannot resolve '{ref.text}'"
-            at = Where(use.file, problem.start, problem.end, param.path) if problem else where
+            start, end = (
+                (problem.start, problem.end) if problem else (use.value.start, use.value.end)
+            )
+            at = Where(use.file, start, end, param.path)
             raise self.error(StrToClassError, message, at, problem.code if problem else "")
         mode = MODE_OF_PREFIX[param.prefix]
+        if not ref.hooks:
+            return self.target_value(target, mode, use, param)
 
         def produce() -> Any:
             return self.target_value(target, mode, use, param)
 
-        if not ref.hooks:
-            return produce()
         return self.apply_hooks(produce, ref.hooks, use, param)
 
     def target_value(self, target: Target, mode: Mode, use: RefUse, param: ParamDef) -> Any:
@@ -335,9 +346,7 @@ class Builder:
         head = ref.head
         assert head is not None
         at = Where(use.file, head.start, head.end, param.path)
-        links = list(ref.chain)
-        if target.kind == "python":
-            links = links[target.consumed - 1 :]
+        links = ref.chain if target.kind != "python" else ref.chain[target.consumed - 1 :]
         call: Call | None = None
         if mode != "class" and target.kind not in ("field", "field-all") and links:
             first = links[0]

@@ -178,7 +178,17 @@ class _Checker:
             )
         if "*" in module.name:
             info = self.suffix_info(module, info)
+        named: dict[str, ParamInfo] = self.params_of(info)[0] if info is not None else {}
         for param in module.params.values():
+            key = param.leaf.key
+            spec = named.get(key.name) if not key.prefix else None
+            # fast path: a plain value whose kind the annotation certainly accepts
+            if (
+                spec is not None
+                and not spec.literal_values
+                and (not spec.json_type or param.leaf.value.kind in _accepted_kinds(spec))
+            ):
+                continue
             self.check_param(module, param, info)
         for param in module.conflicts:
             self.check_param(module, param, info)
