@@ -180,8 +180,8 @@ class _Checker:
             info = self.suffix_info(module, info)
         named: dict[str, ParamInfo] = self.params_of(info)[0] if info is not None else {}
         for param in module.params.values():
-            key = param.leaf.key
-            spec = named.get(key.name) if not key.prefix else None
+            param_key = param.leaf.key
+            spec = named.get(param_key.name) if not param_key.prefix else None
             # fast path: a plain value whose kind the annotation certainly accepts
             if (
                 spec is not None
