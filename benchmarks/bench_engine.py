@@ -100,6 +100,7 @@ else:
     from excore import config
     # import the engine's modules first, as upstream's `import excore` does for its own
     import excore.config.build, excore.config.check, excore.config.lazy, excore.describe
+    import excore.engine.hook, excore.workspace
     config.set_primary_fields({{"Model": "BModel"}})
     import {module}
     def run():

@@ -18,7 +18,6 @@ A workspace is described by ``excore.toml``, or by the ``[tool.excore]`` table o
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
@@ -271,6 +270,8 @@ def workspace_schema() -> dict[str, Any]:
     from importlib.resources import files
 
     text = files("excore").joinpath("schema").joinpath("workspace.schema.json").read_text("utf-8")
+    import json
+
     schema: dict[str, Any] = json.loads(text)
     return schema
 

@@ -128,7 +128,12 @@ class TreeLeaf:
     key: KeyNode  # the key with its ExCore prefix; offsets of the key text (inside any quotes)
     value: Value
     file: str
-    path: str  # dotted key path, e.g. "Model.FCN.@backbone"
+    table_path: str  # the dotted path of the table it sits in ("" at the top level)
+
+    @property
+    def path(self) -> str:
+        """The dotted key path, e.g. "Model.FCN.@backbone"."""
+        return f"{self.table_path}.{self.key.text}" if self.table_path else self.key.text
 
     @property
     def name(self) -> str:
@@ -227,8 +232,7 @@ class _TreeBuilder:
             part = parts[0]
             name = part.text
             if name not in current.items and not (current.arrays and name in current.arrays):
-                path = f"{current.path}.{name}" if current.path else name
-                current.items[name] = TreeLeaf(_leaf_key(part), value, self.file, path)
+                current.items[name] = TreeLeaf(_leaf_key(part), value, self.file, current.path)
                 return
         self._set(current, entry)
 
@@ -250,8 +254,7 @@ class _TreeBuilder:
             key = KeyNode(name[0], name[1:], start, end, start + 1)
         else:
             key = KeyNode("", name, start, end, start)
-        path = f"{current.path}.{name}" if current.path else name
-        current.items[name] = TreeLeaf(key, _simple_value(m), self.file, path)
+        current.items[name] = TreeLeaf(key, _simple_value(m), self.file, current.path)
 
     def _open_header(self, table: Table) -> TreeTable | None:
         header = table.header
@@ -355,17 +358,21 @@ class _TreeBuilder:
                 entry.key.dotted,
             )
             return
-        path = current.child_path(last.text)
         if value.kind == "table":
             inline = TreeTable(
-                path, file=self.file, start=last.start, end=last.end, inline=True, key=last
+                current.child_path(last.text),
+                file=self.file,
+                start=last.start,
+                end=last.end,
+                inline=True,
+                key=last,
             )
             current.items[last.text] = inline
             for inner in value.entries:
                 if inner.value is not None:
                     self._set(inline, inner)
             return
-        current.items[last.text] = TreeLeaf(_leaf_key(last), value, self.file, path)
+        current.items[last.text] = TreeLeaf(_leaf_key(last), value, self.file, current.path)
 
 
 # ---------------------------------------------------------------------------------------------
