@@ -9,6 +9,8 @@ from urllib.parse import unquote, urlparse
 
 from excore.syntax.text import LineIndex
 
+Stamp = tuple[object, ...]
+
 
 def uri_to_path(uri: str) -> Path | None:
     """The local path of a ``file:`` URI, ``None`` for other schemes."""
@@ -83,6 +85,18 @@ class DocumentStore:
 
     def all(self) -> list[OpenDocument]:
         return list(self._by_uri.values())
+
+    def stamp(self, path: str | Path) -> Stamp | None:
+        """What identifies the current text of ``path``: the open buffer's version, else the
+        file's modification time and size; ``None`` when there is neither."""
+        doc = self._by_key.get(str(path))
+        if doc is not None:
+            return ("buffer", doc.version, id(doc.text))
+        try:
+            st = os.stat(path)
+        except (OSError, ValueError):
+            return None
+        return ("disk", st.st_mtime_ns, st.st_size)
 
     def read_text(self, path: str | Path) -> str | None:
         """The text of ``path``: the open buffer when there is one, else the file on disk."""

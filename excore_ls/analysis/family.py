@@ -8,10 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from excore_ls.analysis.config import ConfigFile, Param, Section, analyse_text, update
-from excore_ls.analysis.documents import DocumentStore, normalize, read_file
+from excore_ls.analysis.documents import DocumentStore, Stamp, normalize, read_file
 
 MAX_FAMILY = 64
-Stamp = tuple[object, ...]
 
 
 @dataclass(slots=True)
@@ -79,14 +78,7 @@ class ConfigCache:
         self._cache: dict[str, tuple[Stamp, ConfigFile]] = {}
 
     def stamp(self, key: str) -> Stamp | None:
-        doc = self.documents.by_path(key)
-        if doc is not None:
-            return ("buffer", doc.version, id(doc.text))
-        try:
-            st = os.stat(key)
-        except (OSError, ValueError):
-            return None
-        return ("disk", st.st_mtime_ns, st.st_size)
+        return self.documents.stamp(key)
 
     def get(self, key: str, text: str | None = None) -> tuple[ConfigFile, Stamp] | None:
         stamp = self.stamp(key)

@@ -1,4 +1,5 @@
-"""Who includes whom in a workspace (the engine's ``scan_family``), cached for the server.
+"""Who includes whom in a workspace (the engine's ``scan_family``), cached for the server: a
+rescan stats every config but reads and parses only those that changed since the last one.
 
 The fragment rule itself is the engine's (``excore.config.family``): a config that another config
 includes is checked through the root configs that include it, so the server and ``excore check``
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from excore_ls.analysis.documents import DocumentStore
+from excore_ls.analysis.documents import DocumentStore, Stamp
 
 if TYPE_CHECKING:
     from excore.config.family import ConfigFamily
@@ -24,18 +25,52 @@ RESCAN_AFTER = 2.0  # seconds a scan of the workspace's configs stays valid
 class FamilyScanner:
     documents: DocumentStore
     _cache: dict[str, tuple[float, ConfigFamily]] = field(default_factory=dict)
+    # config -> (the stamp of its text, the files its __base__ names): a rescan reads and
+    # parses again only the configs that changed
+    _bases: dict[str, tuple[Stamp, list[str]]] = field(default_factory=dict)
 
     def family(self, root: Path) -> ConfigFamily:
-        from excore.config.family import config_files, scan_family
+        from excore.config.family import config_files
 
         key = str(root)
         cached = self._cache.get(key)
         now = time.monotonic()
         if cached is not None and now - cached[0] < RESCAN_AFTER:
             return cached[1]
-        found = scan_family(config_files(root), self.documents.read_text)
+        found = self._scan(config_files(root))
         self._cache[key] = (now, found)
         return found
+
+    def _scan(self, files: list[str]) -> ConfigFamily:
+        """The engine's ``scan_family`` over ``files``, from the open buffers and the disk."""
+        from excore.config.family import ConfigFamily
+
+        family = ConfigFamily()
+        for path in files:
+            bases = self._bases_of(path)
+            if bases is None:
+                continue
+            family.includes[path] = bases
+            for base in bases:
+                family.included_by.setdefault(base, []).append(path)
+        return family
+
+    def _bases_of(self, path: str) -> list[str] | None:
+        from excore.config.family import base_names
+
+        stamp = self.documents.stamp(path)
+        if stamp is None:
+            self._bases.pop(path, None)
+            return None
+        cached = self._bases.get(path)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        text = self.documents.read_text(path)
+        if text is None:
+            return None
+        bases = base_names(text, path)
+        self._bases[path] = (stamp, bases)
+        return bases
 
     def invalidate(self) -> None:
         self._cache.clear()
