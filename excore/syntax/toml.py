@@ -280,14 +280,8 @@ class _TreeBuilder:
                         current.arrays = {}
                     current.arrays[name] = array
                 element = f"{name}[{len(array)}]"
-                new = TreeTable(
-                    current.child_path(element),
-                    file=self.file,
-                    start=part.start,
-                    end=part.end,
-                    explicit=True,
-                    key=part,
-                )
+                new = self._new_table(current, part, name=element)
+                new.explicit = True
                 array.append(new)
                 current.items[element] = new
                 return new
@@ -296,14 +290,7 @@ class _TreeBuilder:
                     return None
                 node = array[-1]
             elif node is None:
-                node = TreeTable(
-                    current.child_path(name),
-                    file=self.file,
-                    start=part.start,
-                    end=part.end,
-                    key=part,
-                )
-                current.items[name] = node
+                node = current.items[name] = self._new_table(current, part)
             elif isinstance(node, TreeLeaf):
                 self._problem(
                     f"'{'.'.join(p.text for p in parts[: i + 1])}' is already defined as a value",
@@ -324,6 +311,26 @@ class _TreeBuilder:
             current = node
         return current
 
+    def _new_table(
+        self,
+        parent: TreeTable,
+        part: KeyPart,
+        *,
+        name: str | None = None,
+        dotted: bool = False,
+        inline: bool = False,
+    ) -> TreeTable:
+        """A table below ``parent`` named by ``part`` (or ``name``: an array element)."""
+        return TreeTable(
+            parent.child_path(part.text if name is None else name),
+            file=self.file,
+            start=part.start,
+            end=part.end,
+            dotted=dotted,
+            inline=inline,
+            key=part,
+        )
+
     def _set(self, table: TreeTable, entry: Entry) -> None:
         value = entry.value
         assert value is not None
@@ -332,15 +339,7 @@ class _TreeBuilder:
         for part in parts[:-1]:
             node = current.items.get(part.text)
             if node is None and not (current.arrays and part.text in current.arrays):
-                node = TreeTable(
-                    current.child_path(part.text),
-                    file=self.file,
-                    start=part.start,
-                    end=part.end,
-                    dotted=True,
-                    key=part,
-                )
-                current.items[part.text] = node
+                node = current.items[part.text] = self._new_table(current, part, dotted=True)
             if not isinstance(node, TreeTable) or node.inline:
                 self._problem(
                     f"key '{entry.key.dotted}' conflicts with an existing value",
@@ -359,15 +358,7 @@ class _TreeBuilder:
             )
             return
         if value.kind == "table":
-            inline = TreeTable(
-                current.child_path(last.text),
-                file=self.file,
-                start=last.start,
-                end=last.end,
-                inline=True,
-                key=last,
-            )
-            current.items[last.text] = inline
+            inline = current.items[last.text] = self._new_table(current, last, inline=True)
             for inner in value.entries:
                 if inner.value is not None:
                     self._set(inline, inner)
