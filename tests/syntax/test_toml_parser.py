@@ -7,7 +7,7 @@ import tomllib
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from excore.syntax.toml import parse_toml, tree_to_python
+from excore.syntax.toml import TreeLeaf, TreeTable, parse_toml, parse_tree, tree_to_python
 
 VALID = [
     'a = 1\nb = "x"\nc = \'lit\'\nd = [1, 2, [3, "4"],]\n',
@@ -20,6 +20,7 @@ VALID = [
     'a = [\n  1, # one\n  2,\n]\n\n[ b ]\n"c d" = { e = [ { f = 1 } ] }\n',
     'emoji = "😀 中文"\n"中文" = 1\n',
     "crlf = 1\r\n[t]\r\nx = 'y'\r\n",
+    "# ## banner ## # #\n  \t\n#x\na = 1 # ## # after\n\n## ##\n[t] # c\nb = 'two' ## #\n",
     'q = """two "" quotes"""\nr = \'\'\'one \' quote\'\'\'\n',
 ]
 
@@ -82,3 +83,62 @@ def test_never_raises_on_any_text(text: str) -> None:
     doc.to_tree()
     for problem in doc.problems:
         assert 0 <= problem.start <= problem.end <= len(doc.text)
+
+
+def _shape(node: TreeLeaf | TreeTable) -> object:
+    """Everything a tree says: data, key paths, offsets and files."""
+    if isinstance(node, TreeLeaf):
+        key = node.key
+        return (node.path, node.file, key.prefix, key.name, key.start, key.end, node.value)
+    return (
+        node.path,
+        node.file,
+        node.start,
+        node.end,
+        node.explicit,
+        node.inline,
+        node.dotted,
+        {k: _shape(v) for k, v in node.items.items()},
+    )
+
+
+def _tree_via_document(text: str) -> tuple[object, list[object]]:
+    doc = parse_toml(text, "f.toml")
+    tree, problems = doc.to_tree()
+    return _shape(tree), [*doc.problems, *problems]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        *VALID,
+        'a = 1\na = 2\n"a" = 3\n[t]\n[t]\nx.y = 1\nx = 2\n[[t]]\n',
+        '[Model.FCN]\n"@backbone" = "ResNet"\n!head = "H"\n[Model.FCN.sub]\nk = {a = 1}\n',
+        '[Model.\nx = [1, 2\n[ResNet]\ndepth = 18\n"key"\n',
+    ],
+)
+def test_the_direct_tree_is_the_documents_tree(text: str) -> None:
+    tree, problems = parse_tree(text, "f.toml")
+    assert (_shape(tree), problems) == _tree_via_document(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("[]{}\"'=.,#\n\r\t !@$&abc123_-\\u😀")), max_size=200))
+def test_the_direct_tree_is_the_documents_tree_on_any_text(text: str) -> None:
+    tree, problems = parse_tree(text, "f.toml")
+    assert (_shape(tree), problems) == _tree_via_document(text)
+
+
+def test_leaf_paths_follow_their_tables() -> None:
+    tree, _ = parse_tree('top = 1\n[Model.FCN]\n"@backbone" = "R"\nx.y = 2\n', "f.toml")
+    model = tree.items["Model"]
+    assert isinstance(model, TreeTable)
+    fcn = model.items["FCN"]
+    assert isinstance(fcn, TreeTable)
+    dotted = fcn.items["x"]
+    assert isinstance(dotted, TreeTable)
+    assert [tree.items["top"].path, fcn.items["@backbone"].path, dotted.items["y"].path] == [
+        "top",
+        "Model.FCN.@backbone",
+        "Model.FCN.x.y",
+    ]
