@@ -44,6 +44,7 @@ class FileAnalysis:
     family: Family
     loaded: LoadedIndex | None
     read_text: Callable[[str], str | None] | None = None
+    index_read: WorkspaceIndex | None = None  # the index when made (re-reading replaces it)
     _model: ConfigModel | None = field(default=None, repr=False)
     _guessed: WorkspaceIndex | None = field(default=None, repr=False)
     memo: dict[str, object] = field(default_factory=dict, repr=False)  # per-version caches
@@ -101,6 +102,7 @@ class Analyzer:
             and cached.doc is doc
             and cached.config.text is doc.text
             and cached.loaded is loaded
+            and cached.index_read is (loaded.index if loaded is not None else None)
             and family_is_current(cached.family, self.configs.stamp)
         ):
             return cached
@@ -108,7 +110,14 @@ class Analyzer:
         assert got is not None
         config, stamp = got
         family = load_family(config, stamp, self.configs)
-        result = FileAnalysis(doc, config, family, loaded, self.documents.read_text)
+        result = FileAnalysis(
+            doc,
+            config,
+            family,
+            loaded,
+            self.documents.read_text,
+            loaded.index if loaded is not None else None,
+        )
         self._analyses[uri] = result
         return result
 
