@@ -42,6 +42,7 @@ __all__ = ["Builder", "ModuleNode", "SuffixHandler", "register_suffix_handler"]
 
 Mode = Literal["new", "shared", "class"]
 MODE_OF_PREFIX: dict[str, Mode] = {"!": "new", "@": "shared", "$": "class"}
+_UNSEEN = object()  # a cache miss (cached values may be None)
 
 # ``[Field."Name*Suffix"]`` sections are built by the handler registered for ``Suffix``
 # (see excore.plugins.finegrained_config): handler(builder, module, cls, kwargs) -> object.
@@ -147,10 +148,9 @@ class Builder:
 
     def module_class(self, module: ModuleDef) -> Any:
         key = ("class", id(module))
-        try:
-            return self._shared[key]
-        except KeyError:
-            pass
+        cls = self._shared.get(key, _UNSEEN)
+        if cls is not _UNSEEN:
+            return cls
         cls = self.lookup_object(module.lookup_name, module.registry, module)
         self._shared[key] = cls
         return cls

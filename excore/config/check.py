@@ -17,6 +17,7 @@ import difflib
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import get_args
 
 from excore.config.loader import ReadText, load_config_files, paused_gc
 from excore.config.model import (
@@ -32,7 +33,7 @@ from excore.config.model import (
 from excore.problems import Problem, make_problem
 from excore.signatures import ModuleInfo, ParamInfo, SignatureSource
 from excore.syntax.grammar import parse_module_name
-from excore.syntax.toml import Value
+from excore.syntax.toml import Value, ValueKind
 
 HOOK_BASE_PARAMS = ("node", "enabled")
 _JSON_TYPE_OF = {
@@ -49,6 +50,20 @@ _JSON_TYPE_OF = {
 class CheckOptions:
     report_missing: bool = True  # False for fragments: files that other configs include
     env: Mapping[str, str] | None = None  # environment for ${VAR}; os.environ when None
+
+
+@dataclass(slots=True)
+class _SignatureFacts:
+    """What the checker reads of one parameter list, worked out once: classes that inherit one
+    constructor share their parameter list, so they share these too."""
+
+    named: dict[str, ParamInfo]  # positional-or-keyword and keyword parameters, by name
+    open_ended: bool  # takes any keyword (or the signature is unknown)
+    plain_ok: dict[str, frozenset[str]]  # a plain value of these TOML kinds needs no more check
+    required: list[ParamInfo]
+
+
+_NO_FACTS = _SignatureFacts({}, True, {}, [])
 
 
 @dataclass(slots=True)
@@ -91,6 +106,7 @@ _KINDS_OF_JSON_TYPE = {
     "array": ("array",),
     "object": ("table",),
 }
+_ALL_KINDS = frozenset(get_args(ValueKind))
 _ACCEPTED_KINDS: dict[int, tuple[ParamInfo, frozenset[str]]] = {}
 
 
@@ -104,6 +120,19 @@ def _accepted_kinds(spec: ParamInfo) -> frozenset[str]:
         _ACCEPTED_KINDS.clear()
     _ACCEPTED_KINDS[id(spec)] = (spec, kinds)
     return kinds
+
+
+def _signature_facts(params: list[ParamInfo], known: bool, hook: bool) -> _SignatureFacts:
+    named = {p.name: p for p in params if p.kind in ("positional", "keyword")}
+    open_ended = not known or any(p.kind == "var_keyword" for p in params)
+    plain_ok = {
+        name: _accepted_kinds(spec) if spec.json_type else _ALL_KINDS
+        for name, spec in named.items()
+        if not spec.literal_values
+    }
+    skip = HOOK_BASE_PARAMS if hook else ()
+    required = [p for p in named.values() if p.required and p.name not in skip] if known else []
+    return _SignatureFacts(named, open_ended, plain_ok, required)
 
 
 def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
@@ -120,8 +149,8 @@ class _Checker:
         self.problems: list[Problem] = list(model.loaded.problems) + list(model.problems)
         self.usage: dict[int, _Usage] = {}
         self.usage_targets: dict[int, str] = {}
-        self.param_cache: dict[int, tuple[dict[str, ParamInfo], bool]] = {}
-        self.param_owners: list[ModuleInfo] = []  # keeps cached ids alive
+        self.facts: dict[tuple[int, bool, bool], _SignatureFacts] = {}
+        self.facts_owners: list[list[ParamInfo]] = []  # keeps the ids of the cache's keys alive
 
     def add(
         self,
@@ -178,17 +207,15 @@ class _Checker:
             )
         if "*" in module.name:
             info = self.suffix_info(module, info)
-        named: dict[str, ParamInfo] = self.params_of(info)[0] if info is not None else {}
+        facts = self.facts_of(info) if info is not None else _NO_FACTS
+        plain_ok = facts.plain_ok
         for param in module.params.values():
-            param_key = param.leaf.key
-            spec = named.get(param_key.name) if not param_key.prefix else None
-            # fast path: a plain value whose kind the annotation certainly accepts
-            if (
-                spec is not None
-                and not spec.literal_values
-                and (not spec.json_type or param.leaf.value.kind in _accepted_kinds(spec))
-            ):
-                continue
+            leaf = param.leaf
+            if not leaf.key.prefix:
+                # fast path: a plain value whose kind the annotation certainly accepts
+                kinds = plain_ok.get(leaf.key.name)
+                if kinds is not None and leaf.value.kind in kinds:
+                    continue
             self.check_param(module, param, info)
         for param in module.conflicts:
             self.check_param(module, param, info)
@@ -199,7 +226,7 @@ class _Checker:
                 )
         if info is not None and self.options.report_missing and not module.no_call:
             given = set(module.params) | set(module.nested)
-            missing = [p.name for p in self.required(info, module.role) if p.name not in given]
+            missing = [p.name for p in facts.required if p.name not in given]
             if missing:
                 names = ", ".join(f"'{m}'" for m in missing)
                 plural = "parameters" if len(missing) > 1 else "parameter"
@@ -233,15 +260,8 @@ class _Checker:
             return None
         return hook
 
-    def required(self, info: ModuleInfo, role: str) -> list[ParamInfo]:
-        if not info.signature_known:
-            return []
-        skip = HOOK_BASE_PARAMS if info.kind == "hook" else ()
-        return [
-            p
-            for p in info.params
-            if p.required and p.kind in ("positional", "keyword") and p.name not in skip
-        ]
+    def required(self, info: ModuleInfo) -> list[ParamInfo]:
+        return self.facts_of(info).required
 
     def accepts(self, info: ModuleInfo, name: str) -> bool:
         if info.kind == "hook" and name in HOOK_BASE_PARAMS:
@@ -250,14 +270,18 @@ class _Checker:
         return open_ended or name in named
 
     def params_of(self, info: ModuleInfo) -> tuple[dict[str, ParamInfo], bool]:
-        """Named parameters of ``info`` and whether it takes any keyword (cached per module)."""
-        cached = self.param_cache.get(id(info))
-        if cached is None:
-            named = {p.name: p for p in info.params if p.kind in ("positional", "keyword")}
-            cached = (named, not info.signature_known or info.accepts_var_keyword)
-            self.param_cache[id(info)] = cached
-            self.param_owners.append(info)
-        return cached
+        """Named parameters of ``info`` and whether it takes any keyword."""
+        facts = self.facts_of(info)
+        return facts.named, facts.open_ended
+
+    def facts_of(self, info: ModuleInfo) -> _SignatureFacts:
+        hook = info.kind == "hook"
+        key = (id(info.params), info.signature_known, hook)
+        facts = self.facts.get(key)
+        if facts is None:
+            facts = self.facts[key] = _signature_facts(info.params, info.signature_known, hook)
+            self.facts_owners.append(info.params)
+        return facts
 
     def unknown_param(
         self,
@@ -480,7 +504,7 @@ class _Checker:
         """A registered name without a section is built with its defaults."""
         if not self.options.report_missing or use.ref.chain:
             return
-        missing = [p.name for p in self.required(info, "intermediate")]
+        missing = [p.name for p in self.required(info)]
         head = use.ref.head
         if not missing or head is None:
             return

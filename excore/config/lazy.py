@@ -39,6 +39,9 @@ def validation_enabled() -> bool:
     return os.environ.get("EXCORE_VALIDATE", "1").strip().lower() not in ("0", "false", "no", "off")
 
 
+_UNSEEN = object()
+
+
 class MemoSource:
     """A signature source that remembers every answer of the one it wraps.
 
@@ -60,11 +63,10 @@ class MemoSource:
 
     def lookup(self, name: str, registry: str | None = None) -> ModuleInfo | None:
         key = (name, registry)
-        try:
-            return self._lookup[key]
-        except KeyError:
+        found = self._lookup.get(key, _UNSEEN)
+        if found is _UNSEEN:
             found = self._lookup[key] = self.inner.lookup(name, registry)
-            return found
+        return found  # type: ignore[return-value]
 
     def lookup_all(self, name: str) -> list[ModuleInfo]:
         try:

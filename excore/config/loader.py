@@ -68,6 +68,10 @@ def paused_gc() -> Iterator[None]:
     try:
         yield
     finally:
+        # What was made meanwhile goes straight to the oldest generation: the first young
+        # collection would otherwise traverse all of it, only to find it alive.
+        gc.freeze()
+        gc.unfreeze()
         if was_enabled:
             gc.enable()
 

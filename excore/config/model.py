@@ -126,6 +126,9 @@ class ResolveProblem:
     data: dict[str, object] = field(default_factory=dict)
 
 
+Resolved = tuple[Target | None, ResolveProblem | None]
+
+
 @dataclass(slots=True)
 class ConfigModel:
     loaded: LoadedConfig
@@ -136,6 +139,10 @@ class ConfigModel:
     by_name: dict[str, list[ModuleDef]] = field(default_factory=dict)  # in fields/registries
     hooks: dict[str, ModuleDef] = field(default_factory=dict)  # [ConfigHook.Name]
     problems: list[Problem] = field(default_factory=list)
+    # resolve()'s answers by reference (the checker and the builder both ask for each one)
+    resolved: dict[int, tuple[Reference, object, Resolved]] = field(
+        default_factory=dict, repr=False
+    )
 
     def field_modules(self, name: str) -> list[ModuleDef]:
         return [m for m in self.modules if m.field_name == name and m.role == "primary"]
@@ -261,7 +268,7 @@ def _read_group(
             continue
         module_role = role
         if role != "hook":
-            info = source.lookup(parse_module_name(name).name, registry)
+            info = source.lookup(parse_module_name(name).name if "*" in name else name, registry)
             if info is not None and info.kind == "hook":
                 module_role = "hook"
         module = _read_module(model, node, name, field_name, registry, module_role)
@@ -290,8 +297,9 @@ def _read_module(
         if key == NO_CALL_KEY:
             module.no_call = node.value.data is True
             continue
-        param = read_param(node)
-        bare = node.key.name
+        leaf_key = node.key
+        param = read_param(node) if leaf_key.prefix else ParamDef(node, _NO_REFS)
+        bare = leaf_key.name
         if bare in params:
             module.conflicts.append(param)
         else:
@@ -353,21 +361,26 @@ def bad_prefix_values(param: ParamDef) -> list[Value]:
 # -- resolution ----------------------------------------------------------------------------------
 
 
-def resolve(
-    model: ConfigModel, ref: Reference, source: SignatureSource
-) -> tuple[Target | None, ResolveProblem | None]:
+def resolve(model: ConfigModel, ref: Reference, source: SignatureSource) -> Resolved:
     """Resolve the head of a reference.
 
     ``$Field``, ``$Field::Name``, ``$Field::*`` name fields; ``$Name`` (not a field) and plain
     names resolve, in order, to a top-level ``[Name]`` section, a section defining ``Name`` in
     any field, an implicit registered module, or a member path of a registered Python module.
+    The answer is remembered in the model, per reference and source (both are read-only).
     """
+    cached = model.resolved.get(id(ref))
+    if cached is not None and cached[0] is ref and cached[1] is source:
+        return cached[2]
     head = ref.head
     if head is None:
         return None, None
     if ref.dollar and (head.text in model.fields or ref.member is not None or ref.star):
-        return _resolve_field(model, ref, head, source)
-    return _resolve_name(model, ref, head, source)
+        result = _resolve_field(model, ref, head, source)
+    else:
+        result = _resolve_name(model, ref, head, source)
+    model.resolved[id(ref)] = (ref, source, result)
+    return result
 
 
 def _resolve_field(

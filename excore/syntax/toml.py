@@ -237,24 +237,66 @@ class _TreeBuilder:
         self._set(current, entry)
 
     def simple(self, m: re.Match[str]) -> None:
-        """A line matched by ``_SIMPLE_LINE``, without building its :class:`Entry`."""
+        """A line matched by ``_SIMPLE_LINE``, without building its :class:`Entry` (this runs for
+        most lines of a config: ``parse_key`` and ``_simple_value`` are inlined)."""
         current = self.current
         if current is None:
             return
-        bare = m.group(1)
-        group = 1 if bare is not None else 2
-        name = bare if bare is not None else m.group(2)
-        if name in current.items or (current.arrays and name in current.arrays):
+        bare, quoted, string, boolean, integer, number = m.groups()
+        name = bare if bare is not None else quoted
+        items = current.items
+        if name in items or (current.arrays and name in current.arrays):
             self._set(current, _simple_entry(m))  # reports the duplicate
             return
-        start = m.start(group)
+        start = m.start(1 if bare is not None else 2)
         end = start + len(name)
-        # parse_key, inlined: this runs for most lines of a config
         if name[:1] in _PREFIX_SET:
             key = KeyNode(name[0], name[1:], start, end, start + 1)
         else:
             key = KeyNode("", name, start, end, start)
-        current.items[name] = TreeLeaf(key, _simple_value(m), self.file, current.path)
+        if string is not None:
+            vs = m.start(3)
+            ve = vs + len(string)
+            value = Value("string", vs - 1, ve + 1, string, (), (), vs, ve)
+        elif boolean is not None:
+            vs = m.start(4)
+            value = Value("boolean", vs, vs + len(boolean), boolean == "true")
+        elif integer is not None:
+            vs = m.start(5)
+            value = Value("integer", vs, vs + len(integer), int(integer))
+        else:
+            vs = m.start(6)
+            value = Value("float", vs, vs + len(number), float(number))
+        items[name] = TreeLeaf(key, value, self.file, current.path)
+
+    def simple_header(self, m: re.Match[str]) -> None:
+        """A header matched by ``_SIMPLE_HEADER``: a new ``[Name]`` or ``[Field.Name]`` is opened
+        without building its :class:`Table`; anything else takes the general path."""
+        first, second = m.group(1, 2)
+        root = self.root
+        parent: TreeTable | TreeLeaf | None = root
+        name = first
+        if second is not None:
+            parent = root.items.get(first)
+            name = second
+        if (
+            isinstance(parent, TreeTable)
+            and name not in parent.items
+            and not parent.arrays
+            and not (parent is not root and root.arrays)
+        ):
+            group = 1 if second is None else 2
+            start, end = m.span(group)
+            self.current = parent.items[name] = TreeTable(
+                parent.child_path(name),
+                file=self.file,
+                start=start,
+                end=end,
+                explicit=True,
+                key=KeyPart(name, start, end),
+            )
+            return
+        self.table(_simple_table(m))
 
     def _open_header(self, table: Table) -> TreeTable | None:
         header = table.header
@@ -477,6 +519,9 @@ class _DocumentSink:
         self.current.entries.append(entry)
         self.current.end = entry.end
 
+    def simple_header(self, m: re.Match[str]) -> None:
+        self.table(_simple_table(m))
+
     def simple(self, m: re.Match[str]) -> None:
         entry = _simple_entry(m)
         current = self.current
@@ -557,6 +602,7 @@ class _Scanner:
         simple_line = _SIMPLE_LINE.match
         simple_header = _SIMPLE_HEADER.match
         add_table, add_entry, add_simple = sink.table, sink.entry, sink.simple
+        add_simple_header = sink.simple_header
         pos = 0
         while True:
             m = simple_line(text, pos)
@@ -570,7 +616,7 @@ class _Scanner:
             if text[pos] == "[":
                 m = simple_header(text, pos)
                 if m is not None:
-                    add_table(_simple_table(m))
+                    add_simple_header(m)
                     pos = m.end()
                 else:
                     self.pos = pos

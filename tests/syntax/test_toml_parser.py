@@ -129,6 +129,39 @@ def test_the_direct_tree_is_the_documents_tree_on_any_text(text: str) -> None:
     assert (_shape(tree), problems) == _tree_via_document(text)
 
 
+TOML_LINES = [
+    "[a]",
+    "[b]",
+    "[a.b]",
+    "[b.a]",
+    "[a.c] # note",
+    "[[a]]",
+    "[[b.c]]",
+    "[[c]]",
+    "[ a ]",
+    "[Model.FCN]",
+    "[Model]",
+    "a = 1",
+    "b = 'x'",
+    "c = true",
+    "a.b = 2",
+    "c.d = 1.5",
+    "b = { c = 1 }",
+    '"@b" = "Name"',
+    "!c = [1, 2]",
+    "",
+    "# comment",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(TOML_LINES), max_size=14))
+def test_the_direct_tree_is_the_documents_tree_on_tables_and_keys(lines: list[str]) -> None:
+    text = "\n".join(lines)
+    tree, problems = parse_tree(text, "f.toml")
+    assert (_shape(tree), problems) == _tree_via_document(text)
+
+
 def test_leaf_paths_follow_their_tables() -> None:
     tree, _ = parse_tree('top = 1\n[Model.FCN]\n"@backbone" = "R"\nx.y = 2\n', "f.toml")
     model = tree.items["Model"]
