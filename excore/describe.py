@@ -89,6 +89,15 @@ def describe(
     checker reads (kind, parameters, bases): no location, docs or members (``LiveSource`` reads
     members on demand).
     """
+    if for_check and kind_hint is None and type(obj) is type:
+        facts = _inherited_check_facts(obj)
+        if facts is not None:
+            kind, bases, params, signature = facts
+            extra = _json_dict(extra_info) if extra_info else {}
+            target = target or _target_of(obj)
+            return ModuleInfo(
+                name, registry, kind, target, "", 0, signature, "", "", params, extra, bases
+            )
     kind = kind_hint or _kind_of(obj)
     info = ModuleInfo(
         name=name,
@@ -119,6 +128,32 @@ def describe(
                 info.members = []
     _fill_signature(info, obj, doc="" if brief else doc, hook=kind == "hook")
     return info
+
+
+CheckFacts = tuple[ModuleKind, list[str], list[ParamInfo], str]  # kind, bases, params, signature
+_INHERITED_CHECK_FACTS: dict[tuple[type, ...], CheckFacts] = {}
+
+
+def _inherited_check_facts(cls: type) -> CheckFacts | None:
+    """What a check-grade description of ``cls`` says, when ``cls`` defines no constructor or
+    signature of its own: then the classes it inherits from decide it all (cached per MRO)."""
+    own = cls.__dict__
+    if "__init__" in own or "__new__" in own or "__signature__" in own:
+        return None
+    if "__text_signature__" in own:
+        return None
+    tail = cls.__mro__[1:]
+    facts = _INHERITED_CHECK_FACTS.get(tail)
+    if facts is None:
+        kind = _kind_of(cls)
+        info = ModuleInfo("", "", kind, "", bases=_base_targets(cls))
+        _fill_signature(info, cls, doc="", hook=kind == "hook")
+        if not info.signature_known:
+            return None
+        facts = (kind, info.bases, info.params, info.signature)
+        if len(_INHERITED_CHECK_FACTS) < 4096:
+            _INHERITED_CHECK_FACTS[tail] = facts
+    return facts
 
 
 _BASE_TARGETS: dict[tuple[type, ...], list[str]] = {}

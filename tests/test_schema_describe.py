@@ -238,3 +238,64 @@ def test_live_source_import_does_not_import_torch() -> None:
         "assert 'torch' not in sys.modules and 'docstring_parser' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+class _Base:
+    def __init__(self, depth: int = 18, mode: str = "a") -> None:
+        self.depth, self.mode = depth, mode
+
+
+class _Inherits(_Base):
+    pass
+
+
+class _InheritsAgain(_Inherits):
+    """A docstring the check-grade description does not keep."""
+
+
+class _OwnInit(_Base):
+    def __init__(self, width: float) -> None:
+        super().__init__()
+
+
+class _Signed(_Base):
+    __signature__ = None  # inspect then reads the constructor
+
+
+class _SignedChild(_Signed):
+    pass
+
+
+def _inherited_classes() -> list[type]:
+    from excore.engine.hook import ConfigArgumentHook
+
+    class Hook(ConfigArgumentHook):
+        def __init__(self, node: object, enabled: bool, scale: float = 1.0) -> None:
+            super().__init__(node, enabled)
+
+        def hook(self) -> object:
+            return self.node()
+
+    class HookChild(Hook):
+        pass
+
+    class Meta(type):
+        pass
+
+    class WithMeta(_Base, metaclass=Meta):
+        pass
+
+    return [_Inherits, _InheritsAgain, _OwnInit, _Signed, _SignedChild, HookChild, WithMeta]
+
+
+@pytest.mark.parametrize("cls", _inherited_classes(), ids=lambda c: c.__name__)
+def test_classes_that_inherit_their_constructor_are_described_as_in_full(
+    cls: type, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import excore.describe as module
+
+    twice = [describe(cls, cls.__name__, "R", for_check=True) for _ in range(2)]
+    monkeypatch.setattr(module, "_inherited_check_facts", lambda cls: None)
+    full = describe(cls, cls.__name__, "R", for_check=True)
+    assert twice[0] == twice[1] == full
+    assert full.params and full.kind == ("hook" if "Hook" in cls.__name__ else "class")

@@ -113,6 +113,13 @@ class Reference:
 
 
 def parse_reference(text: str, start: int = 0) -> Reference:
+    end = start + len(text)
+    if _NAME.fullmatch(text) is not None:  # the common case: a bare name
+        return Reference(text, start, end, False, Ident(text, start, end), None, False, [], [], [])
+    return _parse_any_reference(text, start)
+
+
+def _parse_any_reference(text: str, start: int) -> Reference:
     ref = Reference(text, start, start + len(text))
     pos = 0
     n = len(text)

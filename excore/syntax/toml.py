@@ -458,6 +458,7 @@ _SIMPLE_LINE = re.compile(
 )
 
 
+_PLAIN_STRING = re.compile(r'"([^"\\\n\r]*)"(?!")')  # not the start of a '"""' string
 _SKIP = re.compile(r"(?:[ \t\r\n]+|#[^\n]*)*")
 # The common header `[Name]` / `[Field.Name]` with bare names, read in one match.
 _SIMPLE_HEADER = re.compile(
@@ -963,7 +964,13 @@ class _Scanner:
                 end = items[-1].end
                 self.error("unterminated array: expected ']'", start, start + 1)
                 return Value("array", start, end, None, items, closed=False)
-            item = self.parse_value(inline_context=True)
+            m = _PLAIN_STRING.match(text, self.pos) if ch == '"' else None
+            if m is not None:  # the common item: a basic string without escapes
+                vs, ve = m.span(1)
+                item: Value | None = Value("string", vs - 1, ve + 1, m.group(1), (), (), vs, ve)
+                self.pos = ve + 1
+            else:
+                item = self.parse_value(inline_context=True)
             if item is None:
                 self.pos += 1
                 continue

@@ -5,7 +5,13 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from excore.syntax.grammar import find_env_refs, parse_key, parse_reference, parse_variable_value
+from excore.syntax.grammar import (
+    _parse_any_reference,
+    find_env_refs,
+    parse_key,
+    parse_reference,
+    parse_variable_value,
+)
 
 
 def test_keys() -> None:
@@ -59,3 +65,24 @@ def test_variables_and_env() -> None:
 def test_reference_parser_never_raises(text: str) -> None:
     ref = parse_reference(text)
     assert ref.end == len(text)
+
+
+@given(
+    st.one_of(
+        st.from_regex(r"\$?[A-Za-z_é中][\w\-]{0,8}", fullmatch=True),
+        st.text(alphabet=st.sampled_from(list("Aa1_-$.:@*() é")), max_size=12),
+    ),
+    st.integers(min_value=0, max_value=50),
+)
+def test_a_bare_name_reads_as_the_full_grammar_reads_it(text: str, start: int) -> None:
+    assert parse_reference(text, start) == _parse_any_reference(text, start)
+
+
+def test_a_bare_name_is_the_head() -> None:
+    ref = parse_reference("ResNet", 7)
+    assert ref.head is not None and (ref.head.text, ref.head.start, ref.head.end) == (
+        "ResNet",
+        7,
+        13,
+    )
+    assert not (ref.dollar or ref.chain or ref.hooks or ref.problems or ref.member or ref.star)

@@ -22,6 +22,7 @@ VALID = [
     "crlf = 1\r\n[t]\r\nx = 'y'\r\n",
     "# ## banner ## # #\n  \t\n#x\na = 1 # ## # after\n\n## ##\n[t] # c\nb = 'two' ## #\n",
     'q = """two "" quotes"""\nr = \'\'\'one \' quote\'\'\'\n',
+    's = ["a", "", """t""", "b\\"c", \'lit\', "", "z"]\n',
 ]
 
 
@@ -44,6 +45,17 @@ def test_offsets_point_at_keys_and_values() -> None:
     header = doc.tables[1].header
     assert header is not None
     assert [text[p.start : p.end] for p in header.parts] == ["Model", "FCN"]
+
+
+def test_offsets_of_array_items() -> None:
+    text = '"!t" = ["A", "", """B""", "C\\"D", \'E\']\n'
+    value = parse_toml(text).tables[0].entries[0].value
+    assert value is not None
+    raw = [text[i.start : i.end] for i in value.items]
+    assert raw == ['"A"', '""', '"""B"""', '"C\\"D"', "'E'"]
+    inside = [text[i.content_start : i.content_end] for i in value.items]
+    assert inside == ["A", "", "B", 'C\\"D', "E"]
+    assert [i.data for i in value.items] == ["A", "", "B", 'C"D', "E"]
 
 
 def test_bare_prefixed_keys_are_read_and_hinted() -> None:
