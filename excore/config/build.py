@@ -33,6 +33,7 @@ from excore.errors import (
     ModuleBuildError,
     StrToClassError,
 )
+from excore.registry import Registry
 from excore.syntax.grammar import Call, Ident, Link, parse_module_name
 
 if TYPE_CHECKING:
@@ -157,8 +158,6 @@ class Builder:
 
     def lookup_object(self, name: str, registry: str | None, where: Where | ModuleDef) -> Any:
         """The registered object ``name`` (in ``registry`` first, else any registry)."""
-        from excore.registry import Registry
-
         try:
             if registry is not None:
                 reg = Registry.get_registry(registry)

@@ -286,24 +286,31 @@ def _read_module(
     registry: str | None,
     role: Role,
 ) -> ModuleDef:
-    module = ModuleDef(name, field_name, registry, role, section)
     items = section.items
-    params = module.params
+    params: dict[str, ParamDef] = {}
+    nested: dict[str, Section] = _NO_NESTED
+    conflicts: list[ParamDef] = _NO_CONFLICTS
+    no_call = False
     for key in sorted(items):
         node = items[key]
         if isinstance(node, Section):
-            module.nested[key] = node
+            if nested is _NO_NESTED:
+                nested = {}
+            nested[key] = node
             continue
         if key == NO_CALL_KEY:
-            module.no_call = node.value.data is True
+            no_call = node.value.data is True
             continue
         leaf_key = node.key
         param = read_param(node) if leaf_key.prefix else ParamDef(node, _NO_REFS)
         bare = leaf_key.name
         if bare in params:
-            module.conflicts.append(param)
+            if conflicts is _NO_CONFLICTS:
+                conflicts = []
+            conflicts.append(param)
         else:
             params[bare] = param
+    module = ModuleDef(name, field_name, registry, role, section, params, conflicts, nested, no_call)
     for param in module.conflicts:
         first = module.params[param.name]
         model.problems.append(
@@ -322,6 +329,8 @@ def _read_module(
 
 
 _NO_REFS: list[RefUse] = []  # shared by plain parameters: never appended to
+_NO_NESTED: dict[str, Section] = {}  # shared by modules without them: never added to
+_NO_CONFLICTS: list[ParamDef] = []
 
 
 def read_param(leaf: Leaf) -> ParamDef:

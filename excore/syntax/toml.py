@@ -15,6 +15,7 @@ import datetime as _dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from sys import intern
 from typing import Literal
 
 from excore.problems import Problem, make_problem
@@ -236,38 +237,48 @@ class _TreeBuilder:
                 return
         self._set(current, entry)
 
-    def simple(self, m: re.Match[str]) -> None:
-        """A line matched by ``_SIMPLE_LINE``, without building its :class:`Entry` (this runs for
-        most lines of a config: ``parse_key`` and ``_simple_value`` are inlined)."""
+    def simple_lines(self, m: re.Match[str] | None, text: str) -> int:
+        """The run of lines matched by ``_SIMPLE_LINE`` that starts with ``m``, read without
+        building their :class:`Entry` (most lines of a config); returns where the run ends."""
+        match = _SIMPLE_LINE.match
         current = self.current
-        if current is None:
-            return
-        bare, quoted, string, boolean, integer, number = m.groups()
-        name = bare if bare is not None else quoted
-        items = current.items
-        if name in items or (current.arrays and name in current.arrays):
-            self._set(current, _simple_entry(m))  # reports the duplicate
-            return
-        start = m.start(1 if bare is not None else 2)
-        end = start + len(name)
-        if name[:1] in _PREFIX_SET:
-            key = KeyNode(name[0], name[1:], start, end, start + 1)
-        else:
-            key = KeyNode("", name, start, end, start)
-        if string is not None:
-            vs = m.start(3)
-            ve = vs + len(string)
-            value = Value("string", vs - 1, ve + 1, string, (), (), vs, ve)
-        elif boolean is not None:
-            vs = m.start(4)
-            value = Value("boolean", vs, vs + len(boolean), boolean == "true")
-        elif integer is not None:
-            vs = m.start(5)
-            value = Value("integer", vs, vs + len(integer), int(integer))
-        else:
-            vs = m.start(6)
-            value = Value("float", vs, vs + len(number), float(number))
-        items[name] = TreeLeaf(key, value, self.file, current.path)
+        pos = 0
+        if current is None:  # under a rejected header: skipped
+            while m is not None:
+                pos = m.end()
+                m = match(text, pos)
+            return pos
+        items, file, path = current.items, self.file, current.path
+        prefixes = _PREFIX_SET
+        while m is not None:
+            bare, quoted, string, boolean, integer, number = m.groups()
+            name = intern(bare if bare is not None else quoted)  # one string per key name
+            if name in items or (current.arrays and name in current.arrays):
+                self._set(current, _simple_entry(m))  # reports the duplicate
+            else:
+                start = m.start(1 if bare is not None else 2)
+                end = start + len(name)
+                if name[:1] in prefixes:
+                    key = KeyNode(name[0], name[1:], start, end, start + 1)
+                else:
+                    key = KeyNode("", name, start, end, start)
+                if string is not None:
+                    vs = m.start(3)
+                    ve = vs + len(string)
+                    value = Value("string", vs - 1, ve + 1, string, (), (), vs, ve)
+                elif boolean is not None:
+                    vs = m.start(4)
+                    value = Value("boolean", vs, vs + len(boolean), boolean == "true")
+                elif integer is not None:
+                    vs = m.start(5)
+                    value = Value("integer", vs, vs + len(integer), int(integer))
+                else:
+                    vs = m.start(6)
+                    value = Value("float", vs, vs + len(number), float(number))
+                items[name] = TreeLeaf(key, value, file, path)
+            pos = m.end()
+            m = match(text, pos)
+        return pos
 
     def simple_header(self, m: re.Match[str]) -> None:
         """A header matched by ``_SIMPLE_HEADER``: a new ``[Name]`` or ``[Field.Name]`` is opened
@@ -523,11 +534,17 @@ class _DocumentSink:
     def simple_header(self, m: re.Match[str]) -> None:
         self.table(_simple_table(m))
 
-    def simple(self, m: re.Match[str]) -> None:
-        entry = _simple_entry(m)
+    def simple_lines(self, m: re.Match[str] | None, text: str) -> int:
+        match = _SIMPLE_LINE.match
         current = self.current
-        current.entries.append(entry)
-        current.end = entry.end
+        pos = 0
+        while m is not None:
+            entry = _simple_entry(m)
+            current.entries.append(entry)
+            current.end = entry.end
+            pos = m.end()
+            m = match(text, pos)
+        return pos
 
 
 class _Scanner:
@@ -602,15 +619,13 @@ class _Scanner:
         skip = _SKIP.match
         simple_line = _SIMPLE_LINE.match
         simple_header = _SIMPLE_HEADER.match
-        add_table, add_entry, add_simple = sink.table, sink.entry, sink.simple
+        add_table, add_entry, add_simple_lines = sink.table, sink.entry, sink.simple_lines
         add_simple_header = sink.simple_header
         pos = 0
         while True:
             m = simple_line(text, pos)
             if m is not None:
-                add_simple(m)
-                pos = m.end()
-                continue
+                pos = add_simple_lines(m, text)  # up to a line that is not simple
             pos = skip(text, pos).end()  # type: ignore[union-attr]
             if pos >= n:
                 break
