@@ -30,6 +30,7 @@ import typing
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from excore.registry import Registry
 from excore.signatures import (
     _KIND_NAMES,
     JsonType,
@@ -1245,23 +1246,30 @@ class LiveSource:
         self._cache: dict[tuple[str, str, str], ModuleInfo | None] = {}
         self._members: dict[tuple[str, str, str], list[MemberInfo]] = {}
         self._pool: Mapping[str, Any] | None = None
+        self._sorted: tuple[int, list[Any]] = (-1, [])  # (pool version, registries by name)
 
     def _registries(self) -> Mapping[str, Any]:
         if self._pool is None:
-            from excore.registry import Registry
-
             self._pool = Registry.registries_view()
         return self._pool
 
     def registry_names(self) -> list[str]:
         return sorted(self._registries())
 
+    def _by_name(self) -> list[Any]:
+        """The registries sorted by name, sorted again only when one was added or removed."""
+        registries = self._registries()
+        version = Registry.pool_version
+        if self._sorted[0] != version:
+            self._sorted = (version, [registries[key] for key in sorted(registries)])
+        return self._sorted[1]
+
     def lookup(self, name: str, registry: str | None = None) -> ModuleInfo | None:
         registries = self._registries()
         if registry is not None:
             chosen = [registries[registry]] if registry in registries else []
         else:
-            chosen = [registries[key] for key in sorted(registries)]
+            chosen = self._by_name()
         for reg in chosen:
             if name in reg:
                 return self._describe(reg, name)

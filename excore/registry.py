@@ -123,6 +123,7 @@ class _RegistryMeta(type):
         instance: Registry = super().__call__(name, extra_field)
         if not name.startswith(_PRIVATE_PREFIX):
             pool[name] = instance
+            Registry.pool_version += 1
         return instance
 
 
@@ -145,6 +146,7 @@ class Registry(dict[str, str], metaclass=_RegistryMeta):
     """
 
     _pool: ClassVar[dict[str, Registry]] = {}
+    pool_version: ClassVar[int] = 0  # changes whenever a registry is added or removed
     _globals: ClassVar[Registry | None] = None
 
     def __init__(self, name: str, extra_field: str | Sequence[str] | None = None) -> None:
@@ -174,7 +176,8 @@ class Registry(dict[str, str], metaclass=_RegistryMeta):
     @classmethod
     def remove_registry(cls, name: str) -> None:
         """Forget the registry called ``name`` (tests and long-running tools use this)."""
-        cls._pool.pop(name, None)
+        if cls._pool.pop(name, None) is not None:
+            Registry.pool_version += 1
         if cls._globals is not None:
             cls._globals = None
 

@@ -299,3 +299,28 @@ def test_classes_that_inherit_their_constructor_are_described_as_in_full(
     full = describe(cls, cls.__name__, "R", for_check=True)
     assert twice[0] == twice[1] == full
     assert full.params and full.kind == ("hook" if "Hook" in cls.__name__ else "class")
+
+
+def test_live_source_follows_registries_removed_and_added() -> None:
+    from excore.registry import Registry
+
+    class First:
+        pass
+
+    class Second:
+        pass
+
+    source = LiveSource(None)
+    first = Registry("DescribeOrderFirst")
+    first.register_module(First, name="Shared")
+    try:
+        found = source.lookup("Shared")
+        assert found is not None and found.registry == "DescribeOrderFirst"
+        Registry.remove_registry("DescribeOrderFirst")
+        second = Registry("DescribeOrderSecond")  # as many registries as before
+        second.register_module(Second, name="Shared")
+        found = source.lookup("Shared")
+        assert found is not None and found.registry == "DescribeOrderSecond"
+    finally:
+        Registry.remove_registry("DescribeOrderFirst")
+        Registry.remove_registry("DescribeOrderSecond")

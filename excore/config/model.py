@@ -310,7 +310,9 @@ def _read_module(
             conflicts.append(param)
         else:
             params[bare] = param
-    module = ModuleDef(name, field_name, registry, role, section, params, conflicts, nested, no_call)
+    module = ModuleDef(
+        name, field_name, registry, role, section, params, conflicts, nested, no_call
+    )
     for param in module.conflicts:
         first = module.params[param.name]
         model.problems.append(
