@@ -12,6 +12,9 @@
 3. The same configs built by upstream ``excore==0.1.1b0`` (installed on first use into a venv
    under ``~/.cache/excore-bench``, its loguru sinks removed so logging costs nothing), side by
    side, with the speed-up ratio. Target: >= 2x at N=1000.
+
+Each measurement is the best of ``--runs`` fresh processes (default 7), taken in rounds: each
+round runs every (flavour, N) once, so a slower spell of the machine hits all of them alike.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -208,9 +212,33 @@ def measure_import(runs: int) -> tuple[float, list[str]]:
     return best, heavy
 
 
-def measure_build(
-    python: str, flavour: str, folder: Path, module: str, config: Path, n: int, runs: int
-) -> float:
+@dataclass
+class Measurement:
+    """One (flavour, size): its fresh-process command and the best time seen so far."""
+
+    python: str
+    flavour: str
+    n: int
+    code: str
+    env: dict[str, str]
+    best: float = float("inf")
+    parts: dict[str, float] = field(default_factory=dict)
+
+    def run_once(self, folder: Path) -> None:
+        result = subprocess.run(
+            [self.python, "-c", self.code], capture_output=True, text=True, env=self.env, cwd=folder
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"{self.flavour} run failed:\n{result.stderr.strip()[-2000:]}")
+        record = json.loads(result.stdout.strip().splitlines()[-1])
+        self.best = min(self.best, record["seconds"])
+        for part, seconds in record["parts"].items():
+            self.parts[part] = min(self.parts.get(part, seconds), seconds)
+
+
+def measurement(
+    python: str, flavour: str, folder: Path, module: str, config: Path, n: int
+) -> Measurement:
     code = textwrap.dedent(
         RUNNER.format(folder=str(folder), flavour=flavour, module=module, config=str(config), n=n)
     )
@@ -220,26 +248,21 @@ def measure_build(
         env["PYTHONPATH"] = str(REPO)
     else:
         env.pop("PYTHONPATH", None)
-    times = []
-    best_parts: dict[str, float] = {}
+    return Measurement(python, flavour, n, code, env)
+
+
+def measure_all(measurements: list[Measurement], folder: Path, runs: int) -> None:
+    """``runs`` rounds, each running every measurement once: a slower spell of the machine
+    hits all of them alike instead of one size or one flavour."""
     for _ in range(runs):
-        result = subprocess.run(
-            [python, "-c", code], capture_output=True, text=True, env=env, cwd=folder
-        )
-        if result.returncode != 0:
-            raise RuntimeError(f"{flavour} run failed:\n{result.stderr.strip()[-2000:]}")
-        record = json.loads(result.stdout.strip().splitlines()[-1])
-        times.append(record["seconds"])
-        for part, seconds in record["parts"].items():
-            best_parts[part] = min(best_parts.get(part, seconds), seconds)
-    PARTS[(flavour, n)] = best_parts
-    return min(times)
+        for item in measurements:
+            item.run_once(folder)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 3000])
-    parser.add_argument("--runs", type=int, default=5, help="fresh processes per measurement")
+    parser.add_argument("--runs", type=int, default=7, help="fresh processes per measurement")
     parser.add_argument("--no-upstream", action="store_true", help="skip the upstream comparison")
     args = parser.parse_args(argv)
 
@@ -254,16 +277,19 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[int, tuple[float, float | None]] = {}
     with tempfile.TemporaryDirectory(prefix="excore-bench-") as tmp:
         folder = Path(tmp)
+        plan: list[tuple[int, Measurement, Measurement, Measurement | None]] = []
         for n in args.sizes:
             module, config = generate(folder, n)
-            ours = measure_build(sys.executable, "ours", folder, module, config, n, args.runs)
-            measure_build(sys.executable, "ours-parts", folder, module, config, n, args.runs)
+            ours = measurement(sys.executable, "ours", folder, module, config, n)
+            parts = measurement(sys.executable, "ours-parts", folder, module, config, n)
             theirs = None
             if upstream is not None:
-                theirs = measure_build(
-                    str(upstream), "upstream", folder, module, config, n, args.runs
-                )
-            results[n] = (ours, theirs)
+                theirs = measurement(str(upstream), "upstream", folder, module, config, n)
+            plan.append((n, ours, parts, theirs))
+        measure_all([m for _, *group in plan for m in group if m is not None], folder, args.runs)
+        for n, ours, parts, theirs in plan:
+            PARTS[("ours-parts", n)] = parts.parts
+            results[n] = (ours.best, theirs.best if theirs is not None else None)
 
     print()
     print(f"{'N':>6}  {'excore (this)':>14}  {'upstream 0.1.1b0':>17}  {'speed-up':>8}")
@@ -293,6 +319,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         if verdict != "OK":
             failures.append("linear growth")
+        if results[small][1] and results[large][1]:
+            upstream_growth = results[large][1] / results[small][1]
+            print(f"  (upstream's own growth: {upstream_growth:.2f}x)")
     first = results[sizes[0]]
     if first[1] is not None:
         ratio = first[1] / first[0]

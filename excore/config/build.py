@@ -119,6 +119,7 @@ class Builder:
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)  # module path -> params
     env: dict[str, str] | None = None
     _shared: dict[object, Any] = field(default_factory=dict)
+    _classes: dict[int, Any] = field(default_factory=dict)  # by id of the module
     _active: list[str] = field(default_factory=list)
 
     # -- fields ------------------------------------------------------------------------------
@@ -148,12 +149,12 @@ class Builder:
         return Where(module.file, module.section.start, module.section.end, module.path)
 
     def module_class(self, module: ModuleDef) -> Any:
-        key = ("class", id(module))
-        cls = self._shared.get(key, _UNSEEN)
+        cls = self._classes.get(id(module), _UNSEEN)  # the model keeps its modules alive
         if cls is not _UNSEEN:
             return cls
-        cls = self.lookup_object(module.lookup_name, module.registry, module)
-        self._shared[key] = cls
+        cls = self._classes[id(module)] = self.lookup_object(
+            module.lookup_name, module.registry, module
+        )
         return cls
 
     def lookup_object(self, name: str, registry: str | None, where: Where | ModuleDef) -> Any:

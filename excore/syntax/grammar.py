@@ -112,10 +112,14 @@ class Reference:
         return bool(self.chain)
 
 
+_NONE: list[Any] = []  # the empty chain, hooks and problems of every bare name: never added to
+
+
 def parse_reference(text: str, start: int = 0) -> Reference:
     end = start + len(text)
     if _NAME.fullmatch(text) is not None:  # the common case: a bare name
-        return Reference(text, start, end, False, Ident(text, start, end), None, False, [], [], [])
+        head = Ident(text, start, end)
+        return Reference(text, start, end, False, head, None, False, _NONE, _NONE, _NONE)
     return _parse_any_reference(text, start)
 
 
