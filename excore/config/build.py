@@ -226,11 +226,10 @@ class Builder:
         kwargs: dict[str, Any] = {}
         for name in sorted(params):
             param = params[name]
-            value = param.leaf.value
-            if param.leaf.key.prefix or value.kind in ("array", "table"):
+            if param.prefix or param.kind in ("array", "table"):
                 kwargs[name] = self.param_value(param)
             else:
-                kwargs[name] = value.data  # a plain scalar (most parameters)
+                kwargs[name] = param.data  # a plain scalar (most parameters)
         for name in sorted(module.nested):
             kwargs[name] = section_to_python(module.nested[name])
         if self.overrides:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import get_args
 
 from excore.config.loader import ReadText, load_config_files, paused_gc
@@ -64,14 +64,6 @@ class _SignatureFacts:
 
 
 _NO_FACTS = _SignatureFacts({}, True, {}, [])
-
-
-@dataclass(slots=True)
-class _Usage:
-    """How each module target is referenced (to find ``!``/``@`` conflicts)."""
-
-    new: list[tuple[RefUse, ParamDef]] = field(default_factory=list)
-    shared: list[tuple[RefUse, ParamDef]] = field(default_factory=list)
 
 
 def check_config(
@@ -147,7 +139,9 @@ class _Checker:
         self.options = options
         self.env = options.env if options.env is not None else os.environ
         self.problems: list[Problem] = list(model.loaded.problems) + list(model.problems)
-        self.usage: dict[int, _Usage] = {}
+        # how each module target is referenced (to find '!' and '@' on one module)
+        self.new_uses: dict[int, list[tuple[RefUse, ParamDef]]] = {}
+        self.shared_uses: dict[int, list[tuple[RefUse, ParamDef]]] = {}
         self.usage_targets: dict[int, str] = {}
         self.facts: dict[tuple[int, bool, bool], _SignatureFacts] = {}
         self.facts_owners: list[list[ParamInfo]] = []  # keeps the ids of the cache's keys alive
@@ -210,11 +204,10 @@ class _Checker:
         facts = self.facts_of(info) if info is not None else _NO_FACTS
         plain_ok = facts.plain_ok
         for param in module.params.values():
-            leaf = param.leaf
-            if not leaf.key.prefix:
+            if not param.prefix:
                 # fast path: a plain value whose kind the annotation certainly accepts
-                kinds = plain_ok.get(leaf.key.name)
-                if kinds is not None and leaf.value.kind in kinds:
+                kinds = plain_ok.get(param.name)
+                if kinds is not None and param.kind in kinds:
                     continue
             self.check_param(module, param, info)
         for param in module.conflicts:
@@ -225,8 +218,12 @@ class _Checker:
                     module, info, key, nested.file, nested.start, nested.end, nested.path
                 )
         if info is not None and self.options.report_missing and not module.no_call:
-            given = set(module.params) | set(module.nested)
-            missing = [p.name for p in facts.required if p.name not in given]
+            params, nested_params = module.params, module.nested
+            missing = [
+                p.name
+                for p in facts.required
+                if p.name not in params and p.name not in nested_params
+            ]
             if missing:
                 names = ", ".join(f"'{m}'" for m in missing)
                 plural = "parameters" if len(missing) > 1 else "parameter"
@@ -496,9 +493,13 @@ class _Checker:
         if param.prefix not in ("!", "@") or target.kind not in ("section", "implicit"):
             return
         key = id(target.module) if target.module is not None else hash(("implicit", target.name))
-        usage = self.usage.setdefault(key, _Usage())
-        self.usage_targets[key] = target.name
-        (usage.new if param.prefix == "!" else usage.shared).append((use, param))
+        uses = self.new_uses if param.prefix == "!" else self.shared_uses
+        found = uses.get(key)
+        if found is None:
+            uses[key] = [(use, param)]
+            self.usage_targets[key] = target.name
+        else:
+            found.append((use, param))
 
     def check_implicit(self, param: ParamDef, use: RefUse, info: ModuleInfo) -> None:
         """A registered name without a section is built with its defaults."""
@@ -520,11 +521,12 @@ class _Checker:
         )
 
     def check_reuse(self) -> None:
-        for key, usage in self.usage.items():
-            if not usage.new or not usage.shared:
+        for key, new in self.new_uses.items():
+            shared = self.shared_uses.get(key)
+            if not shared:
                 continue
             name = self.usage_targets[key]
-            for use, param in usage.new:
+            for use, param in new:
                 head = use.ref.head
                 assert head is not None
                 self.add(

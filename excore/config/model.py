@@ -30,7 +30,7 @@ from excore.syntax.grammar import (
     parse_reference,
     parse_variable_value,
 )
-from excore.syntax.toml import Value
+from excore.syntax.toml import Value, ValueKind
 
 HOOK_TABLE = "ConfigHook"
 NO_CALL_KEY = "__no_call__"
@@ -47,20 +47,35 @@ class RefUse:
     file: str
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class ParamDef:
     leaf: Leaf
-    refs: list[RefUse] = field(default_factory=list)  # for ! @ $ keys (shared empty otherwise)
-    is_list: bool = False  # the value was a list of names
-    variable: VariableValue | None = None  # for & keys
+    refs: list[RefUse]  # for ! @ $ keys (a shared empty list otherwise)
+    is_list: bool  # the value was a list of names
+    variable: VariableValue | None  # for & keys
+    # Copied from the leaf, which the checker and the builder then need not visit for a plain
+    # parameter (they read these for every parameter of every module).
+    name: str  # without the prefix
+    prefix: str
+    kind: ValueKind
+    data: object  # the decoded scalar (None for arrays and tables)
 
-    @property
-    def name(self) -> str:
-        return self.leaf.key.name
-
-    @property
-    def prefix(self) -> str:
-        return self.leaf.key.prefix
+    def __init__(
+        self,
+        leaf: Leaf,
+        refs: list[RefUse] | None = None,
+        is_list: bool = False,
+        variable: VariableValue | None = None,
+    ) -> None:
+        self.leaf = leaf
+        self.refs = [] if refs is None else refs
+        self.is_list = is_list
+        self.variable = variable
+        key, value = leaf.key, leaf.value
+        self.name = key.name
+        self.prefix = key.prefix
+        self.kind = value.kind
+        self.data = value.data
 
     @property
     def file(self) -> str:
