@@ -29,6 +29,8 @@ import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from _bytecode import compile_project
+
 REPO = Path(__file__).resolve().parents[1]
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "excore-bench"
 UPSTREAM = "excore==0.1.1b0"
@@ -265,6 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=7, help="fresh processes per measurement")
     parser.add_argument("--no-upstream", action="store_true", help="skip the upstream comparison")
     args = parser.parse_args(argv)
+    compile_project()
 
     seconds, heavy = measure_import(max(args.runs, 5))
     ok = seconds <= 0.060 and not any(m in heavy for m in ("torch", "rich", "typer", "tomlkit"))

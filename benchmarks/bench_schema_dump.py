@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _bytecode import compile_project
+
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
 CLI = "import sys; from excore.cli.main import main; sys.exit(main())"
@@ -134,6 +136,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="fresh processes per measurement")
     args = parser.parse_args()
+    compile_project()
     rows: list[tuple[str, dict[str, float]]] = []
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)

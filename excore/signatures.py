@@ -27,6 +27,8 @@ _KIND_NAMES: dict[Any, ParamKind] = {
 
 @dataclass(slots=True)
 class ParamInfo:
+    """One parameter of a registered callable, as the checker and the index know it."""
+
     name: str
     kind: ParamKind = "positional"
     annotation: str = ""  # the annotation as text ("int", "Optional[float]", "nn.Module")
@@ -42,6 +44,8 @@ class ParamInfo:
 
 @dataclass(slots=True)
 class MemberInfo:
+    """A public method, property or attribute of a registered class or module."""
+
     name: str
     kind: Literal["method", "property", "attribute", "class", "function", "module"]
     signature: str = ""

@@ -164,3 +164,15 @@ def test_entries_are_built_on_first_access_and_survive_a_bad_one(tmp_path: Path)
     assert net is not None and net.target == "m:Net"
     bad = index.lookup("Bad")
     assert bad is not None and not bad.signature_known  # kept by name, never an exception
+
+
+def test_entries_with_fields_a_newer_version_added_still_load() -> None:
+    data = index_to_json(sample_index())
+    resnet = data["registries"]["Backbone"]["modules"]["ResNet"]
+    resnet["added_later"] = {"x": 1}
+    resnet["params"][0]["added_later"] = True
+    resnet["members"][0]["added_later"] = "y"
+    back = index_from_json(json.loads(dump_json(data)), root="/ws")
+    assert back.registries["Backbone"].modules["ResNet"] == (
+        sample_index().registries["Backbone"].modules["ResNet"]
+    )

@@ -48,6 +48,8 @@ _JSON_TYPE_OF = {
 
 @dataclass(slots=True)
 class CheckOptions:
+    """How strictly a config is checked."""
+
     report_missing: bool = True  # False for fragments: files that other configs include
     env: Mapping[str, str] | None = None  # environment for ${VAR}; os.environ when None
 
@@ -99,18 +101,16 @@ _KINDS_OF_JSON_TYPE = {
     "object": ("table",),
 }
 _ALL_KINDS = frozenset(get_args(ValueKind))
-_ACCEPTED_KINDS: dict[int, tuple[ParamInfo, frozenset[str]]] = {}
+_ACCEPTED_KINDS: dict[tuple[str, ...], frozenset[str]] = {}
 
 
 def _accepted_kinds(spec: ParamInfo) -> frozenset[str]:
-    """TOML value kinds that certainly match ``spec.json_type`` (a fast path, cached per spec)."""
-    cached = _ACCEPTED_KINDS.get(id(spec))
-    if cached is not None and cached[0] is spec:
-        return cached[1]
-    kinds = frozenset(k for t in spec.json_type for k in _KINDS_OF_JSON_TYPE.get(t, ()))
-    if len(_ACCEPTED_KINDS) > 65536:
-        _ACCEPTED_KINDS.clear()
-    _ACCEPTED_KINDS[id(spec)] = (spec, kinds)
+    """TOML value kinds that certainly match ``spec.json_type`` (a fast path)."""
+    key = tuple(spec.json_type)
+    kinds = _ACCEPTED_KINDS.get(key)
+    if kinds is None:  # a handful of distinct json_type lists exist: the cache stays small
+        kinds = frozenset(k for t in key for k in _KINDS_OF_JSON_TYPE.get(t, ()))
+        _ACCEPTED_KINDS[key] = kinds
     return kinds
 
 

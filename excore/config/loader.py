@@ -27,6 +27,8 @@ BASE_KEY = "__base__"
 
 @dataclass(slots=True)
 class SourceFile:
+    """The text of one file of a config family."""
+
     path: str
     text: str
     _lines: LineIndex | None = None
@@ -45,6 +47,8 @@ Section = TreeTable
 
 @dataclass(slots=True)
 class LoadedConfig:
+    """A config merged with its ``__base__`` files, and the files it was read from."""
+
     path: str
     root: Section
     files: dict[str, SourceFile]

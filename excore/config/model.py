@@ -49,6 +49,8 @@ class RefUse:
 
 @dataclass(slots=True, init=False)
 class ParamDef:
+    """One parameter given in a section, with the references its value names."""
+
     leaf: Leaf
     refs: list[RefUse]  # for ! @ $ keys (a shared empty list otherwise)
     is_list: bool  # the value was a list of names
@@ -134,6 +136,8 @@ class Target:
 
 @dataclass(slots=True)
 class ResolveProblem:
+    """Why a reference could not be resolved, at offsets within its value."""
+
     code: str
     message: str
     start: int
@@ -146,6 +150,8 @@ Resolved = tuple[Target | None, ResolveProblem | None]
 
 @dataclass(slots=True)
 class ConfigModel:
+    """The modules, fields and variables of a loaded config, its references resolved."""
+
     loaded: LoadedConfig
     fields: dict[str, str]  # primary field -> registry
     variables: dict[str, Leaf | Section] = field(default_factory=dict)

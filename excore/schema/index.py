@@ -24,6 +24,8 @@ class IndexError_(ValueError):
 
 @dataclass(slots=True)
 class RegistryInfo:
+    """One registry of the index and its modules."""
+
     name: str
     extra_field: list[str] = field(default_factory=list)
     modules: dict[str, ModuleInfo] = field(default_factory=dict)
@@ -174,6 +176,10 @@ _FIELD_NAMES: dict[Any, frozenset[str]] = {}
 
 
 def _build(cls: Any, data: dict[str, Any]) -> Any:
+    try:
+        return cls(**data)
+    except TypeError:  # keys this version does not know (an index written by a newer one)
+        pass
     names = _FIELD_NAMES.get(cls)
     if names is None:
         names = _FIELD_NAMES[cls] = frozenset(f.name for f in fields(cls))

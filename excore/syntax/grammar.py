@@ -31,6 +31,8 @@ _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 @dataclass(slots=True)
 class GrammarProblem:
+    """A malformed part of a key or reference, at offsets within the parsed text."""
+
     message: str
     start: int
     end: int
@@ -58,6 +60,8 @@ def parse_key(text: str, start: int = 0) -> KeyNode:
 
 @dataclass(slots=True)
 class Ident:
+    """A name in a reference, with its offsets."""
+
     text: str
     start: int
     end: int
@@ -86,6 +90,8 @@ class Link:
 
 @dataclass(slots=True)
 class Reference:
+    """One parsed reference value: its head, chain, hooks and problems, with offsets."""
+
     text: str
     start: int
     end: int

@@ -30,6 +30,8 @@ _PREFIX_SET = frozenset(PREFIX_CHARS)
 
 @dataclass(slots=True)
 class KeyPart:
+    """One dotted part of a TOML key."""
+
     text: str  # decoded
     start: int  # offsets of the raw part, quotes included
     end: int
@@ -38,6 +40,8 @@ class KeyPart:
 
 @dataclass(slots=True)
 class Key:
+    """A dotted TOML key (a header's or an entry's)."""
+
     parts: list[KeyPart]
     start: int
     end: int
@@ -53,6 +57,8 @@ class Key:
 
 @dataclass(slots=True)
 class Value:
+    """A TOML value with its kind, offsets and decoded data."""
+
     kind: ValueKind
     start: int
     end: int
@@ -86,6 +92,8 @@ class Value:
 
 @dataclass(slots=True)
 class Entry:
+    """One ``key = value`` line."""
+
     key: Key
     value: Value | None  # None when the line stopped before a value
     start: int
@@ -94,6 +102,8 @@ class Entry:
 
 @dataclass(slots=True)
 class Table:
+    """A ``[header]`` and the entries below it (the root table has no header)."""
+
     header: Key | None  # None for the root table
     start: int  # offset of "[" (0 for the root)
     header_end: int  # offset after "]" (or where the header stopped)
@@ -105,6 +115,8 @@ class Table:
 
 @dataclass(slots=True)
 class Document:
+    """What the tolerant parser read of one file, with its syntax problems."""
+
     text: str
     file: str
     tables: list[Table]

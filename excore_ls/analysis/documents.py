@@ -34,6 +34,8 @@ def path_to_uri(path: str | Path) -> str:
 
 @dataclass(slots=True)
 class OpenDocument:
+    """A document the editor has open: its text and version, as the editor last sent them."""
+
     uri: str
     text: str
     version: int

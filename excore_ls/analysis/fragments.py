@@ -23,6 +23,8 @@ RESCAN_AFTER = 2.0  # seconds a scan of the workspace's configs stays valid
 
 @dataclass(slots=True)
 class FamilyScanner:
+    """Finds which configs include which (``__base__``), reading open buffers before disk."""
+
     documents: DocumentStore
     _cache: dict[str, tuple[float, ConfigFamily]] = field(default_factory=dict)
     # config -> (the stamp of its text, the files its __base__ names): a rescan reads and
