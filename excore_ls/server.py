@@ -23,7 +23,13 @@ from pygls.lsp.server import LanguageServer
 
 from excore_ls import __version__, convert
 from excore_ls.analysis.documents import DocumentStore, uri_to_path
-from excore_ls.analysis.index_state import DUMP_COMMAND, IndexState, Notice, settle_young_objects
+from excore_ls.analysis.index_state import (
+    DUMP_COMMAND,
+    WORKSPACE_FILE_NAMES,
+    IndexState,
+    Notice,
+    settle_young_objects,
+)
 from excore_ls.protocol import ExcoreProtocol
 
 if TYPE_CHECKING:
@@ -36,7 +42,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("excore_ls")
 DEBOUNCE = 0.08
-WORKSPACE_FILES = ("excore.toml", "pyproject.toml")  # not configs: syntax only
 OTHERS_DEBOUNCE = 0.4
 REQUEST_FAILED = -32803
 TRIGGERS = ["[", ".", '"', "$", "@", "&", "{", "/", ":", "!"]
@@ -143,7 +148,7 @@ class ExcoreLanguageServer(LanguageServer):
         doc = self.documents.get(uri)
         if doc is None:
             return []
-        if doc.path is not None and doc.path.name in WORKSPACE_FILES:
+        if doc.path is not None and doc.path.name in WORKSPACE_FILE_NAMES:  # not a config
             return diagnostics.workspace_file_problems(doc.key, doc.text)
         loaded = self.indexes.for_file(doc.path) if doc.path is not None else None
         self.flush_notices()

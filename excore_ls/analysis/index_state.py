@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from excore.signatures import ModuleInfo
 
 DUMP_COMMAND = "excore.dumpIndex"
+# excore.workspace.WORKSPACE_FILES, without importing that module while the server starts
+WORKSPACE_FILE_NAMES = ("excore.toml", "pyproject.toml")
 STAT_INTERVAL = 1.0  # seconds between two stat checks of the same index file
 STALE_INTERVAL = 5.0  # seconds between two checks of the registered classes' source files
 
@@ -124,11 +126,11 @@ class IndexState:
             if path.is_dir():
                 path = path / "index.json"
             return path, path.parent.parent, None
-        folder = (file.parent if file is not None else Path.cwd()).resolve()
-        key = str(folder)
+        folder = file.parent if file is not None else Path.cwd()
+        key = str(folder)  # as given: resolving symlinks on every request costs four stats
         if key in self._workspace_of:
             return self._workspace_of[key]
-        found = self._find_workspace(folder)
+        found = self._find_workspace(folder.resolve())
         self._workspace_of[key] = found
         return found
 
@@ -186,6 +188,8 @@ class IndexState:
             self._invalidate(path)
 
     def _invalidate(self, path: Path | None) -> None:
+        if path is None or path.name in WORKSPACE_FILE_NAMES:
+            self._workspace_of.clear()  # a workspace file came, went or changed: search again
         for state in self.loaded.values():
             if path is None or state.path == path or _is_under(path, state.root):
                 state.checked_at = 0.0

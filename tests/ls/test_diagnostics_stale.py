@@ -61,3 +61,30 @@ def test_no_warning_when_no_source_changed(tmp_path: Path) -> None:
     loaded = IndexState().for_file(config)
 
     assert stale_problems(str(config), config.read_text(encoding="utf-8"), loaded) == []
+
+
+def test_a_workspace_file_created_later_is_found_once_watched_files_say_so(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "ws"
+    shutil.copytree(WORKSPACE, root)
+    workspace_file = root / "excore.toml"
+    text = workspace_file.read_text(encoding="utf-8")
+    workspace_file.unlink()
+    config = root / "configs" / "main.toml"
+    state = IndexState()
+    assert state.for_file(config) is None
+    assert [n.key for n in state.take_notices()] == ["no-workspace"]
+
+    workspace_file.write_text(text, encoding="utf-8")  # `excore init`, say
+    assert state.for_file(config) is None  # the search is remembered ...
+    state.invalidate(workspace_file)  # ... until the editor reports the new file
+    loaded = state.for_file(config)
+    assert loaded is not None and loaded.root == root.resolve()
+
+
+def test_the_server_knows_the_workspace_file_names_of_the_engine() -> None:
+    from excore.workspace import WORKSPACE_FILES
+    from excore_ls.analysis.index_state import WORKSPACE_FILE_NAMES
+
+    assert WORKSPACE_FILE_NAMES == WORKSPACE_FILES
