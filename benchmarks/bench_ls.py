@@ -6,7 +6,8 @@ servers) is opened in each server in turn; every server gets the same document a
 requests at the same positions. Measured:
 
 - spawn → ``initialize`` response (median over a few spawns; a bare pygls 2 server as baseline);
-- ``didOpen`` → first ``publishDiagnostics`` for the document;
+- ``didOpen`` → first ``publishDiagnostics`` for the document, in each of those fresh
+  processes (median, fastest, slowest);
 - completion p50/p95 on the unchanged document, at a value position (``"@backbone" = "|"``)
   and at a key position (an empty line inside a section); hover p50/p95 on a parameter key;
 - completion right after an edit: a ``didChange`` (incremental when the server advertises it,
