@@ -11,14 +11,16 @@ import gc
 import logging
 import os
 import shutil
+import stat
 import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException
+from pygls.io_ import StdinAsyncReader, StdoutWriter, run_async
 from pygls.lsp.server import LanguageServer
 
 from excore_ls import __version__, convert
@@ -71,6 +73,41 @@ class ExcoreLanguageServer(LanguageServer):
         self.progress_supported = False
         self.dumping = False
         self.published_once = threading.Event()
+
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        """Serve over stdio; the event loop itself watches stdin when it is a pipe or socket of
+        its own, so a message costs no hand-off to a reader thread and back for every line."""
+        if stdin is not None or stdout is not None or not _stdin_is_own_pipe():
+            super().start_io(stdin, stdout)
+            return
+        stop = self._stop_event = threading.Event()
+        self.protocol.set_writer(StdoutWriter(sys.stdout.buffer))
+        try:
+            asyncio.run(self._serve_stdin(stop))
+        except BrokenPipeError:
+            log.error("the client closed the connection; stopping")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()
+
+    async def _serve_stdin(self, stop: threading.Event) -> None:
+        loop = asyncio.get_running_loop()
+        stream = asyncio.StreamReader()
+        reader: Any = stream
+        try:
+            await loop.connect_read_pipe(
+                lambda: asyncio.StreamReaderProtocol(stream), sys.stdin.buffer
+            )
+        except (OSError, ValueError):  # not watchable after all: read in a thread
+            reader = StdinAsyncReader(sys.stdin.buffer, self.thread_pool)
+        await run_async(
+            stop_event=stop,
+            reader=reader,
+            protocol=self.protocol,
+            logger=log,
+            error_handler=self.report_server_error,
+        )
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -747,6 +784,21 @@ async def dump_index(ls: ExcoreLanguageServer, *args: Any) -> str:
             ls.work_done_progress.end(token, lsp.WorkDoneProgressEnd(message="done"))
 
 
+def _stdin_is_own_pipe() -> bool:
+    """stdin is a pipe or socket (what editors give) that stdout does not share: making it
+    non-blocking for the event loop then cannot affect the writes to stdout."""
+    if os.name != "posix":
+        return False
+    try:
+        fd_in, fd_out = sys.stdin.fileno(), sys.stdout.fileno()
+        st_in, st_out = os.fstat(fd_in), os.fstat(fd_out)
+    except (AttributeError, OSError, ValueError):
+        return False
+    if not (stat.S_ISFIFO(st_in.st_mode) or stat.S_ISSOCK(st_in.st_mode)):
+        return False
+    return (st_in.st_dev, st_in.st_ino) != (st_out.st_dev, st_out.st_ino)
+
+
 def dump_command(root: Path) -> list[str]:
     exe = shutil.which("excore", path=str(Path(sys.executable).parent))
     base = [exe] if exe else [sys.executable, "-m", "excore.cli.main"]
@@ -758,6 +810,7 @@ async def _run_dump(root: Path) -> tuple[bool, str]:
         proc = await asyncio.create_subprocess_exec(
             *dump_command(root),
             cwd=str(root),
+            stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
         )
