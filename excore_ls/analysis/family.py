@@ -21,6 +21,10 @@ class Family:
     files: list[ConfigFile]
     stamps: dict[str, Stamp] = field(default_factory=dict)
     cycle: bool = False
+    # module name -> its sections in merge order; made on first use (a family never changes)
+    _sections_by_module: dict[str, list[tuple[ConfigFile, Section]]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def variables(self) -> dict[str, tuple[ConfigFile, Param]]:
         """Top-level variables; the last writer in merge order wins."""
@@ -39,12 +43,14 @@ class Family:
         ]
 
     def sections_named(self, name: str) -> list[tuple[ConfigFile, Section]]:
-        return [
-            (cfg, s)
-            for cfg in self.files
-            for s in cfg.sections
-            if s.module is not None and s.module.name == name
-        ]
+        by_module = self._sections_by_module
+        if by_module is None:
+            by_module = self._sections_by_module = {}
+            for cfg in self.files:
+                for s in cfg.sections:
+                    if s.module is not None:
+                        by_module.setdefault(s.module.name, []).append((cfg, s))
+        return list(by_module.get(name, ()))
 
     def sections_of(self, field_name: str, name: str) -> list[tuple[ConfigFile, Section]]:
         return [

@@ -104,6 +104,7 @@ class IndexState:
 
     override: Path | None = None
     loaded: dict[str, LoadedIndex] = field(default_factory=dict)  # index path -> state
+    # config file -> its (index file, root, workspace file), or None without a workspace
     _workspace_of: dict[str, tuple[Path, Path, Path | None] | None] = field(default_factory=dict)
     notices: list[Notice] = field(default_factory=list)
     _shown: set[str] = field(default_factory=set)
@@ -126,10 +127,10 @@ class IndexState:
             if path.is_dir():
                 path = path / "index.json"
             return path, path.parent.parent, None
-        folder = file.parent if file is not None else Path.cwd()
-        key = str(folder)  # as given: resolving symlinks on every request costs four stats
+        key = str(file) if file is not None else ""  # as given: resolving it costs stats
         if key in self._workspace_of:
             return self._workspace_of[key]
+        folder = file.parent if file is not None else Path.cwd()
         found = self._find_workspace(folder.resolve())
         self._workspace_of[key] = found
         return found
