@@ -7,6 +7,7 @@ result with ``convert``. Nothing here knows the config language.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import os
@@ -73,6 +74,7 @@ class ExcoreLanguageServer(LanguageServer):
         self.progress_supported = False
         self.dumping = False
         self.published_once = threading.Event()
+        self.warm_up_started = False
 
     def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
         """Serve over stdio; the event loop itself watches stdin when it is a pipe or socket of
@@ -302,6 +304,14 @@ log.addHandler(ClientLogHandler(server))
 
 
 def initialize(ls: ExcoreLanguageServer, params: lsp.InitializeParams) -> None:
+    read_client_settings(ls, params)
+    # right after the answer is written, so the warm-up overlaps the client's turn; without an
+    # event loop (a direct call) `initialized` starts it
+    with contextlib.suppress(RuntimeError):
+        asyncio.get_running_loop().call_soon(start_warm_up, ls)
+
+
+def read_client_settings(ls: ExcoreLanguageServer, params: lsp.InitializeParams) -> None:
     caps = params.capabilities
     td = caps.text_document
     if td is not None and td.hover is not None and td.hover.content_format is not None:
@@ -347,7 +357,7 @@ def initialize(ls: ExcoreLanguageServer, params: lsp.InitializeParams) -> None:
     ls.indexes.override = path.resolve()
 
 
-# Imported in the background once ``initialized`` arrives: first what the diagnostics of the
+# Imported in the background once ``initialize`` is answered: first what the diagnostics of the
 # first opened file need, then the other features, after those diagnostics are out (importing
 # them meanwhile would only compete with the first check for the interpreter).
 DIAGNOSTICS_MODULES = (
@@ -387,7 +397,7 @@ def _preload(ls: ExcoreLanguageServer, folders: list[Path], collector_was_on: bo
     workspace folder, then, once the first diagnostics are published, the other features and
     the index's module entries.
 
-    The garbage collector is paused meanwhile (``initialized`` pauses it): what start-up makes
+    The garbage collector is paused meanwhile (``start_warm_up`` pauses it): what start-up makes
     (modules, the index) lives as long as the server, so collections would only traverse it.
     """
     try:
@@ -407,7 +417,10 @@ def _preload(ls: ExcoreLanguageServer, folders: list[Path], collector_was_on: bo
             gc.enable()
 
 
-def initialized(ls: ExcoreLanguageServer, params: lsp.InitializedParams) -> None:
+def start_warm_up(ls: ExcoreLanguageServer) -> None:
+    if ls.warm_up_started:
+        return
+    ls.warm_up_started = True
     folders = [uri_to_path(f.uri) for f in ls.workspace.folders.values()]
     if not folders and ls.workspace.root_path:
         folders = [Path(ls.workspace.root_path)]
@@ -419,6 +432,10 @@ def initialized(ls: ExcoreLanguageServer, params: lsp.InitializedParams) -> None
         name="excore-ls-preload",
         daemon=True,
     ).start()
+
+
+def initialized(ls: ExcoreLanguageServer, params: lsp.InitializedParams) -> None:
+    start_warm_up(ls)
     caps = ls.client_capabilities
     ws = caps.workspace
     if ws and ws.did_change_watched_files and ws.did_change_watched_files.dynamic_registration:
