@@ -11,7 +11,6 @@ keeps each leaf's ``Value`` so that later layers can point at where a value was 
 
 from __future__ import annotations
 
-import datetime as _dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -1081,6 +1080,8 @@ def _parse_number(raw: str) -> int | float | None:
 
 
 def _parse_datetime(m: re.Match[str]) -> object | None:
+    import datetime as _dt  # only for values that look like dates: not at every start-up
+
     try:
         if m.group(4):
             return _dt.time.fromisoformat(m.group(4))
