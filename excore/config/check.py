@@ -13,7 +13,6 @@ navigation resolves references with ``excore.config.model.resolve`` over
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -127,6 +126,14 @@ def _signature_facts(params: list[ParamInfo], known: bool, hook: bool) -> _Signa
     return _SignatureFacts(named, open_ended, plain_ok, required)
 
 
+def _did_you_mean(name: str, candidates: list[str]) -> tuple[list[str], str]:
+    """Up to three close names, and the hint for the message that names the closest."""
+    import difflib  # only when there is a problem to word
+
+    suggestions = difflib.get_close_matches(name, candidates, n=3, cutoff=0.6)
+    return suggestions, f" (did you mean '{suggestions[0]}'?)" if suggestions else ""
+
+
 def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
     unique = {(p.file, p.start, p.end, p.code, p.message): p for p in problems}
     return [unique[k] for k in sorted(unique)]
@@ -178,8 +185,7 @@ class _Checker:
         if info is None:
             where = f"registry '{module.registry}'" if module.registry else "any registry"
             candidates = list(self.source.names(module.registry))
-            suggestions = difflib.get_close_matches(module.lookup_name, candidates, n=3, cutoff=0.6)
-            hint = f" (did you mean '{suggestions[0]}'?)" if suggestions else ""
+            suggestions, hint = _did_you_mean(module.lookup_name, candidates)
             self.add(
                 "unknown-module" if module.role != "hook" else "unknown-hook",
                 f"'{module.lookup_name}' is not registered in {where}{hint}",
@@ -291,8 +297,7 @@ class _Checker:
         path: str,
     ) -> None:
         names = [p.name for p in info.params if p.kind in ("positional", "keyword")]
-        suggestions = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
-        hint = f" (did you mean '{suggestions[0]}'?)" if suggestions else ""
+        suggestions, hint = _did_you_mean(name, names)
         self.add(
             "unknown-param",
             f"{info.name} has no parameter '{name}'{hint}",
@@ -385,8 +390,7 @@ class _Checker:
             )
         if var.name is not None and var.name.text not in self.model.variables:
             candidates = list(self.model.variables)
-            suggestions = difflib.get_close_matches(var.name.text, candidates, n=3, cutoff=0.6)
-            hint = f" (did you mean '{suggestions[0]}'?)" if suggestions else ""
+            suggestions, hint = _did_you_mean(var.name.text, candidates)
             self.add(
                 "undefined-variable",
                 f"variable '{var.name.text}' is not defined at the top level{hint}",
@@ -444,8 +448,7 @@ class _Checker:
                     for n in self.source.names()
                     if (i := self.source.lookup(n)) is not None and i.kind == "hook"
                 ]
-                suggestions = difflib.get_close_matches(hook.text, hooks, n=3, cutoff=0.6)
-                hint = f" (did you mean '{suggestions[0]}'?)" if suggestions else ""
+                suggestions, hint = _did_you_mean(hook.text, hooks)
                 what = (
                     "not a registered hook" if info is None else "not a ConfigArgumentHook subclass"
                 )
@@ -475,8 +478,7 @@ class _Checker:
         attr = rest[0].attr
         if all(m.name != attr.text for m in members):
             names = [m.name for m in members]
-            suggestions = difflib.get_close_matches(attr.text, names, n=3, cutoff=0.6)
-            hint = f" (did you mean '{suggestions[0]}'?)" if suggestions else ""
+            suggestions, hint = _did_you_mean(attr.text, names)
             self.add(
                 "bad-reference",
                 f"{info.name} has no attribute '{attr.text}'{hint}",
