@@ -47,6 +47,7 @@ log = logging.getLogger("excore_ls")
 DEBOUNCE = 0.08
 OTHERS_DEBOUNCE = 0.4
 REQUEST_FAILED = -32803
+HEADER_LINE_LIMIT = 1 << 20  # bytes in one JSON-RPC header line read from stdin
 TRIGGERS = ["[", ".", '"', "$", "@", "&", "{", "/", ":", "!"]
 
 
@@ -88,6 +89,8 @@ class ExcoreLanguageServer(LanguageServer):
             asyncio.run(self._serve_stdin(stop))
         except BrokenPipeError:
             log.error("the client closed the connection; stopping")
+        except ValueError as exc:  # a header line longer than the reader's limit
+            log.error("unreadable message header from the client (%s); stopping", exc)
         except (KeyboardInterrupt, SystemExit):
             pass
         finally:
@@ -95,7 +98,7 @@ class ExcoreLanguageServer(LanguageServer):
 
     async def _serve_stdin(self, stop: threading.Event) -> None:
         loop = asyncio.get_running_loop()
-        stream = asyncio.StreamReader()
+        stream = asyncio.StreamReader(limit=HEADER_LINE_LIMIT)
         reader: Any = stream
         try:
             await loop.connect_read_pipe(

@@ -67,3 +67,17 @@ def test_a_session_piped_in_and_one_read_from_a_file_get_the_same_answers(
         assert isinstance(init, dict) and init["serverInfo"]["name"] == "excore-ls"
         assert answers[1]["result"] is None
         assert b"Traceback" not in run.stderr
+
+
+def test_an_endless_header_line_stops_the_server_with_a_message(tmp_path: Path) -> None:
+    garbage = b"X" * ((1 << 20) + 10)  # no newline: longer than any header line may be
+    run = subprocess.run(
+        [sys.executable, "-m", "excore_ls", "--stdio"],
+        input=garbage,
+        capture_output=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert run.returncode == 0
+    assert b"unreadable message header" in run.stderr
+    assert b"Traceback" not in run.stderr
