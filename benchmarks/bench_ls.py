@@ -671,11 +671,10 @@ def measure_spawns(
         if times[spec.name]:
             values["spawn_init"] = statistics.median(times[spec.name])
             values["spawn_n"] = len(times[spec.name])
-        if opens[spec.name]:
-            values["open_diag"] = statistics.median(opens[spec.name])
-            values["open_diag_range"] = f"{_ms(min(opens[spec.name]))} – " + _ms(
-                max(opens[spec.name])
-            )
+        samples = opens[spec.name]
+        if samples:
+            values["open_diag"] = statistics.median(samples)
+            values["open_diag_range"] = f"{_ms(min(samples))} – {_ms(max(samples))}"
 
 
 def _stderr_tail(path: Path, result: Result) -> None:
