@@ -261,15 +261,26 @@ class LspClient:
                 return
 
     def rss_bytes(self) -> int | None:
-        """Resident set size of the server process (Linux ``/proc``), or None."""
-        try:
-            status = Path(f"/proc/{self.proc.pid}/status").read_text()
-        except OSError:
-            return None
-        for line in status.splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-        return None
+        """Resident set size of the server process and its child processes (Linux ``/proc``;
+        excore-ls starts a helper that lives for its first ~0.2 s), or None."""
+        total = 0
+        pending = [self.proc.pid]
+        while pending:
+            pid = pending.pop()
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+                tasks = list(Path(f"/proc/{pid}/task").iterdir())
+            except OSError:
+                if pid == self.proc.pid:
+                    return None
+                continue
+            for task in tasks:
+                with contextlib.suppress(OSError):
+                    pending.extend(int(c) for c in (task / "children").read_text().split())
+            for line in status.splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+        return total
 
     def close(self, timeout: float = 3.0) -> None:
         """shutdown + exit when the server is alive, then make sure the process is gone."""

@@ -13,7 +13,8 @@ requests at the same positions. Measured:
 - completion right after an edit: a ``didChange`` (incremental when the server advertises it,
   else the full text) typing/deleting one character inside ``"@backbone" = "|"``, immediately
   followed by a completion request there; the completion's latency, p50/p95;
-- the server's RSS (``/proc/<pid>/status`` VmRSS) after the large file is open.
+- the server's RSS (``/proc/<pid>/status`` VmRSS, with its child processes') after the large
+  file is open.
 
 Run from the repository root::
 

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from excore_ls.analysis.documents import OpenDocument
     from excore_ls.analysis.fragments import FamilyScanner
     from excore_ls.analysis.session import Analyzer, FileAnalysis
+    from excore_ls.startup_helper import StartupHelper
 
 log = logging.getLogger("excore_ls")
 DEBOUNCE = 0.08
@@ -76,6 +77,11 @@ class ExcoreLanguageServer(LanguageServer):
         self.dumping = False
         self.published_once = threading.Event()
         self.warm_up_started = False
+        # the start-up helper checks the first opened files until the warm-up can
+        # (``checks_ready``); ``publish_count`` tells a late answer from a current one
+        self.helper: StartupHelper | None = None
+        self.checks_ready = False
+        self.publish_count: dict[str, int] = {}
 
     def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
         """Serve over stdio; the event loop itself watches stdin when it is a pipe or socket of
@@ -207,22 +213,48 @@ class ExcoreLanguageServer(LanguageServer):
         self.problems[uri] = (doc.version, found)
         return found
 
-    def publish(self, uri: str) -> None:
+    def publish(self, uri: str, ask_helper: bool = True) -> None:
         timer = self._timers.pop(uri, None)
         if timer is not None:  # a check scheduled before this one would only repeat it
             timer.cancel()
         doc = self.documents.get(uri)
         if doc is None:
             return
+        count = self.publish_count[uri] = self.publish_count.get(uri, 0) + 1
+        if ask_helper and self._ask_helper(doc, count):
+            return
         try:
             found = self.compute_problems(uri)
         except Exception:
             log.exception("diagnostics failed for %s", uri)
             return
+        self._send_diagnostics(doc, found)
+
+    def _ask_helper(self, doc: OpenDocument, count: int) -> bool:
+        """Hand the check to the start-up helper while the warm-up cannot do it yet."""
+        helper = self.helper
+        if helper is None or self.checks_ready:
+            return False
+        version = doc.version
+
+        def checked(found: list[Problem] | None) -> None:
+            if self.publish_count.get(doc.uri) != count or self.documents.get(doc.uri) is not doc:
+                return  # a later publish took over, or the document was closed
+            if found is None or doc.version != version:
+                self.publish(doc.uri, ask_helper=False)
+                return
+            log.info("diagnostics of %s from the start-up helper", doc.uri)
+            self.problems[doc.uri] = (version, found)
+            self._send_diagnostics(doc, found)
+
+        docs = [(d.uri, d.version, d.text) for d in self.documents.all()]
+        return helper.check(doc.uri, docs, self.indexes.override, checked)
+
+    def _send_diagnostics(self, doc: OpenDocument, found: list[Problem]) -> None:
         codec = self.codec(doc)
         self.text_document_publish_diagnostics(
             lsp.PublishDiagnosticsParams(
-                uri=uri,
+                uri=doc.uri,
                 version=doc.version,
                 diagnostics=[convert.diagnostic(p, codec) for p in found],
             )
@@ -395,10 +427,16 @@ def _import_all(names: tuple[str, ...]) -> None:
             log.exception("warm-up import of %s failed", name)
 
 
-def _preload(ls: ExcoreLanguageServer, folders: list[Path], collector_was_on: bool) -> None:
+def _preload(
+    ls: ExcoreLanguageServer,
+    folders: list[Path],
+    collector_was_on: bool,
+    loop: asyncio.AbstractEventLoop | None,
+) -> None:
     """Warm up while the editor opens its files: the diagnostics' imports and the index of each
     workspace folder, then, once the first diagnostics are published, the other features and
-    the index's module entries.
+    the index's module entries. Until the first part is done, the start-up helper checks the
+    files the editor opens.
 
     The garbage collector is paused meanwhile (``start_warm_up`` pauses it): what start-up makes
     (modules, the index) lives as long as the server, so collections would only traverse it.
@@ -410,6 +448,9 @@ def _preload(ls: ExcoreLanguageServer, folders: list[Path], collector_was_on: bo
                 ls.indexes.for_file(folder / "excore.toml")
         except Exception:  # the first request reports any problem properly
             log.exception("preloading the index failed")
+        ls.checks_ready = True
+        if ls.helper is not None and loop is not None:
+            loop.call_soon_threadsafe(ls.helper.retire)
         ls.published_once.wait(FEATURES_AFTER)
         _import_all(FEATURE_MODULES)
         for loaded in list(ls.indexes.loaded.values()):
@@ -427,11 +468,21 @@ def start_warm_up(ls: ExcoreLanguageServer) -> None:
     folders = [uri_to_path(f.uri) for f in ls.workspace.folders.values()]
     if not folders and ls.workspace.root_path:
         folders = [Path(ls.workspace.root_path)]
+    found = [f for f in folders if f is not None]
+    try:
+        loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+    except RuntimeError:
+        loop = None
+    if ls.helper is not None:
+        if loop is not None and ls.helper.attach(loop):
+            ls.helper.prepare(found, ls.indexes.override)
+        else:
+            ls.helper.stop()
     collector_was_on = gc.isenabled()
     gc.disable()  # until the warm-up is done (see _preload)
     threading.Thread(
         target=_preload,
-        args=(ls, [f for f in folders if f is not None], collector_was_on),
+        args=(ls, found, collector_was_on, loop),
         name="excore-ls-preload",
         daemon=True,
     ).start()

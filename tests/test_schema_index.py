@@ -173,6 +173,7 @@ def test_entries_with_fields_a_newer_version_added_still_load() -> None:
     resnet["params"][0]["added_later"] = True
     resnet["members"][0]["added_later"] = "y"
     back = index_from_json(json.loads(dump_json(data)), root="/ws")
-    assert back.registries["Backbone"].modules["ResNet"] == (
-        sample_index().registries["Backbone"].modules["ResNet"]
+    assert (
+        back.registries["Backbone"].modules["ResNet"]
+        == (sample_index().registries["Backbone"].modules["ResNet"])
     )
