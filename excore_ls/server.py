@@ -545,6 +545,7 @@ def did_close(ls: ExcoreLanguageServer, params: lsp.DidCloseTextDocumentParams) 
     ls.forget(uri)
     ls.documents.close(uri)
     ls.problems.pop(uri, None)
+    ls.publish_count.pop(uri, None)
     timer = ls._timers.pop(uri, None)
     if timer is not None:
         timer.cancel()

@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 
 from lsprotocol import types as lsp
-from pytest_lsp import LanguageClient
+from pytest_lsp import LanguageClient, client_capabilities
 
 CURSOR = "<|>"
 
@@ -20,6 +20,18 @@ def split_cursor(text: str) -> tuple[str, int, lsp.Position]:
     col_text = before[before.rfind("\n") + 1 :]
     col = len(col_text.encode("utf-16-le")) // 2
     return clean, offset, lsp.Position(line=line, character=col)
+
+
+async def initialize_in(client: LanguageClient, root: Path) -> None:
+    """Start a fresh session (VS Code's capabilities) with ``root`` as its one workspace folder."""
+    client.feature(lsp.CLIENT_REGISTER_CAPABILITY)(lambda params: None)
+    await client.initialize_session(
+        lsp.InitializeParams(
+            capabilities=client_capabilities("visual-studio-code"),
+            root_uri=root.as_uri(),
+            workspace_folders=[lsp.WorkspaceFolder(uri=root.as_uri(), name="ws")],
+        )
+    )
 
 
 class Docs:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import ls_fixture_index
 import pytest_lsp
-from ls_helpers import Docs
+from ls_helpers import Docs, initialize_in
 from lsprotocol import types as lsp
-from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp import ClientServerConfig, LanguageClient
 
 SERVER = [sys.executable, "-m", "excore_ls"]
 WORKSPACE = Path(__file__).parent / "fixtures" / "ws"
@@ -47,14 +47,7 @@ async def start(client: LanguageClient, tmp_path: Path) -> tuple[Path, PublishLo
     ls_fixture_index.write(root)
     log = PublishLog()
     client.diagnostics = log
-    client.feature(lsp.CLIENT_REGISTER_CAPABILITY)(lambda params: None)
-    await client.initialize_session(
-        lsp.InitializeParams(
-            capabilities=client_capabilities("visual-studio-code"),
-            root_uri=root.as_uri(),
-            workspace_folders=[lsp.WorkspaceFolder(uri=root.as_uri(), name="ws")],
-        )
-    )
+    await initialize_in(client, root)
     return root, log
 
 

@@ -13,12 +13,13 @@ from pathlib import Path
 import ls_fixture_index
 import pytest
 import pytest_lsp
-from ls_helpers import Docs
+from ls_helpers import Docs, initialize_in
 from lsprotocol import types as lsp
-from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp import ClientServerConfig, LanguageClient
 
 from excore.problems import Problem
 from excore_ls import startup_helper
+from excore_ls.analysis.documents import OpenDocument
 from excore_ls.server import ExcoreLanguageServer
 from excore_ls.startup_helper import StartupHelper
 
@@ -190,15 +191,19 @@ class Published(list[tuple[str, int | None, list[str]]]):
         self.append((params.uri, params.version, sorted(str(d.code) for d in params.diagnostics)))
 
 
-async def server_with_helper(
+async def typo_published_with(
     helper: StartupHelper, root: Path
-) -> tuple[ExcoreLanguageServer, Published]:
+) -> tuple[ExcoreLanguageServer, Published, OpenDocument]:
+    """A server (not started) using ``helper``, that has just published typo.toml (version 1)."""
     ls = ExcoreLanguageServer()
     ls.helper = helper
     helper.prepare([root], None)
     published = Published()
     ls.text_document_publish_diagnostics = published  # type: ignore[method-assign]
-    return ls, published
+    typo = root / "configs" / "broken" / "typo.toml"
+    doc = ls.documents.open(typo.as_uri(), typo.read_text(encoding="utf-8"), 1)
+    ls.publish(typo.as_uri())
+    return ls, published, doc
 
 
 async def until(condition: Callable[[], bool]) -> None:
@@ -212,47 +217,34 @@ async def until(condition: Callable[[], bool]) -> None:
 async def test_the_server_publishes_the_helpers_answer_while_it_warms_up(
     helper: StartupHelper, workspace: Path
 ) -> None:
-    ls, published = await server_with_helper(helper, workspace)
-    typo = workspace / "configs" / "broken" / "typo.toml"
-    ls.documents.open(typo.as_uri(), typo.read_text(encoding="utf-8"), 1)
-    ls.publish(typo.as_uri())
+    ls, published, doc = await typo_published_with(helper, workspace)
     assert helper.pending and published == []  # answered later, by the helper
     await until(lambda: bool(published))
-    assert published == [
-        (typo.as_uri(), 1, ["undefined-variable", "unknown-module", "unknown-param"])
-    ]
-    assert [p.code for p in ls.problems[typo.as_uri()][1]] == [
-        p.code for p in server_problems(typo.as_uri(), [(typo.as_uri(), 1, typo.read_text())])
-    ]
+    assert published == [(doc.uri, 1, ["undefined-variable", "unknown-module", "unknown-param"])]
+    expected = server_problems(doc.uri, [(doc.uri, 1, doc.text)])
+    assert facts(ls.problems[doc.uri][1]) == facts(expected)
     ls.checks_ready = True  # the warm-up is done: the server checks by itself
-    ls.publish(typo.as_uri())
+    ls.publish(doc.uri)
     assert not helper.pending and len(published) == 2
 
 
 async def test_an_answer_overtaken_by_an_edit_is_not_published(
     helper: StartupHelper, workspace: Path
 ) -> None:
-    ls, published = await server_with_helper(helper, workspace)
-    typo = workspace / "configs" / "broken" / "typo.toml"
-    doc = ls.documents.open(typo.as_uri(), typo.read_text(encoding="utf-8"), 1)
-    ls.publish(typo.as_uri())
+    _ls, published, doc = await typo_published_with(helper, workspace)
     doc.replace(0, 0, "# edited\n")  # the editor typed before the answer came
     doc.version = 2
     await until(lambda: bool(published))
     await asyncio.sleep(0.2)
-    # the server checked version 2 itself (lines moved), version 1's answer was dropped
-    assert [(uri, version) for uri, version, _ in published] == [(typo.as_uri(), 2)]
-    ls.documents.close(typo.as_uri())
+    # the server checked version 2 itself, version 1's answer was dropped
+    assert [(uri, version) for uri, version, _ in published] == [(doc.uri, 2)]
 
 
 async def test_a_closed_document_gets_no_late_answer(
     helper: StartupHelper, workspace: Path
 ) -> None:
-    ls, published = await server_with_helper(helper, workspace)
-    typo = workspace / "configs" / "broken" / "typo.toml"
-    ls.documents.open(typo.as_uri(), typo.read_text(encoding="utf-8"), 1)
-    ls.publish(typo.as_uri())
-    ls.documents.close(typo.as_uri())
+    ls, published, doc = await typo_published_with(helper, workspace)
+    ls.documents.close(doc.uri)
     await until(lambda: not helper.pending)
     assert published == []
 
@@ -272,14 +264,7 @@ async def without_helper(lsp_client: LanguageClient):  # type: ignore[no-untyped
 async def _first_diagnostics(
     client: LanguageClient, root: Path, rel: str
 ) -> list[tuple[int, int, str, str]]:
-    client.feature(lsp.CLIENT_REGISTER_CAPABILITY)(lambda params: None)
-    await client.initialize_session(
-        lsp.InitializeParams(
-            capabilities=client_capabilities("visual-studio-code"),
-            root_uri=root.as_uri(),
-            workspace_folders=[lsp.WorkspaceFolder(uri=root.as_uri(), name="ws")],
-        )
-    )
+    await initialize_in(client, root)
     docs = Docs(client, root)
     found = await docs.diagnostics(await docs.open(rel, wait=False))
     return sorted(
