@@ -1,6 +1,6 @@
 """Random edits (hypothesis) to real configs, with requests at random positions after each edit.
 
-~1,000 edits in the regular suite; ``EXCORE_FUZZ_LONG=1`` runs 10,000. The server must answer
+~1,000 edits in the regular suite; ``pytest --long`` (or ``EXCORE_FUZZ_LONG=1``) runs 10,000. The server must answer
 every request (no error response, within the timeout) and report no error of its own.
 """
 
