@@ -87,9 +87,7 @@ class HelperChecker:
         from excore_ls.analysis.index_state import WORKSPACE_FILE_NAMES
         from excore_ls.features.diagnostics import problems_of
 
-        wanted = Path(override) if override else None
-        if wanted != self.indexes.override:
-            self.indexes.override = wanted
+        self.indexes.override = Path(override) if override else None
         self._mirror(docs)
         doc = self.documents.get(uri)
         if doc is None or doc.path is None or doc.path.name in WORKSPACE_FILE_NAMES:
