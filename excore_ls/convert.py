@@ -417,6 +417,14 @@ _ACTION_KIND = {
 }
 
 
+def action_kinds(only: Sequence[lsp.CodeActionKind | str] | None) -> list[str] | None:
+    """The kinds of a request's ``context.only`` as plain values (``"quickfix"``): the client
+    may send kinds this server does not know, which arrive as plain strings."""
+    if only is None:
+        return None
+    return [str(getattr(k, "value", k)) for k in only]
+
+
 def code_action(
     a: Action,
     codec_of: Callable[[str], Codec | None],

@@ -719,16 +719,9 @@ def on_code_action(
     start = codec.offset(params.range.start)
     end = codec.offset(params.range.end)
     problems = ls.problems_for(params.text_document.uri)
-    actions = code_actions.code_actions(fa, start, end, problems)
-    only = params.context.only
-    out = [convert.code_action(a, ls.codec_of, params.context.diagnostics) for a in actions]
-    if only:
-        out = [
-            a
-            for a in out
-            if a.kind is not None and any(str(a.kind).startswith(str(k)) for k in only)
-        ]
-    return out
+    only = convert.action_kinds(params.context.only)
+    actions = code_actions.code_actions(fa, start, end, problems, only)
+    return [convert.code_action(a, ls.codec_of, params.context.diagnostics) for a in actions]
 
 
 def on_document_symbol(

@@ -4,7 +4,7 @@ refresh the index. Every edit replaces only the bytes it fixes."""
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from excore.problems import Problem
 from excore_ls.analysis.config import ConfigFile, Section
@@ -25,7 +25,29 @@ DID_YOU_MEAN_CODES = {
 }
 
 
-def code_actions(fa: FileAnalysis, start: int, end: int, problems: list[Problem]) -> list[Action]:
+def code_actions(
+    fa: FileAnalysis,
+    start: int,
+    end: int,
+    problems: list[Problem],
+    only: Sequence[str] | None = None,
+) -> list[Action]:
+    """The actions for ``[start, end)``; with ``only`` (code action kinds such as ``quickfix``
+    or ``source``), those of these kinds or of their sub-kinds (``source`` covers
+    ``source.fixAll``)."""
+    actions = _all_actions(fa, start, end, problems)
+    if not only:
+        return actions
+    return [a for a in actions if any(kind_matches(a.kind, k) for k in only)]
+
+
+def kind_matches(kind: str, wanted: str) -> bool:
+    """``kind`` is ``wanted`` or one of its sub-kinds (LSP kinds are dot-separated
+    hierarchies; the empty kind covers every kind)."""
+    return not wanted or kind == wanted or kind.startswith(wanted + ".")
+
+
+def _all_actions(fa: FileAnalysis, start: int, end: int, problems: list[Problem]) -> list[Action]:
     out: list[Action] = []
     here = [p for p in problems if p.start <= end and start <= max(p.end, p.start + 1)]
     for p in here:

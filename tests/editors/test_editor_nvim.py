@@ -112,6 +112,7 @@ def test_checkhealth_reports_server_and_index(
         "hover",
         "definition",
         "quickfix",
+        "quickfix_only",
         "dump_index",
         "dump_index_cli",
         "unrelated_toml",

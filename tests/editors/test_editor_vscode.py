@@ -41,11 +41,23 @@ TESTS = [
     "completion",
     "hover",
     "definition",
+    "quickfix_only",
     "quickfix",
     "server_log",
     "restart",
     "dump_index",
     "broken_server",
+]
+
+
+# What a user binds to ask for quick fixes only (the request's context.only is ["quickfix"]).
+KEYBINDINGS = [
+    {
+        "key": "ctrl+alt+k",
+        "command": "editor.action.codeAction",
+        "args": {"kind": "quickfix", "apply": "never"},
+        "when": "editorTextFocus",
+    }
 ]
 
 
@@ -150,6 +162,7 @@ def vscode_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, A
     # code-server takes machine-scoped settings (excore.server.command) from Machine/.
     (user_data / "User" / "settings.json").write_text(settings)
     (user_data / "Machine" / "settings.json").write_text(settings)
+    (user_data / "User" / "keybindings.json").write_text(json.dumps(KEYBINDINGS, indent=2))
 
     code_server = deps["EXCORE_CODE_SERVER"]
     dirs = ["--user-data-dir", str(user_data), "--extensions-dir", str(extensions)]

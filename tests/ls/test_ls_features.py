@@ -146,6 +146,45 @@ async def test_did_you_mean_quick_fix(client: LanguageClient, docs: Docs) -> Non
     await docs.close(uri)
 
 
+async def test_code_actions_filtered_by_kind(client: LanguageClient, docs: Docs) -> None:
+    """Editors ask for quick fixes only (``context.only``): the fix is there, and kinds that
+    were not asked for are not (the 'create a section' refactor, the 'refresh' source action)."""
+    text = '[Model.FCN]\n"!head" = "SimpleHead"\n"@backbone" = "ResNt"\n'
+    uri = await docs.open("cases/q2.toml", text)
+    diags = await docs.diagnostics(uri)
+    typo = next(d for d in diags if d.code == "unknown-module")
+    # from inside "SimpleHead" (no section yet: a refactor creates one) to the misspelt name
+    start = lsp.Position(line=1, character=text.splitlines()[1].index("SimpleHead") + 1)
+
+    async def titles(only: list[lsp.CodeActionKind | str] | None) -> dict[str, str]:
+        actions = await client.text_document_code_action_async(
+            lsp.CodeActionParams(
+                text_document=ident(uri),
+                range=lsp.Range(start=start, end=typo.range.end),
+                context=lsp.CodeActionContext(diagnostics=diags, only=only),
+            )
+        )
+        return {
+            a.title: str(getattr(a.kind, "value", a.kind))
+            for a in actions or []
+            if isinstance(a, lsp.CodeAction)
+        }
+
+    everything = await titles(None)
+    assert everything["Did you mean 'ResNet'?"] == "quickfix"
+    assert everything["Create a [SimpleHead] section for this module"] == "refactor"
+    fixes = await titles([lsp.CodeActionKind.QuickFix])
+    assert "Did you mean 'ResNet'?" in fixes
+    assert set(fixes.values()) == {"quickfix"}
+    assert fixes == {t: k for t, k in everything.items() if k == "quickfix"}
+    refactors = await titles([lsp.CodeActionKind.Refactor])
+    assert refactors and set(refactors.values()) == {"refactor"}
+    assert await titles([lsp.CodeActionKind.SourceFixAll]) == {}  # a sub-kind we do not offer
+    both = await titles([lsp.CodeActionKind.QuickFix, lsp.CodeActionKind.Refactor])
+    assert both == {t: k for t, k in everything.items() if k in ("quickfix", "refactor")}
+    await docs.close(uri)
+
+
 async def test_positions_with_emoji_and_cjk(client: LanguageClient, docs: Docs) -> None:
     """Columns in the negotiated encoding (UTF-16 for VS Code, UTF-8 for Neovim 0.11)."""
     enc = encoding_of(client)

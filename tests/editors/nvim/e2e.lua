@@ -241,17 +241,21 @@ function tests.definition()
   check(current_line():find(s.target_text, 1, true), 'line %d is %q, expected it to contain %q', row, current_line(), s.target_text)
 end
 
-function tests.quickfix()
+--- Apply the did-you-mean fix with the code action menu; `only` is the kinds asked for (what
+--- `vim.lsp.buf.code_action({ context = { only = { 'quickfix' } } })` in a mapping sends).
+local function quickfix_test(only)
   local s = scenario.quickfix
   local bufnr = open(s.file)
   wait_for('an unknown-module diagnostic', function()
     return #diagnostics_with_code(bufnr, 'unknown-module') > 0
   end)
   cursor_to(s.line, s.character)
-  local titles = {}
+  local titles, kinds = {}, {}
   vim.lsp.buf.code_action({
+    context = only and { only = only } or nil,
     filter = function(action)
       table.insert(titles, action.title)
+      table.insert(kinds, tostring(action.kind))
       return action.title == s.title
     end,
     apply = true,
@@ -259,12 +263,26 @@ function tests.quickfix()
   wait_for(('the quick fix %q to change the line'):format(s.title), function()
     return current_line() == s.expected_line
   end, 10000)
-  save_screen('quickfix')
+  save_screen(only and 'quickfix-only' or 'quickfix')
   log('  offered: ' .. table.concat(titles, ' / '))
+  log('  kinds: ' .. table.concat(kinds, ' / '))
   log('  line now: ' .. current_line())
+  if only then
+    for i, kind in ipairs(kinds) do
+      check(kind == 'quickfix', 'asked for quick fixes, %q is a %s', titles[i], kind)
+    end
+  end
   wait_for('the unknown-module problem to disappear', function()
     return #diagnostics_with_code(bufnr, 'unknown-module') == 0
   end)
+end
+
+function tests.quickfix()
+  quickfix_test(nil)
+end
+
+function tests.quickfix_only()
+  quickfix_test({ 'quickfix' })
 end
 
 --- :ExcoreDumpIndex removes nothing but rewrites the index; `via` says who runs the dump.

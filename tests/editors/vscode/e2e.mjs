@@ -240,6 +240,33 @@ const tests = {
     return { opened: base, line, text };
   },
 
+  async quickfix_only(page) {
+    // A keybinding for "editor.action.codeAction" with { kind: "quickfix" } (the user's
+    // keybindings.json, written by test_editor_vscode.py): the request carries
+    // context.only = ["quickfix"]. The fix is offered, and nothing is applied yet.
+    const s = scenario.quickfix;
+    await openFile(page, s.file);
+    await page.locator('.editor-group-container.active .squiggly-error').first().waitFor({ timeout: STEP_TIMEOUT });
+    await goTo(page, s.line, s.character);
+    const menu = page.locator('.action-widget');
+    const action = menu.locator('.monaco-list-row', { hasText: s.title }).first();
+    for (let attempt = 1; ; attempt++) {
+      await page.keyboard.press('Control+Alt+K');
+      const shown = await action.waitFor({ state: 'visible', timeout: 5000 }).then(() => true, () => false);
+      if (shown) {
+        break;
+      }
+      check(attempt < 4, `the quick fixes asked by kind never offered ${JSON.stringify(s.title)}`);
+      await page.keyboard.press('Escape');
+    }
+    const offered = (await menu.locator('.monaco-list-row').allInnerTexts()).map((t) => t.trim()).filter(Boolean);
+    await screenshot(page, 'quickfix-only');
+    check(!offered.some((t) => t.startsWith('Create a [')), `a refactor among the quick fixes: ${JSON.stringify(offered)}`);
+    await page.keyboard.press('Escape');
+    await menu.waitFor({ state: 'hidden', timeout: STEP_TIMEOUT }).catch(() => {});
+    return { offered };
+  },
+
   async quickfix(page) {
     const s = scenario.quickfix;
     await openFile(page, s.file);
