@@ -565,6 +565,8 @@ def did_save(ls: ExcoreLanguageServer, params: lsp.DidSaveTextDocumentParams) ->
 def did_change_watched_files(
     ls: ExcoreLanguageServer, params: lsp.DidChangeWatchedFilesParams
 ) -> None:
+    if ls.helper is not None:  # its copy of the index may be out of date: check here from now
+        ls.helper.retire()
     for change in params.changes:
         path = uri_to_path(change.uri)
         if path is None:

@@ -42,6 +42,8 @@ class LoadedIndex:
     index: WorkspaceIndex | None = None
     error: str = ""
     mtime: float = -1.0
+    file_stamp: FileStamp | None = None  # what the last read saw on disk (``file_stamp``)
+    reread: bool = False  # watched files said the index changed: read it whatever the stat says
     checked_at: float = 0.0
     stale: dict[str, str] | None = None  # module name -> its source file, when newer than index
     stale_checked_at: float = 0.0
@@ -74,6 +76,17 @@ class LoadedIndex:
 
     def source_path(self, info: ModuleInfo) -> Path | None:
         return self.resolve_source(info.file) if info.file else None
+
+
+FileStamp = tuple[int, int, int, int, int, int]
+
+
+def file_stamp(st: os.stat_result) -> FileStamp:
+    """What tells one version of a file from another without reading it: an index replaced by
+    a copy with the same modification time (``cp -p``, a checkout, a tool restoring times) still
+    differs in inode (a new file renamed over it), change time (set by every write and by
+    setting the times) or size."""
+    return (st.st_mtime_ns, st.st_size, st.st_ino, st.st_dev, st.st_ctime_ns, st.st_mode)
 
 
 def module_files(index: WorkspaceIndex) -> dict[str, list[str]]:
@@ -192,10 +205,12 @@ class IndexState:
         if path is None or path.name in WORKSPACE_FILE_NAMES:
             self._workspace_of.clear()  # a workspace file came, went or changed: search again
         for state in self.loaded.values():
-            if path is None or state.path == path or _is_under(path, state.root):
+            if path is None or _same_path(state.path, path):
                 state.checked_at = 0.0
-                if path is not None and path != state.path:
-                    state.stale = None
+                state.reread = True  # the editor saw it change: never trust the stat alone
+            elif _is_under(path, state.root):
+                state.checked_at = 0.0
+                state.stale = None
 
     def _refresh(self, state: LoadedIndex) -> None:
         now = time.monotonic()
@@ -204,10 +219,10 @@ class IndexState:
             state.stale_checked_at = now
         state.checked_at = now
         try:
-            mtime = os.stat(state.path).st_mtime
+            stamp: FileStamp | None = file_stamp(os.stat(state.path))
         except OSError:
-            mtime = -1.0
-        if mtime != state.mtime:
+            stamp = None
+        if state.reread or stamp != state.file_stamp:
             self._read(state)
 
     def reload(self, state: LoadedIndex) -> None:
@@ -220,10 +235,12 @@ class IndexState:
 
         state.checked_at = time.monotonic()
         state.stale = None
+        state.reread = False
         try:
-            state.mtime = os.stat(state.path).st_mtime
+            st = os.stat(state.path)
+            state.mtime, state.file_stamp = st.st_mtime, file_stamp(st)
         except OSError:
-            state.mtime = -1.0
+            state.mtime, state.file_stamp = -1.0, None
             state.index = None
             state.error = "missing"
             self.notify(
@@ -278,6 +295,16 @@ def settle_young_objects() -> None:
     """
     gc.freeze()
     gc.unfreeze()
+
+
+def _same_path(a: Path, b: Path) -> bool:
+    """The same file, also when one of them was written through a symlinked folder."""
+    if a == b:
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def _is_under(path: Path, root: Path) -> bool:
