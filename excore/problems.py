@@ -42,12 +42,24 @@ CODES: dict[str, Severity] = {
 
 
 @dataclass(frozen=True, slots=True)
+class Related:
+    """Another place a problem involves (``[start, end)`` of ``file``), with what happens there."""
+
+    file: str
+    start: int
+    end: int
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
 class Problem:
     """One problem at ``[start, end)`` (character offsets) of ``file``.
 
     ``key`` is the dotted key path of the value the problem comes from (``Model.FCN.@backbone``),
     empty when the problem is not about one key. ``data`` carries machine-readable details that
-    quick fixes use (for example ``{"name": "ResNt", "suggestions": ["ResNet"]}``).
+    quick fixes use (for example ``{"name": "ResNt", "suggestions": ["ResNet"]}``). ``related``
+    lists the other places involved (the other use of a ``reuse-conflict``, the base file a
+    problem reported at a ``__base__`` entry comes from).
     """
 
     code: str
@@ -58,6 +70,7 @@ class Problem:
     key: str = ""
     severity: Severity = Severity.ERROR
     data: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
+    related: tuple[Related, ...] = field(default=(), compare=False, hash=False)
 
 
 def make_problem(
@@ -68,8 +81,9 @@ def make_problem(
     end: int,
     key: str = "",
     data: dict[str, object] | None = None,
+    related: tuple[Related, ...] = (),
 ) -> Problem:
     """Build a problem with the severity its code has."""
     return Problem(
-        code, message, file, start, end, key, CODES.get(code, Severity.ERROR), data or {}
+        code, message, file, start, end, key, CODES.get(code, Severity.ERROR), data or {}, related
     )

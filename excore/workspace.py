@@ -7,6 +7,7 @@ A workspace is described by ``excore.toml``, or by the ``[tool.excore]`` table o
     src_paths = ["src"]                  # put on sys.path, relative to the root (default ["."])
     import = ["seg.models", "seg.data"]  # modules whose import fills the registries
     index_dir = ".excore"                # where `excore schema dump` writes index.json
+    fragments = ["configs/parts/*.toml"] # configs only ever included (besides `_*` names)
     [primary_fields]                     # config field -> registry
     Model = "Model"
     TrainData = "Data"
@@ -34,6 +35,7 @@ __all__ = [
     "Workspace",
     "find_workspace",
     "load_workspace",
+    "workspace_file_in",
     "workspace_schema",
 ]
 
@@ -55,6 +57,7 @@ class Workspace:
     imports: list[str] = field(default_factory=list)
     primary_fields: dict[str, str] = field(default_factory=dict)
     index_dir: Path = Path(".excore")
+    fragments: list[str] = field(default_factory=list)  # globs of fragment configs
     # the workspace file's text; key positions are computed from it when an error needs them
     source_text: str = field(default="", repr=False, compare=False)
     _positions: dict[str, Position] | None = field(default=None, repr=False, compare=False)
@@ -169,6 +172,11 @@ def _load_override(path: Path, from_env: bool) -> Workspace:
     return load_workspace(path)
 
 
+def workspace_file_in(folder: str | os.PathLike[str]) -> Path | None:
+    """The workspace file directly in ``folder`` (``excore.toml`` first), if any."""
+    return _workspace_file_in(Path(folder))
+
+
 def _workspace_file_in(folder: Path) -> Path | None:
     candidate = folder / "excore.toml"
     if candidate.is_file():
@@ -234,6 +242,7 @@ def load_workspace(file: str | os.PathLike[str]) -> Workspace:
         imports=list(table.get("import", [])),
         primary_fields=dict(table.get("primary_fields", {})),
         index_dir=(root / table.get("index_dir", ".excore")).resolve(),
+        fragments=list(table.get("fragments", [])),
         source_text=text,
     )
 
@@ -278,7 +287,7 @@ def workspace_schema() -> dict[str, Any]:
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _MODULE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
-_KEYS = frozenset({"name", "src_paths", "import", "primary_fields", "index_dir"})
+_KEYS = frozenset({"name", "src_paths", "import", "primary_fields", "index_dir", "fragments"})
 
 
 def _conforms(table: dict[str, Any]) -> bool:
@@ -302,6 +311,7 @@ def _conforms(table: dict[str, Any]) -> bool:
         and ("name" not in table or text(table["name"]))
         and ("index_dir" not in table or text(table["index_dir"]))
         and ("src_paths" not in table or strings(table["src_paths"]))
+        and ("fragments" not in table or strings(table["fragments"]))
         and ("import" not in table or strings(table["import"], _MODULE))
         and isinstance(fields, dict)
         and strings(list(fields), _IDENT)

@@ -160,10 +160,24 @@ _SEVERITY = {
 }
 
 
-def diagnostic(p: Problem, codec: Codec) -> lsp.Diagnostic:
+def diagnostic(
+    p: Problem, codec: Codec, codec_of: Callable[[str], Codec | None] | None = None
+) -> lsp.Diagnostic:
     data: dict[str, Any] = {k: v for k, v in p.data.items() if _jsonable(v)}
     if p.key:
         data["key"] = p.key
+    related = []
+    for other in p.related:  # the other places a problem involves, when their text is known
+        other_codec = codec if other.file == p.file else (codec_of and codec_of(other.file))
+        if other_codec:
+            related.append(
+                lsp.DiagnosticRelatedInformation(
+                    lsp.Location(
+                        Path(other.file).as_uri(), other_codec.range(other.start, other.end)
+                    ),
+                    other.message,
+                )
+            )
     return lsp.Diagnostic(
         range=codec.range(p.start, p.end),
         message=p.message,
@@ -173,6 +187,7 @@ def diagnostic(p: Problem, codec: Codec) -> lsp.Diagnostic:
         code=p.code,
         source="excore",
         data=data or None,
+        related_information=related or None,
     )
 
 

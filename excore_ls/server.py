@@ -256,7 +256,7 @@ class ExcoreLanguageServer(LanguageServer):
             lsp.PublishDiagnosticsParams(
                 uri=doc.uri,
                 version=doc.version,
-                diagnostics=[convert.diagnostic(p, codec) for p in found],
+                diagnostics=[convert.diagnostic(p, codec, self.codec_of) for p in found],
             )
         )
         self.published_once.set()

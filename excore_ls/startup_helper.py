@@ -15,7 +15,7 @@ Jobs and answers are JSON, one object per line:
 
 - ``{"op": "prepare", "folders": [...], "override": path | null}``: read these folders' indexes;
 - ``{"op": "check", "id": n, "uri": ..., "docs": [[uri, version, text], ...], "override": ...}``
-  → ``{"id": n, "problems": [[code, message, file, start, end, key, severity, data], ...]}`` or
+  → ``{"id": n, "problems": [[code, message, file, start, end, key, severity, data, related], ...]}`` or
   ``{"id": n, "declined": reason}``.
 
 Nothing here imports pygls or lsprotocol: the helper is up long before the server is.
@@ -115,14 +115,16 @@ class HelperChecker:
 
 
 def problem_to_json(p: Problem) -> list[Any]:
-    return [p.code, p.message, p.file, p.start, p.end, p.key, p.severity.value, p.data]
+    related = [[r.file, r.start, r.end, r.message] for r in p.related]
+    return [p.code, p.message, p.file, p.start, p.end, p.key, p.severity.value, p.data, related]
 
 
 def problem_from_json(row: list[Any]) -> Problem:
-    from excore.problems import Problem, Severity
+    from excore.problems import Problem, Related, Severity
 
-    code, message, file, start, end, key, severity, data = row
-    return Problem(code, message, file, start, end, key, Severity(severity), data)
+    code, message, file, start, end, key, severity, data, related = row
+    found = tuple(Related(*r) for r in related)
+    return Problem(code, message, file, start, end, key, Severity(severity), data, found)
 
 
 def answer(checker: HelperChecker, message: dict[str, Any]) -> dict[str, Any] | None:

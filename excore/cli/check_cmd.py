@@ -3,10 +3,11 @@
 One line per problem (``file:line:col: severity code message``), a JSON list, or GitHub Actions
 annotations. Exit code 1 when any problem is an error.
 
-A config is checked with everything it inherits (problems are reported in the file where they
-are written). A *fragment* — a file that other configs of the workspace name in ``__base__`` —
-is checked through the root configs that include it, like the language server does
-(:mod:`excore.config.family`).
+A folder stands for every config below it. A root config is checked with everything it
+inherits; a *fragment* (a name or folder starting with ``_``, or a workspace ``fragments`` glob)
+shows only the problems in its own text. The language server applies the same rule
+(:mod:`excore.config.family`). A problem that involves another place (the ``@`` use of a
+``reuse-conflict``, the base a problem comes from) is followed by a ``note`` line.
 """
 
 from __future__ import annotations
@@ -20,13 +21,16 @@ from typing import Any
 from excore.cli._common import add_workspace_option, read_text, require_config_file
 from excore.errors import problem_position
 from excore.problems import Problem, Severity
+from excore.syntax.text import LineIndex
 
 _GITHUB_LEVEL = {"error": "error", "warning": "warning", "info": "notice", "hint": "notice"}
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser("check", help="check configs against the registries")
-    parser.add_argument("configs", nargs="+", metavar="CONFIG", help="TOML config files")
+    parser.add_argument(
+        "configs", nargs="+", metavar="CONFIG", help="TOML config files, or folders of them"
+    )
     parser.add_argument(
         "--format",
         choices=("text", "json", "github"),
@@ -39,29 +43,26 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     parser.add_argument(
         "--fragment",
         action="store_true",
-        help="check the files alone, as incomplete fragments (no missing-param errors)",
+        help="check the files as fragments (only problems in their own text)",
     )
     add_workspace_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     from excore.config import live_source, resolve_workspace
-    from excore.config.check import check_config
-    from excore.config.family import check_in_context
+    from excore.config.family import check_in_context, fragment_rule
 
     problems: list[Problem] = []
     seen: set[Problem] = set()
-    families: dict[str, Any] = {}
-    for config in args.configs:
+    configs = _expand(args.configs)
+    for config in configs:
         require_config_file(config)
         workspace = resolve_workspace(config, args.workspace)
         source = live_source(workspace)
-        root = str(workspace.root) if workspace else os.path.dirname(config) or "."
-        family = _family(root, families)
-        if not args.fragment and family.is_fragment(config):
-            found = check_in_context(config, source, family=family)
-        else:
-            found = check_config(config, source, report_missing=not args.fragment)
+        rule = fragment_rule(workspace.root if workspace else None)
+        found = check_in_context(
+            config, source, rule=rule, as_fragment=True if args.fragment else None
+        )
         for problem in found:
             if problem not in seen:
                 seen.add(problem)
@@ -72,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     sys.stdout.write(render(problems))
     if args.format == "text":
         errors = sum(1 for p in problems if p.severity == Severity.ERROR)
-        files = len(args.configs)
+        files = len(configs)
         print(
             f"{errors} error(s), {len(problems) - errors} other problem(s) in {files} config(s)",
             file=sys.stderr,
@@ -80,14 +81,21 @@ def run(args: argparse.Namespace) -> int:
     return 1 if any(p.severity == Severity.ERROR for p in problems) else 0
 
 
-def _family(root: str, families: dict[str, Any]) -> Any:
-    """Who includes whom among the configs below ``root`` (scanned once per run)."""
-    from excore.config.family import config_files, scan_family
+def _expand(paths: list[str]) -> list[str]:
+    """Each folder replaced by the configs below it (sorted); files kept as given."""
+    from excore.config.family import config_files
+    from excore.errors import CoreConfigSupportError
 
-    key = os.path.abspath(root)
-    if key not in families:
-        families[key] = scan_family(config_files(key))
-    return families[key]
+    out: list[str] = []
+    for path in paths:
+        if os.path.isdir(path):
+            found = config_files(path)
+            if not found:
+                raise CoreConfigSupportError("no .toml config below this folder", file=path)
+            out.extend(_shown_file(f) for f in found)
+        else:
+            out.append(path)
+    return list(dict.fromkeys(out))
 
 
 def _shown_file(file: str) -> str:
@@ -99,6 +107,18 @@ def _shown_file(file: str) -> str:
 
 def problem_record(problem: Problem) -> dict[str, Any]:
     line, column, end_line, end_column = problem_position(problem, read_text(problem.file))
+    related = []
+    for other in problem.related:
+        text = read_text(other.file)
+        at = LineIndex(text).position(other.start) if text is not None else (-1, -1)
+        related.append(
+            {
+                "file": _shown_file(other.file),
+                "line": at[0] + 1,
+                "column": at[1] + 1,
+                "message": other.message,
+            }
+        )
     return {
         "file": _shown_file(problem.file),
         "line": line,
@@ -109,6 +129,7 @@ def problem_record(problem: Problem) -> dict[str, Any]:
         "code": problem.code,
         "message": problem.message,
         "key": problem.key,
+        "related": related,
     }
 
 
@@ -119,6 +140,10 @@ def render_text(problems: list[Problem]) -> str:
             f"{record['file']}:{record['line']}:{record['column']}: "
             f"{record['severity']} {record['code']} {record['message']}"
         )
+        for other in record["related"]:
+            lines.append(
+                f"{other['file']}:{other['line']}:{other['column']}: note: {other['message']}"
+            )
     return "".join(line + "\n" for line in lines)
 
 

@@ -29,7 +29,7 @@ from excore.config.model import (
     build_model,
     resolve,
 )
-from excore.problems import Problem, make_problem
+from excore.problems import Problem, Related, make_problem
 from excore.signatures import ModuleInfo, ParamInfo, SignatureSource
 from excore.syntax.grammar import parse_module_name
 from excore.syntax.toml import Value, ValueKind
@@ -528,15 +528,30 @@ class _Checker:
             if not shared:
                 continue
             name = self.usage_targets[key]
+            related = []
+            for other, other_param in shared:
+                other_head = other.ref.head
+                assert other_head is not None
+                related.append(
+                    Related(
+                        other.file,
+                        other_head.start,
+                        other_head.end,
+                        f"'{name}' is used as a shared module here ('{other_param.leaf.key.text}')",
+                    )
+                )
             for use, param in new:
                 head = use.ref.head
                 assert head is not None
-                self.add(
-                    "reuse-conflict",
-                    f"'{name}' is used both as a new module ('!') and as a shared one ('@')",
-                    use.file,
-                    head.start,
-                    head.end,
-                    param.path,
-                    {"name": name},
+                self.problems.append(
+                    make_problem(
+                        "reuse-conflict",
+                        f"'{name}' is used both as a new module ('!') and as a shared one ('@')",
+                        use.file,
+                        head.start,
+                        head.end,
+                        param.path,
+                        {"name": name},
+                        tuple(related),
+                    )
                 )

@@ -13,7 +13,7 @@ import os
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from excore.problems import Problem, make_problem
@@ -55,6 +55,8 @@ class LoadedConfig:
     problems: list[Problem]
     bases: dict[str, list[str]]  # file -> the base files it names that exist
     order: list[str]  # files in merge order, the config itself last
+    # (file, base) -> the ``__base__`` item of ``file`` that names ``base``
+    edges: dict[tuple[str, str], Value] = field(default_factory=dict)
 
     def source(self, file: str) -> SourceFile | None:
         return self.files.get(file)
@@ -285,4 +287,6 @@ def load_config_files(
             return LoadedConfig(full, Section(""), {}, [problem], {}, [])
         root = loader.load(full, [full])
     root.items.pop(BASE_KEY, None)
-    return LoadedConfig(full, root, loader.files, loader.problems, loader.bases, loader.order)
+    return LoadedConfig(
+        full, root, loader.files, loader.problems, loader.bases, loader.order, loader.edges
+    )

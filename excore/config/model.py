@@ -448,7 +448,8 @@ def _resolve_field(
             f"field '{field_name}' defines no module '{member.text}'{hint}",
             member.start,
             member.end,
-            {"name": member.text, "suggestions": suggestions},
+            # "context": what a field defines depends on the config that includes a fragment
+            {"name": member.text, "suggestions": suggestions, "context": True},
         )
     if len(modules) == 1:
         module = modules[0]
@@ -461,7 +462,7 @@ def _resolve_field(
             f"field '{field_name}' defines no module in this config",
             head.start,
             head.end,
-            {"name": field_name},
+            {"name": field_name, "context": True},
         )
     listed = ", ".join(sorted(m.name for m in modules))
     return None, ResolveProblem(

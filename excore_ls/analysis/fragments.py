@@ -1,9 +1,10 @@
 """Who includes whom in a workspace (the engine's ``scan_family``), cached for the server: a
 rescan stats every config but reads and parses only those that changed since the last one.
 
-The fragment rule itself is the engine's (``excore.config.family``): a config that another config
-includes is checked through the root configs that include it, so the server and ``excore check``
-report the same problems for every file.
+The fragment rule itself is the engine's (``excore.config.family``): which configs are fragments
+follows from their names and the workspace's ``fragments`` globs, so the server and
+``excore check`` report the same problems for every file. The scan tells which open configs to
+check again when a file they include changes.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ class FamilyScanner:
     _bases: dict[str, tuple[Stamp, list[str]]] = field(default_factory=dict)
 
     def family(self, root: Path) -> ConfigFamily:
-        from excore.config.family import config_files
+        from excore.config.family import config_files, fragment_rule
 
         key = str(root)
         cached = self._cache.get(key)
@@ -40,6 +41,7 @@ class FamilyScanner:
         if cached is not None and now - cached[0] < RESCAN_AFTER:
             return cached[1]
         found = self._scan(config_files(root))
+        found.rule = fragment_rule(root)
         self._cache[key] = (now, found)
         return found
 

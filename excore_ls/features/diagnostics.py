@@ -1,7 +1,7 @@
 """Diagnostics: the engine's problems for this file, plus the index staleness warning.
 
 The problems come from ``excore.config.family.check_in_context`` — the one checker under the
-engine's fragment rule, fed with the index and the open buffers — so the server and
+engine's rule of roots and fragments (only this file's problems are kept), fed with the index and the open buffers — so the server and
 ``excore check`` report the same codes at the same places. Syntax problems of the tolerant parser
 are always reported (first). Without an index only the problems that do not need the registries
 are kept.
@@ -84,6 +84,8 @@ def problems_of(
         source = fa.source
     seen: set[tuple[str, int, int]] = set()
     for p in _run_checker(key, source, read_text, family, text):
+        if p.file != key:  # a base's own problem: shown in the base
+            continue
         if index is None and p.code not in INDEX_FREE_CODES:
             continue
         if (p.code, p.start, p.end) in seen:

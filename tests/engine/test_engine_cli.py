@@ -241,3 +241,41 @@ def test_check_refuses_missing_and_non_toml_files(capsys, tmp_path) -> None:
     assert code == 1
     assert err.strip() == f"{other}: only .toml configs are supported, got '.yaml'"
     assert "Traceback" not in err
+
+
+def test_check_a_folder_checks_every_config_below_it(capsys) -> None:
+    folder = cfg_path("rule")
+    code, out, err = run(capsys, "check", str(folder), "--format", "json")
+    assert code == 1
+    records = json.loads(out)
+    # the fragment shows nothing; the root that forgot `depth` is told at its __base__ entry
+    assert [
+        (r["file"].rsplit("/", 2)[-2:], r["code"], r["line"], r["column"]) for r in records
+    ] == [(["rule", "wip.toml"], "undefined-variable", 1, 13)]
+    assert records[0]["related"] == [
+        {
+            "file": records[0]["file"].replace("wip.toml", "_base_/model.toml"),
+            "line": 5,
+            "column": 13,
+            "message": "variable 'depth' is not defined at the top level",
+        }
+    ]
+    _, _, err = run(capsys, "check", str(folder))
+    assert "in 3 config(s)" in err
+
+
+def test_check_text_prints_a_note_line_for_the_other_place(capsys) -> None:
+    path = cfg_path("errors/reuse_conflict.toml")
+    code, out, _ = run(capsys, "check", str(path))
+    assert code == 1
+    first, note = out.splitlines()
+    assert first.endswith(
+        "reuse_conflict.toml:5:16: error reuse-conflict 'EResNet' is used both as a new module "
+        "('!') and as a shared one ('@')"
+    )
+    assert note.endswith(
+        "reuse_conflict.toml:2:16: note: 'EResNet' is used as a shared module here ('@backbone')"
+    )
+    code, out, _ = run(capsys, "check", str(path), "--format", "json")
+    (record,) = json.loads(out)
+    assert [(r["line"], r["column"]) for r in record["related"]] == [(2, 16)]

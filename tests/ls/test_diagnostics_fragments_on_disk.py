@@ -1,4 +1,5 @@
-"""A fragment's diagnostics follow the configs that include it as they change on disk."""
+"""A root's diagnostics follow the fragments it includes as they change on disk; a fragment's
+diagnostics never depend on who includes it."""
 
 from __future__ import annotations
 
@@ -24,28 +25,24 @@ async def files_changed(client: LanguageClient, docs: Docs, uri: str, *paths: Pa
     return [f"{d.code}@{d.range.start.line}" for d in await docs.diagnostics(uri)]
 
 
-async def test_a_fragment_follows_the_configs_that_include_it_on_disk(
-    client: LanguageClient, workspace: Path
-) -> None:
+async def test_a_root_follows_its_fragment_on_disk(client: LanguageClient, workspace: Path) -> None:
     folder = workspace / "cases" / "disk_family"
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "layers.toml").write_text(FRAGMENT)
+    fragment_path = folder / "_layers.toml"
+    fragment_path.write_text(FRAGMENT)
+    root_path = folder / "root.toml"
+    root_path.write_text('__base__ = ["_layers.toml"]\ndepth = [1, 1]\n')
     docs = Docs(client, workspace)
-    fragment = await docs.open("cases/disk_family/layers.toml")
-    # nothing includes it yet: checked on its own, `depth` is undefined
-    assert [d.code for d in await docs.diagnostics(fragment)] == ["undefined-variable"]
-
-    root = folder / "root.toml"
-    including = '__base__ = ["layers.toml"]\ndepth = [1, 1]\n'
-    root.write_text(including)
-    assert await files_changed(client, docs, fragment, root) == []
-
-    root.write_text("__base__ = []\ndepth = [1, 1]\n")  # no longer includes it
-    assert await files_changed(client, docs, fragment, root) == ["undefined-variable@2"]
-
-    root.write_text(including)
-    assert await files_changed(client, docs, fragment, root) == []
-
-    root.unlink()
-    assert await files_changed(client, docs, fragment, root) == ["undefined-variable@2"]
+    fragment = await docs.open("cases/disk_family/_layers.toml")
+    # `depth` is not defined in the fragment: that is for the configs including it to do
+    assert [d.code for d in await docs.diagnostics(fragment)] == []
+    root = await docs.open("cases/disk_family/root.toml")
+    assert [d.code for d in await docs.diagnostics(root)] == []
     await docs.close(fragment)
+
+    fragment_path.write_text(FRAGMENT.replace('"depth"', '"depht"'))
+    assert await files_changed(client, docs, root, fragment_path) == ["undefined-variable@0"]
+
+    fragment_path.write_text(FRAGMENT)
+    assert await files_changed(client, docs, root, fragment_path) == []
+    await docs.close(root)

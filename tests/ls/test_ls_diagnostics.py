@@ -122,26 +122,55 @@ async def test_one_truth_server_equals_excore_check(
         assert server == cli_truth[rel], rel
 
 
-async def test_a_fragment_is_rechecked_when_its_root_changes(
+async def test_a_root_is_rechecked_when_its_fragment_changes(
     client: LanguageClient, workspace: Path
 ) -> None:
-    """The fragment uses a variable its root defines: renaming it in the root's buffer (unsaved)
-    makes the fragment's diagnostics show the problem, without touching the fragment."""
+    """The fragment uses a variable its root defines: renaming the use in the fragment's buffer
+    (unsaved) makes the root report it at its ``__base__`` entry, with related information in
+    the fragment; the fragment itself shows nothing (what its includers define is theirs)."""
     folder = workspace / "cases" / "frag"
     folder.mkdir(parents=True, exist_ok=True)
-    root_text = '__base__ = ["base.toml"]\ndepth = [1, 1]\n'
+    root_text = '__base__ = ["_base.toml"]\ndepth = [1, 1]\n'
     (folder / "root.toml").write_text(root_text)
-    (folder / "base.toml").write_text(
+    (folder / "_base.toml").write_text(
         '[Backbone.ResNet]\n"$block" = "BasicBlock"\n"&layers" = "depth"\n'
     )
     docs = Docs(client, workspace)
-    base = await docs.open("cases/frag/base.toml")
+    base = await docs.open("cases/frag/_base.toml")
     root = await docs.open("cases/frag/root.toml")
     assert await docs.diagnostics(base) == []
     assert await docs.diagnostics(root) == []
-    client.diagnostics.pop(base, None)
-    docs.change(root, lsp.Position(line=1, character=0), lsp.Position(line=1, character=5), "dep")
-    found = await docs.diagnostics(base)
-    assert [(d.code, d.range.start.line) for d in found] == [("undefined-variable", 2)]
+    client.diagnostics.pop(root, None)
+    docs.change(base, lsp.Position(line=2, character=13), lsp.Position(line=2, character=18), "dep")
+    found = await docs.diagnostics(root)
+    assert [(d.code, d.range.start.line, d.range.start.character) for d in found] == [
+        ("undefined-variable", 0, 12)
+    ]
+    related = found[0].related_information or []
+    assert [
+        (r.location.uri, r.location.range.start.line, r.location.range.start.character)
+        for r in related
+    ] == [(base, 2, 13)]
+    assert await docs.diagnostics(base) == []
     await docs.close(root)
     await docs.close(base)
+
+
+async def test_reuse_conflict_has_related_information_at_the_shared_use(
+    client: LanguageClient, workspace: Path
+) -> None:
+    folder = workspace / "cases" / "reuse"
+    folder.mkdir(parents=True, exist_ok=True)
+    text = '__base__ = ["../../configs/_base_/model.toml"]\n[Optimizer.SGD]\n"!params" = "ResNet"\n'
+    (folder / "reuse.toml").write_text(text)
+    docs = Docs(client, workspace)
+    uri = await docs.open("cases/reuse/reuse.toml")
+    found = [d for d in await docs.diagnostics(uri) if d.code == "reuse-conflict"]
+    assert [(d.range.start.line, d.range.start.character) for d in found] == [(2, 13)]
+    related = found[0].related_information or []
+    assert [
+        (r.location.uri, r.location.range.start.line, r.location.range.start.character)
+        for r in related
+    ] == [(docs.uri("configs/_base_/model.toml"), 4, 15)]
+    assert "'@backbone'" in related[0].message
+    await docs.close(uri)
