@@ -13,7 +13,7 @@ from typing import Literal, overload
 
 from excore.schema.index import WorkspaceIndex
 from excore.signatures import MemberInfo, ModuleInfo, ParamInfo
-from excore.syntax.grammar import parse_reference
+from excore.syntax.grammar import PREFIXES, parse_reference
 from excore_ls.analysis.config import BASE_KEY, ConfigFile, Section
 from excore_ls.analysis.context import Context, context_at
 from excore_ls.analysis.resolve import (
@@ -259,6 +259,8 @@ def _keys(fa: FileAnalysis, ctx: Context, snippets: bool) -> list[Candidate]:
     if section.module is not None:
         field_name = section.field.text if section.field else ""
         inherited = fa.family.merged_params(field_name, section.module.name)
+    if _typed_prefix(ctx):  # `"!`: only the parameters in that form
+        out = []
     for param in info.params:
         if param.kind in ("var_positional", "var_keyword") or param.name in present:
             continue
@@ -321,17 +323,59 @@ def prefers_module(param: ParamInfo) -> bool:
     return bool(names)
 
 
+_OPTIONAL = re.compile(r"\A(?:typing\.)?Optional\[(.*)\]\Z")
+_CLASS_OBJECT = re.compile(r"\A(?:typing\.|builtins\.|collections\.abc\.)?(?:type|Type|Callable)\b")
+
+
+def _wants_class_object(annotation: str) -> bool:
+    """``type``, ``type[X]``, ``Type[X]``, ``Callable[...]`` (also ``Optional[...]`` of one, or
+    ``... | None``): the parameter takes the class or function itself, not an instance."""
+    text = annotation.strip()
+    m = _OPTIONAL.match(text)
+    if m:
+        text = m.group(1).strip()
+    parts = [p.strip() for p in text.split("|") if p.strip() not in ("None", "")]
+    return len(parts) == 1 and bool(_CLASS_OBJECT.match(parts[0]))
+
+
+def key_prefix(param: ParamInfo) -> str:
+    """The prefix a key for ``param`` most likely takes, from its annotation in the index.
+
+    - ``$`` when the annotation is a class object or a callable (``type``, ``type[Block]``,
+      ``Callable[..., Tensor]``): the value names a module passed as it is, not called;
+    - ``!`` when it names a class (an instance of it: ``nn.Module``, ``Optional[Backbone]``,
+      what ``prefers_module`` says): the value names a module that is built;
+    - ``""`` otherwise (``int``, ``list[int]``, ``Literal[...]``, no annotation): a literal.
+
+    ``@`` (a shared instance) and ``&`` (a variable) are never guessed: they are offered once
+    the user types ``"@`` or ``"&``.
+    """
+    if _wants_class_object(param.annotation):
+        return "$"
+    return "!" if prefers_module(param) else ""
+
+
+def _typed_prefix(ctx: Context) -> str:
+    """The prefix typed at the start of the key under the cursor (``"!he`` -> ``!``), or ""."""
+    first = ctx.typed[:1]
+    return first if first and first in PREFIXES else ""
+
+
 def _param_candidates(
     ctx: Context, param: ParamInfo, snippets: bool, inherited: bool
 ) -> list[Candidate]:
-    module_first = prefers_module(param)
+    """One item for ``param``: with the prefix typed after a quote (``"@``), that form; else the
+    form ``key_prefix`` chooses from the annotation."""
+    prefix = _typed_prefix(ctx) or key_prefix(param)
     detail = param_detail(param) + ("  (inherited)" if inherited else "")
     doc = param_markdown(param)
-    out = []
-    base = "1" if param.required else "2"
+    sort = "1a" if param.required else "2a"
+    if prefix:
+        label = f'"{prefix}{param.name}"'
+        return [_key_candidate(ctx, label, "param", '"$1"', '""', snippets, detail, doc, sort=sort)]
     default = _default_text(param)
     value_snippet = f"${{1:{_escape_snippet(default)}}}" if default else "$1"
-    out.append(
+    return [
         _key_candidate(
             ctx,
             param.name,
@@ -341,18 +385,9 @@ def _param_candidates(
             snippets,
             detail,
             doc,
-            sort=base + ("b" if module_first else "a"),
+            sort=sort,
         )
-    )
-    for prefix in "!@$&":
-        label = f'"{prefix}{param.name}"'
-        rank = "a" if module_first and prefix in "!@" else "c"
-        out.append(
-            _key_candidate(
-                ctx, label, "param", '"$1"', '""', snippets, detail, doc, sort=base + rank
-            )
-        )
-    return out
+    ]
 
 
 def _escape_snippet(text: str) -> str:
@@ -389,8 +424,21 @@ def _key_candidate(
         snippet=is_snippet,
         plain_insert=plain,
         sort=sort,
-        filter=label,
+        filter=_key_filter(ctx, label),
     )
+
+
+def _key_filter(ctx: Context, label: str) -> str:
+    """The text the editor matches what is typed against: with the quote when one was typed
+    (``"base`` matches ``"base_channels``), without it for an unquoted ``!na``, and the bare
+    name when only a name is typed (``ac`` matches ``"!act"``)."""
+    quoted = label[:1] == '"'
+    if ctx.quote and not quoted:
+        return ctx.quote + label
+    if not ctx.quote and quoted:
+        inner = label[1:-1]
+        return inner if _typed_prefix(ctx) else inner.lstrip(PREFIXES)
+    return label
 
 
 # -- values --------------------------------------------------------------------------------------

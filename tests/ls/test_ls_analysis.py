@@ -49,6 +49,8 @@ def test_completion_cases(analyzer: Analyzer, workspace: Path, name: str) -> Non
     by_label = {c.label: c for c in items}
     for label, insert in want.get("insert", {}).items():
         assert by_label[label].insert == insert
+    for label, text in want.get("filter", {}).items():  # what the editor matches typing against
+        assert (by_label[label].filter or label) == text
     for label, detail in want.get("detail", {}).items():
         assert detail in by_label[label].detail
     for first, second in want.get("before", []):
