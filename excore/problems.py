@@ -38,6 +38,9 @@ CODES: dict[str, Severity] = {
     "bad-prefix-value": Severity.ERROR,
     "misplaced-value": Severity.ERROR,
     "stale-index": Severity.WARNING,
+    "bad-expression": Severity.ERROR,
+    "variable-cycle": Severity.ERROR,
+    "bad-delete": Severity.ERROR,
 }
 
 

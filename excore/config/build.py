@@ -286,16 +286,8 @@ class Builder:
             raise self.error(
                 StrToClassError, f"'{param.leaf.key.text}': {message}", where, "bad-reference"
             )
-        if var.name is not None:
-            node = self.model.variables.get(var.name.text)
-            if node is None:
-                raise self.error(
-                    StrToClassError,
-                    f"variable '{var.name.text}' is not defined at the top level",
-                    Where(param.file, var.name.start, var.name.end, param.path),
-                    "undefined-variable",
-                )
-            return node.value.to_python() if isinstance(node, Leaf) else section_to_python(node)
+        if not var.is_template:
+            return self.computed_value(param.leaf)
         env = self.env if self.env is not None else os.environ
         pieces = []
         pos = value.content_start
@@ -313,6 +305,20 @@ class Builder:
             pos = ref.end
         pieces.append(text[pos - value.content_start :])
         return "".join(pieces)
+
+    def computed_value(self, leaf: Leaf) -> Any:
+        """A variable or expression of an ``&`` key (see :mod:`excore.config.compute`)."""
+        from excore.config.compute import ComputeError, computation_of
+
+        try:
+            return computation_of(self.model, self.env).value(leaf)
+        except ComputeError as exc:
+            cls: type[ExcoreError] = {
+                "undefined-variable": StrToClassError,
+                "undefined-env": EnvVarParseError,
+            }.get(exc.code, CoreConfigBuildError)
+            p = exc.problem
+            raise self.error(cls, p.message, Where(p.file, p.start, p.end, p.key), p.code) from None
 
     def reference_value(self, param: ParamDef, use: RefUse) -> Any:
         ref = use.ref

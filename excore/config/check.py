@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import get_args
 
+from excore.config.compute import computation_of
 from excore.config.loader import ReadText, load_config_files, paused_gc
 from excore.config.model import (
     ConfigModel,
@@ -169,6 +170,15 @@ class _Checker:
         for module in self.model.modules:
             self.check_module(module)
         self.check_reuse()
+        self.check_computed()
+
+    def check_computed(self) -> None:
+        """Top-level computed values, then every problem of the computation (once each)."""
+        model = self.model
+        if any(key[:1] == "&" for key in model.loaded.root.items):
+            computation_of(model, self.options.env).all_top_level()
+        if model.computation is not None:
+            self.problems.extend(model.computation.problems)
 
     # -- modules ---------------------------------------------------------------------------------
 
@@ -340,7 +350,7 @@ class _Checker:
                 param.path,
             )
         if prefix == "&":
-            self.check_variable(param)
+            self.check_variable(param, spec)
         else:
             for use in param.refs:
                 self.check_reference(param, use)
@@ -380,9 +390,15 @@ class _Checker:
             {"expected": expected, "actual": actual},
         )
 
-    def check_variable(self, param: ParamDef) -> None:
+    def check_variable(self, param: ParamDef, spec: ParamInfo | None = None) -> None:
         var = param.variable
         if var is None:
+            return
+        if not var.is_template:
+            # a name or an expression: computed (its problems are added by check_computed)
+            result = computation_of(self.model, self.options.env).computed(param.leaf)
+            if result.ok and spec is not None and (spec.json_type or spec.literal_values):
+                self.check_computed_type(param, spec, result.value)
             return
         for problem in var.problems:
             self.add(
@@ -411,6 +427,39 @@ class _Checker:
                     param.path,
                     {"name": env_ref.name},
                 )
+
+    def check_computed_type(self, param: ParamDef, spec: ParamInfo, data: object) -> None:
+        """A computed value must match the parameter's annotation, like a written one."""
+        value = param.leaf.value
+        if spec.literal_values:
+            if data not in spec.literal_values:
+                allowed = ", ".join(repr(v) for v in spec.literal_values)
+                self.add(
+                    "type-mismatch",
+                    f"'{param.name}' must be one of {allowed}, got {data!r} (computed)",
+                    param.file,
+                    value.start,
+                    value.end,
+                    param.path,
+                    {"expected": spec.annotation, "allowed": list(spec.literal_values)},
+                )
+            return
+        expected = [t for t in spec.json_type if t != "any"]
+        if not expected or len(expected) != len(spec.json_type):
+            return
+        actual = _JSON_TYPE_OF.get(type(data), "")
+        if not actual or actual in expected or (actual == "integer" and "number" in expected):
+            return
+        self.add(
+            "type-mismatch",
+            f"'{param.name}' expects {spec.annotation or ' or '.join(expected)}, got {actual} "
+            f"{data!r} (computed)",
+            param.file,
+            value.start,
+            value.end,
+            param.path,
+            {"expected": expected, "actual": actual},
+        )
 
     def check_reference(self, param: ParamDef, use: RefUse) -> None:
         ref = use.ref

@@ -223,6 +223,9 @@ class LazyConfig:
         out: dict[str, Any] = {}
         for name in sorted(self.model.variables):
             node = self.model.variables[name]
+            if isinstance(node, Leaf) and node.key.prefix == "&":
+                out[name] = self.builder().computed_value(node)
+                continue
             out[name] = (
                 node.value.to_python() if isinstance(node, Leaf) else section_to_python(node)
             )

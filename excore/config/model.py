@@ -17,7 +17,7 @@ Top-level tables are read as follows:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from excore.config.loader import Leaf, LoadedConfig, Section
 from excore.problems import Problem, make_problem
@@ -164,6 +164,8 @@ class ConfigModel:
     resolved: dict[int, tuple[Reference, object, Resolved]] = field(
         default_factory=dict, repr=False
     )
+    # the computed '&' values (excore.config.compute.computation_of), made when first asked for
+    computation: Any = field(default=None, repr=False)
 
     def field_modules(self, name: str) -> list[ModuleDef]:
         return [m for m in self.modules if m.field_name == name and m.role == "primary"]
@@ -182,7 +184,8 @@ def build_model(loaded: LoadedConfig, source: SignatureSource) -> ConfigModel:
     for key in sorted(loaded.root.items):
         node = loaded.root.items[key]
         if isinstance(node, Leaf):
-            model.variables[key] = node
+            # a computed top-level value ("&total" = "epochs * steps") is the variable "total"
+            model.variables[node.key.name if node.key.prefix == "&" else key] = node
         elif key in fields:
             _read_group(model, node, key, fields[key], "primary", source)
         elif key in registries:

@@ -21,7 +21,10 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from excore.syntax.expr import Expression
 
 PREFIXES = "!@$&"
 _NAME = re.compile(r"[^\W\d][\w\-]*")
@@ -294,7 +297,8 @@ def find_env_refs(text: str, start: int = 0) -> list[EnvRef]:
 
 @dataclass(slots=True)
 class VariableValue:
-    """The value of a ``&`` key: a top-level variable name, or a ``${ENV}`` template."""
+    """The value of a ``&`` key: a top-level variable name, a ``${ENV}`` template, or an
+    expression (``"base_lr * batch_size / 256"``, see :mod:`excore.syntax.expr`)."""
 
     text: str
     start: int
@@ -302,15 +306,18 @@ class VariableValue:
     name: Ident | None = None
     env: list[EnvRef] = field(default_factory=list)
     problems: list[GrammarProblem] = field(default_factory=list)
+    expr: Expression | None = None
 
     @property
     def is_template(self) -> bool:
-        return self.name is None
+        return self.name is None and self.expr is None
 
 
 def parse_variable_value(text: str, start: int = 0) -> VariableValue:
+    """A bare name and a text with ``${ENV}`` outside quotes keep their old meaning (a variable,
+    a template); anything else is an expression."""
     value = VariableValue(text, start, start + len(text))
-    if "${" in text:
+    if "${" in text and has_template_outside_strings(text):
         value.env = find_env_refs(text, start)
         for ref in value.env:
             if not ref.closed:
@@ -325,14 +332,9 @@ def parse_variable_value(text: str, start: int = 0) -> VariableValue:
     m = _NAME.fullmatch(text)
     if m:
         value.name = Ident(text, start, start + len(text))
-    else:
-        value.problems.append(
-            GrammarProblem(
-                f"expected a variable name or a '${{ENV}}' template, got {text!r}",
-                start,
-                start + max(len(text), 1),
-            )
-        )
+        return value
+    value.expr = parse_expression(text, start)
+    value.problems = value.expr.problems
     return value
 
 
@@ -361,3 +363,16 @@ def parse_module_name(text: str, start: int = 0) -> ModuleName:
 
 def is_name(text: str) -> bool:
     return _NAME.fullmatch(text) is not None
+
+
+def parse_expression(text: str, start: int = 0) -> Expression:
+    """The expression of a computed ``&`` value or a sweep constraint (never raises)."""
+    from excore.syntax.expr import parse_expression as parse
+
+    return parse(text, start)
+
+
+def has_template_outside_strings(text: str) -> bool:
+    from excore.syntax.expr import has_template_outside_strings as found
+
+    return found(text)
