@@ -261,8 +261,8 @@ class LspClient:
                 return
 
     def rss_bytes(self) -> int | None:
-        """Resident set size of the server process and its child processes (Linux ``/proc``;
-        excore-ls starts a helper that lives for its first ~0.2 s), or None."""
+        """Resident set size of the server process and its child processes (Linux ``/proc``),
+        or None."""
         total = 0
         pending = [self.proc.pid]
         while pending:

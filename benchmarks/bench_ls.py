@@ -428,8 +428,7 @@ if __name__ == "__main__":
 # -- the servers -----------------------------------------------------------------------------
 
 
-NO_HELPER = "excore-ls --no-helper"
-SPAWN_ONLY = ("bare pygls", NO_HELPER)  # baselines: spawn → initialize and open only
+SPAWN_ONLY = ("bare pygls",)  # baseline: spawn → initialize and open only
 
 
 @dataclass(slots=True)
@@ -469,8 +468,6 @@ def server_specs(tmp: Path, args: argparse.Namespace) -> dict[str, ServerSpec]:
     excore_ls = tool(args.excore_ls, "excore-ls")
     argv = [excore_ls] if excore_ls else [sys.executable, "-m", "excore_ls"]
     specs["excore-ls"] = ServerSpec("excore-ls", "excore", [*argv, "--stdio"], True)
-    # the same server without its start-up helper: spawn and open only, for comparison
-    specs[NO_HELPER] = ServerSpec(NO_HELPER, "excore", [*argv, "--stdio", "--no-helper"], True)
     if args.profile:
         # the session (not the spawn timings) under cProfile; stats written when it exits
         specs["excore-ls"].session_argv = [
@@ -682,40 +679,6 @@ def measure_spawns(
         if samples:
             values["open_diag"] = statistics.median(samples)
             values["open_diag_range"] = f"{_ms(min(samples))} – {_ms(max(samples))}"
-
-
-def compare_helper(
-    helped: ServerSpec,
-    alone: ServerSpec,
-    roots: dict[str, Path],
-    configs: dict[str, Path],
-    text: str,
-    settings: Settings,
-    rounds: int,
-) -> str:
-    """excore-ls with and without its start-up helper, one after the other in each round (the
-    order alternating): the paired differences of spawn → initialize and of spawn → first
-    diagnostics, which a drifting machine speed disturbs less than separate medians."""
-    init_diff: list[float] = []
-    total_diff: list[float] = []
-    for n in range(rounds):
-        got: dict[str, tuple[float, float]] = {}
-        for spec in (helped, alone) if n % 2 == 0 else (alone, helped):
-            init, opened = spawn_once(spec, roots[spec.name], settings, configs[spec.name], text)
-            got[spec.name] = (init, opened or 0.0)
-        (hi, ho), (ai, ao) = got[helped.name], got[alone.name]
-        init_diff.append(hi - ai)
-        total_diff.append(hi + ho - ai - ao)
-
-    def spread(values: list[float]) -> str:
-        q1, median, q3 = statistics.quantiles(values, n=4)
-        return f"median {_ms(median)} (quartiles {_ms(q1)}, {_ms(q3)})"
-
-    return (
-        f"{rounds} paired rounds, excore-ls minus excore-ls --no-helper:\n"
-        f"  spawn → initialize: {spread(init_diff)}\n"
-        f"  spawn → first diagnostics: {spread(total_diff)}"
-    )
 
 
 def _stderr_tail(path: Path, result: Result) -> None:
@@ -1056,13 +1019,6 @@ def report(
     out.append(
         f"| bare pygls 2 server: spawn → initialize (median) | {_ms(bare)} | | | baseline | |"
     )
-    alone = results.get(NO_HELPER, Result()).values
-    if alone:
-        out.append(
-            "| excore-ls --no-helper: spawn → initialize / open → first diagnostics (median) | "
-            f"{_ms(alone.get('spawn_init'))} / {_ms(alone.get('open_diag'))} | | | "
-            "without the start-up helper | |"
-        )
     notes = [f"- {name}: {note}" for name, result in results.items() for note in result.notes] + [
         f"- {spec.name}: not run ({spec.why_unavailable})"
         for spec in specs.values()
@@ -1141,12 +1097,6 @@ def main(argv: list[str] | None = None) -> int:
         help="run the excore-ls session under cProfile and write its stats to FILE "
         "(its latencies then include the profiler's overhead)",
     )
-    parser.add_argument(
-        "--helper-rounds",
-        type=int,
-        metavar="N",
-        help="only compare excore-ls with and without its start-up helper, in N paired rounds",
-    )
     args = parser.parse_args(argv)
     compile_project()
     args.requests = 20 if args.quick else 200
@@ -1166,8 +1116,6 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [s for s in wanted if s not in ("excore-ls", "tombi", "taplo")]
     if unknown:
         parser.error(f"unknown server(s): {', '.join(unknown)}")
-    if args.helper_rounds is not None and (args.helper_rounds < 2 or "excore-ls" not in wanted):
-        parser.error("--helper-rounds needs at least 2 rounds and excore-ls among --servers")
 
     started = time.perf_counter()
     tmp = Path(tempfile.mkdtemp(prefix="excore-bench-"))
@@ -1175,11 +1123,7 @@ def main(argv: list[str] | None = None) -> int:
         gen = generate(args.lines, args.classes)
         specs = server_specs(tmp, args)
         specs = {
-            name: spec
-            for name, spec in specs.items()
-            if name in wanted
-            or name == "bare pygls"
-            or (name == NO_HELPER and "excore-ls" in wanted)
+            name: spec for name, spec in specs.items() if name in wanted or name == "bare pygls"
         }
         load_before = _load_average()
         results: dict[str, Result] = {}
@@ -1190,19 +1134,6 @@ def main(argv: list[str] | None = None) -> int:
             results[spec.name] = Result()
             roots[spec.name] = tmp / spec.name.replace(" ", "_")
             configs[spec.name] = write_workspace(roots[spec.name], gen, spec.kind)
-        if args.helper_rounds:
-            print(
-                compare_helper(
-                    specs["excore-ls"],
-                    specs[NO_HELPER],
-                    roots,
-                    configs,
-                    gen.text,
-                    settings,
-                    args.helper_rounds,
-                )
-            )
-            return 0
         print("… spawn → initialize", file=sys.stderr, flush=True)
         measure_spawns(runnable, roots, configs, gen.text, settings, results)
         for spec in runnable:

@@ -37,12 +37,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="TCP host (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=2087, help="TCP port (default 2087)")
     parser.add_argument("--log-file", help="write the server log to this file")
-    parser.add_argument(
-        "--no-helper",
-        action="store_true",
-        help="do not start the helper process that checks the first opened files while the "
-        "server starts",
-    )
     parser.add_argument("--version", action="version", version=f"excore-ls {__version__}")
     args = parser.parse_args(argv)
     if args.log_file:
@@ -57,19 +51,15 @@ def main(argv: list[str] | None = None) -> int:
     else:
         logging.basicConfig(stream=sys.stderr, level=logging.WARNING)
 
-    helper = None
-    if not args.no_helper:  # first, so it imports the engine while the server imports pygls
-        from excore_ls.startup_helper import StartupHelper
-
-        helper = StartupHelper.spawn()
     with _no_full_collection():
         from excore_ls.server import server
-    server.helper = helper
 
     if args.tcp:
         server.start_tcp(args.host, args.port)
     else:
-        server.start_io()
+        from excore_ls.transport import FrameGuard
+
+        server.start_io(FrameGuard(sys.stdin.buffer), sys.stdout.buffer)  # type: ignore[arg-type]
     return 0
 
 

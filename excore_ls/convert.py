@@ -541,3 +541,96 @@ def document_link(link: Link, codec: Codec, tooltips: bool = True) -> lsp.Docume
         target=file_uri(link.file),
         tooltip=(link.tooltip or None) if tooltips else None,
     )
+
+
+# -- messages, options and lifecycle -------------------------------------------------------------
+
+_MESSAGE_TYPE = {"error": lsp.MessageType.Error, "warning": lsp.MessageType.Warning}
+
+
+def log_message(message: str, level: str = "info") -> lsp.LogMessageParams:
+    return lsp.LogMessageParams(
+        type=_MESSAGE_TYPE.get(level, lsp.MessageType.Info), message=message
+    )
+
+
+def show_message(message: str, level: str = "info") -> lsp.ShowMessageParams:
+    return lsp.ShowMessageParams(
+        type=_MESSAGE_TYPE.get(level, lsp.MessageType.Info), message=message
+    )
+
+
+def publish_diagnostics(
+    uri: str,
+    version: int | None,
+    problems: Sequence[Problem],
+    codec: Codec | None,
+    codec_of: Callable[[str], Codec | None] | None = None,
+) -> lsp.PublishDiagnosticsParams:
+    found = [diagnostic(p, codec, codec_of) for p in problems] if codec is not None else []
+    return lsp.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=found)
+
+
+def markup(text: str, markdown: bool) -> lsp.MarkupContent:
+    return lsp.MarkupContent(
+        kind=lsp.MarkupKind.Markdown if markdown else lsp.MarkupKind.PlainText,
+        value=text if markdown else plain_text(text),
+    )
+
+
+def rename_placeholder(
+    start: int, end: int, name: str, codec: Codec
+) -> lsp.PrepareRenamePlaceholder:
+    return lsp.PrepareRenamePlaceholder(range=codec.range(start, end), placeholder=name)
+
+
+def watch_registration(registration_id: str, globs: Sequence[str]) -> lsp.RegistrationParams:
+    """Ask the client to report changes of files matching ``globs``."""
+    watchers = [lsp.FileSystemWatcher(glob_pattern=g) for g in globs]
+    return lsp.RegistrationParams(
+        registrations=[
+            lsp.Registration(
+                id=registration_id,
+                method=lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                register_options=lsp.DidChangeWatchedFilesRegistrationOptions(watchers=watchers),
+            )
+        ]
+    )
+
+
+def progress_begin(title: str) -> lsp.WorkDoneProgressBegin:
+    return lsp.WorkDoneProgressBegin(title=title, percentage=0)
+
+
+def progress_report(message: str, percentage: int) -> lsp.WorkDoneProgressReport:
+    return lsp.WorkDoneProgressReport(message=message, percentage=percentage)
+
+
+def progress_end(message: str) -> lsp.WorkDoneProgressEnd:
+    return lsp.WorkDoneProgressEnd(message=message)
+
+
+def error_frame(msg_id: object, code: int, message: str) -> bytes:
+    """A framed JSON-RPC error response (the protocol answers some requests itself)."""
+    body = _dumps(
+        {"jsonrpc": "2.0", "id": msg_id, "error": {"code": code, "message": message}}
+    ).encode()
+    return b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+
+
+class ServerOptions:
+    """The options the server announces with its features."""
+
+    def __init__(self, triggers: Sequence[str]) -> None:
+        self.completion = lsp.CompletionOptions(
+            trigger_characters=list(triggers), resolve_provider=True
+        )
+        self.tokens = semantic_legend()
+        self.actions = lsp.CodeActionOptions(
+            code_action_kinds=[
+                lsp.CodeActionKind.QuickFix,
+                lsp.CodeActionKind.Refactor,
+                lsp.CodeActionKind.Source,
+            ]
+        )
+        self.rename = lsp.RenameOptions(prepare_provider=True)

@@ -3,7 +3,6 @@ for staleness. The server knows the registries only from here; it never imports 
 
 from __future__ import annotations
 
-import gc
 import os
 import threading
 import time
@@ -230,7 +229,6 @@ class IndexState:
             self._read(state)
 
     def _read(self, state: LoadedIndex) -> None:
-        from excore.config.loader import paused_gc
         from excore.schema.index import IndexError_, load_index
 
         state.checked_at = time.monotonic()
@@ -255,9 +253,7 @@ class IndexState:
             )
             return
         try:
-            with paused_gc():  # many small objects, no cycles: collections would only cost
-                state.index = load_index(state.path, state.root)
-                settle_young_objects()
+            state.index = load_index(state.path, state.root)
             state.error = ""
             self._shown.discard(f"missing:{state.path}")
         except IndexError_ as exc:
@@ -284,17 +280,6 @@ class IndexState:
                     offer_dump=True,
                 )
             )
-
-
-def settle_young_objects() -> None:
-    """Move every object the collector tracks to its oldest generation, without a collection.
-
-    Called after reading an index (some 100,000 long-lived objects): otherwise the young
-    generation's first collection after the collector is re-enabled traverses them all (~8 ms
-    on a 2 MB index, on the first file's open).
-    """
-    gc.freeze()
-    gc.unfreeze()
 
 
 def _same_path(a: Path, b: Path) -> bool:
