@@ -15,14 +15,40 @@ _LAZY = {
     "ConfigArgumentHook": ("excore.engine.hook", "ConfigArgumentHook"),
     "config": ("excore.config", None),
     "errors": ("excore.errors", None),
+    "workspace": ("excore.workspace", None),
+    # upstream ExCore's top-level names
+    "load": ("excore.config", "load"),
+    "build_all": ("excore.config", "build_all"),
+    "DictAction": ("excore.config.action", "DictAction"),
+    "logger": ("excore.engine.logging", "logger"),
+    "add_logger": ("excore.engine.logging", "add_logger"),
+    "remove_logger": ("excore.engine.logging", "remove_logger"),
+    "debug_only": ("excore.engine.logging", "debug_only"),
 }
 
 if TYPE_CHECKING:
-    from excore import config, errors
+    from excore import config, errors, workspace
+    from excore.config import build_all, load
+    from excore.config.action import DictAction
     from excore.engine.hook import ConfigArgumentHook
+    from excore.engine.logging import add_logger, debug_only, logger, remove_logger
     from excore.registry import Registry
 
-__all__ = ["ConfigArgumentHook", "Registry", "__version__", "config", "errors"]
+__all__ = [
+    "ConfigArgumentHook",
+    "DictAction",
+    "Registry",
+    "__version__",
+    "add_logger",
+    "build_all",
+    "config",
+    "debug_only",
+    "errors",
+    "load",
+    "logger",
+    "remove_logger",
+    "workspace",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -16,16 +16,19 @@ if TYPE_CHECKING:
     from excore.syntax.text import LineIndex
 
 __all__ = [
+    "AnnotationsFutureError",
     "CoreConfigBuildError",
     "CoreConfigParseError",
     "CoreConfigSupportError",
     "EnvVarParseError",
     "ExcoreError",
     "HookBuildError",
+    "HookManagerBuildError",
     "ModuleBuildError",
     "ModuleValidateError",
     "StrToClassError",
     "WorkspaceError",
+    "class_of_code",
     "error_from_problem",
     "format_problem",
     "problem_position",
@@ -130,6 +133,14 @@ class ModuleBuildError(CoreConfigBuildError):
         self.original = original
 
 
+class HookManagerBuildError(CoreConfigBuildError):
+    """Upstream's name for a failure to set up its hook manager (kept for ``except`` clauses)."""
+
+
+class AnnotationsFutureError(ExcoreError):
+    """Upstream's name for an annotation that cannot be evaluated (kept for ``except`` clauses)."""
+
+
 TextSource = Union[str, "LineIndex"]
 TextLookup = Union[  # noqa: UP007
     Mapping[str, TextSource], Callable[[str], "TextSource | None"], TextSource, None
@@ -141,7 +152,27 @@ class ModuleValidateError(ExcoreError):
 
     ``str()`` renders each problem on its own line (``file:line:col: severity code message``).
     The error's own ``file``/``line``/``column``/``key`` are those of the first error.
+
+    ``ModuleValidateError(problems)`` is an instance of the upstream class that raises for the
+    first error's code (:func:`class_of_code`): a config-text problem is also a
+    :class:`CoreConfigParseError` (``unknown-module`` in a reference a :class:`StrToClassError`,
+    ``undefined-env`` an :class:`EnvVarParseError`), a problem a constructor would raise for
+    (``missing-param``, ``unknown-param``, ``type-mismatch``, an unregistered module section) a
+    :class:`ModuleBuildError`, ``unknown-hook`` a :class:`HookBuildError`. So an ``except`` clause
+    written for upstream catches it.
     """
+
+    original: BaseException | None = None
+
+    def __new__(
+        cls, problems: Sequence[Problem] = (), texts: TextLookup = None
+    ) -> ModuleValidateError:
+        if cls is ModuleValidateError:
+            first = next((p for p in problems if p.severity.value == "error"), None)
+            if first is not None:
+                cls = _VALIDATE_CLASSES.get(class_of_code(first.code, first.data), cls)
+        error: ModuleValidateError = Exception.__new__(cls)
+        return error
 
     def __init__(self, problems: Sequence[Problem], texts: TextLookup = None) -> None:
         self.problems = list(problems)
@@ -162,6 +193,62 @@ class ModuleValidateError(ExcoreError):
 
     def __str__(self) -> str:
         return self.message
+
+
+class ValidateParseError(ModuleValidateError, CoreConfigParseError):
+    """Validation found a problem in the config text (upstream: :class:`CoreConfigParseError`)."""
+
+
+class ValidateStrToClassError(ModuleValidateError, StrToClassError):
+    """Validation found a reference to nothing registered (upstream: :class:`StrToClassError`)."""
+
+
+class ValidateEnvVarError(ModuleValidateError, EnvVarParseError):
+    """Validation found an unset ``${ENV}`` (upstream: :class:`EnvVarParseError`)."""
+
+
+class ValidateBuildError(ModuleValidateError, ModuleBuildError):
+    """Validation found what a constructor would fail on (upstream: :class:`ModuleBuildError`)."""
+
+
+class ValidateHookError(ModuleValidateError, HookBuildError):
+    """Validation found an unknown argument hook (upstream: :class:`HookBuildError`)."""
+
+
+_VALIDATE_CLASSES: dict[type[ExcoreError], type[ModuleValidateError]] = {
+    CoreConfigParseError: ValidateParseError,
+    StrToClassError: ValidateStrToClassError,
+    EnvVarParseError: ValidateEnvVarError,
+    ModuleBuildError: ValidateBuildError,
+    HookBuildError: ValidateHookError,
+}
+
+# code -> upstream class (README "Errors"); codes not listed are of the parse kind.
+_CODE_CLASSES: dict[str, type[ExcoreError]] = {
+    "toml-syntax": CoreConfigParseError,
+    "base-not-found": CoreConfigParseError,
+    "base-cycle": CoreConfigParseError,
+    "undefined-env": EnvVarParseError,
+    "unknown-module": StrToClassError,
+    "bad-reference": CoreConfigParseError,
+    "unknown-hook": HookBuildError,
+    "missing-param": ModuleBuildError,
+    "unknown-param": ModuleBuildError,
+    "type-mismatch": ModuleBuildError,
+}
+
+
+def class_of_code(code: str, data: Mapping[str, object] | None = None) -> type[ExcoreError]:
+    """The upstream exception class for a problem code.
+
+    ``unknown-module`` at a module section's header (``[Model.ResNt]``) is a
+    :class:`ModuleBuildError`, as upstream raises when it builds that section; in a reference it
+    is a :class:`StrToClassError`. Codes not in the table are config-text problems:
+    :class:`CoreConfigParseError`.
+    """
+    if code == "unknown-module" and data is not None and data.get("header"):
+        return ModuleBuildError
+    return _CODE_CLASSES.get(code, CoreConfigParseError)
 
 
 # ------------------------------------------------------------------------------ problems
@@ -206,27 +293,30 @@ def format_problem(problem: Problem, text: TextSource | None) -> str:
     return f"{where}: {problem.severity.value} {problem.code} {problem.message}"
 
 
-_CLASS_OF_CODE: dict[str, type[ExcoreError]] = {
-    "toml-syntax": CoreConfigParseError,
-    "base-not-found": CoreConfigParseError,
-    "base-cycle": CoreConfigParseError,
-    "undefined-env": EnvVarParseError,
-    "unknown-module": StrToClassError,
-    "bad-reference": StrToClassError,
-    "unknown-hook": HookBuildError,
-}
+_DIRECT_CODES = frozenset(
+    {
+        "toml-syntax",
+        "base-not-found",
+        "base-cycle",
+        "undefined-env",
+        "unknown-module",
+        "bad-reference",
+        "unknown-hook",
+    }
+)
 
 
 def error_from_problem(problem: Problem, text: TextSource | None = None) -> ExcoreError:
     """The exception for one problem, located with the text (or line index) of its file.
 
-    Codes map to upstream's classes (``toml-syntax`` → :class:`CoreConfigParseError`,
-    ``unknown-module`` → :class:`StrToClassError`, ...); other codes give a
-    :class:`ModuleValidateError` holding just this problem.
+    Codes map to upstream's classes (:func:`class_of_code`: ``toml-syntax`` →
+    :class:`CoreConfigParseError`, ``unknown-module`` → :class:`StrToClassError`, ...); other
+    codes give a :class:`ModuleValidateError` holding just this problem (itself an instance of
+    the code's upstream class).
     """
-    cls = _CLASS_OF_CODE.get(problem.code)
-    if cls is None:
+    if problem.code not in _DIRECT_CODES:
         return ModuleValidateError([problem], text)
+    cls = class_of_code(problem.code, problem.data)
     line, column, _, _ = problem_position(problem, text)
     return cls(
         f"{problem.code}: {problem.message}",

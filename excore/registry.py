@@ -24,7 +24,7 @@ from excore.errors import ExcoreError
 if TYPE_CHECKING:
     from rich.table import Table
 
-__all__ = ["Registry", "RegistryError", "import_target", "target_of"]
+__all__ = ["Registry", "RegistryError", "dotted_target", "import_target", "target_of"]
 
 _T = TypeVar("_T")
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -55,6 +55,11 @@ def target_of(obj: Any) -> str:
     if not module or not qualname:
         raise TypeError(f"cannot compute an import target for {obj!r}")
     return f"{module}:{qualname}"
+
+
+def dotted_target(target: str) -> str:
+    """An import target as upstream ExCore writes it: ``"pkg.mod.Qual.Name"``."""
+    return target.replace(":", ".")
 
 
 def import_target(target: str) -> Any:
@@ -148,6 +153,7 @@ class Registry(dict[str, str], metaclass=_RegistryMeta):
     _pool: ClassVar[dict[str, Registry]] = {}
     pool_version: ClassVar[int] = 0  # changes whenever a registry is added or removed
     _globals: ClassVar[Registry | None] = None
+    _locked: ClassVar[bool] = False
 
     def __init__(self, name: str, extra_field: str | Sequence[str] | None = None) -> None:
         super().__init__()
@@ -217,7 +223,21 @@ class Registry(dict[str, str], metaclass=_RegistryMeta):
         return None
 
     @classmethod
-    def find(cls, name: str) -> tuple[Any, str] | tuple[None, None]:
+    def find(cls, name: str) -> tuple[str, str] | tuple[None, None]:
+        """(dotted target, registry name) of ``name`` in any registry, else ``(None, None)``.
+
+        As upstream ExCore: the first value is the registered object's dotted path
+        (``"torchvision.models.resnet.ResNet"``; a Python module's name for a registered module);
+        nothing is imported. :meth:`find_object` gives the object itself.
+        """
+        found = cls.locate(name)
+        if found is None:
+            return None, None
+        registry_name, target = found
+        return dotted_target(target), registry_name
+
+    @classmethod
+    def find_object(cls, name: str) -> tuple[Any, str] | tuple[None, None]:
         """(object, registry name) of ``name`` in any registry, else ``(None, None)``.
 
         The object is imported on demand (see :meth:`get_object`).
@@ -227,6 +247,17 @@ class Registry(dict[str, str], metaclass=_RegistryMeta):
             return None, None
         registry_name = found[0]
         return cls._pool[registry_name].get_object(name), registry_name
+
+    @classmethod
+    def lock_register(cls) -> None:
+        """Ignore every registration from now on (upstream: after loading a cached registry,
+        so that importing the code again does not register twice)."""
+        cls._locked = True
+
+    @classmethod
+    def unlock_register(cls) -> None:
+        """Accept registrations again."""
+        cls._locked = False
 
     @classmethod
     def registry_table(cls) -> Table:
@@ -244,6 +275,8 @@ class Registry(dict[str, str], metaclass=_RegistryMeta):
         is_str: bool = False,
         **extra_info: Any,
     ) -> Any:
+        if Registry._locked:
+            return obj
         if is_str:
             if not isinstance(obj, str) or not obj:
                 raise RegistryError(f"Registry {self.name!r}: expected an import target string")
@@ -348,11 +381,15 @@ class Registry(dict[str, str], metaclass=_RegistryMeta):
     def register_all(
         self,
         modules: Sequence[Any],
-        names: Sequence[str | None] | None = None,
         extra_info: Sequence[dict[str, Any]] | None = None,
         force: bool = False,
+        _is_str: bool = False,
+        names: Sequence[str | None] | None = None,
     ) -> None:
-        """Register several objects at once (names and extra info by position)."""
+        """Register several objects at once (extra info and names by position).
+
+        The positional order is upstream ExCore's: ``(modules, extra_info, force, _is_str)``.
+        """
         all_names = list(names) if names is not None else [None] * len(modules)
         all_info = list(extra_info) if extra_info is not None else [{}] * len(modules)
         if len(all_names) != len(modules) or len(all_info) != len(modules):
@@ -360,22 +397,28 @@ class Registry(dict[str, str], metaclass=_RegistryMeta):
                 f"Registry {self.name!r}: register_all needs as many names/extra_info as modules"
             )
         for obj, name, info in zip(modules, all_names, all_info):
-            self._register(obj, force=force, name=name, **info)
+            self._register(obj, force=force, name=name, is_str=_is_str, **info)
 
     def match(
         self,
         base_module: types.ModuleType,
-        filter_func: Callable[[str, types.ModuleType], bool] = _default_match,
+        match_func: Callable[[str, types.ModuleType], bool] = _default_match,
         force: bool = False,
+        *,
+        filter_func: Callable[[str, types.ModuleType], bool] | None = None,
     ) -> list[str]:
-        """Register the classes and functions of ``base_module`` that ``filter_func`` accepts.
+        """Register the classes and functions of ``base_module`` that ``match_func`` accepts.
 
-        ``filter_func(attribute_name, base_module)`` decides; members are registered under their
-        attribute name. Returns the registered names.
+        ``match_func(attribute_name, base_module)`` decides (``filter_func=`` is another name for
+        it); members are registered under their attribute name. Returns the registered names.
         """
-        registered = []
+        if filter_func is not None:
+            match_func = filter_func
+        registered: list[str] = []
+        if Registry._locked:
+            return registered
         for attr in list(vars(base_module)):
-            if attr.startswith("__") or not filter_func(attr, base_module):
+            if attr.startswith("__") or not match_func(attr, base_module):
                 continue
             member = getattr(base_module, attr)
             if isinstance(member, types.ModuleType) or not _is_registrable(member):
@@ -507,16 +550,20 @@ class Registry(dict[str, str], metaclass=_RegistryMeta):
 
     def module_table(
         self,
-        select_info: str | Sequence[str] | None = None,
         filter: str | Sequence[str] | None = None,
+        select_info: str | Sequence[str] | None = None,
         module_list: Sequence[str] | None = None,
+        **table_kwargs: Any,
     ) -> Table:
         """A rich table of the registered names, with the selected extra information.
 
+        The positional order is upstream ExCore's.
+
         Args:
-            select_info: Extra fields to show as columns.
             filter: fnmatch pattern(s); a name is shown when it matches any of them.
+            select_info: Extra fields to show as columns.
             module_list: Show only these names.
+            **table_kwargs: Passed to the rich ``Table`` (``title=...``).
         """
         fields = [select_info] if isinstance(select_info, str) else list(select_info or [])
         self._check_fields(fields)
@@ -527,10 +574,11 @@ class Registry(dict[str, str], metaclass=_RegistryMeta):
         rows = [
             [name, *(str(self.extra_info.get(name, {}).get(f)) for f in fields)] for name in names
         ]
-        return _make_table([self.name, *fields], rows)
+        return _make_table([self.name, *fields], rows, **table_kwargs)
 
     def __str__(self) -> str:
-        return str(_make_table(["Name", "Target"], [[k, v] for k, v in sorted(self.items())]))
+        rows = [[k, dotted_target(v)] for k, v in sorted(self.items())]
+        return str(_make_table(["Name", "Target"], rows))
 
     def __repr__(self) -> str:
         return f"Registry({self.name!r}, {len(self)} registered)"
@@ -554,7 +602,9 @@ def _restore_registry(
 _table_class: type | None = None
 
 
-def _make_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> Table:
+def _make_table(
+    headers: Sequence[str], rows: Iterable[Sequence[str]], **table_kwargs: Any
+) -> Table:
     """A rich Table that also prints as text with plain ``print()``."""
     global _table_class
     if _table_class is None:
@@ -571,7 +621,7 @@ def _make_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> Table:
                 return buffer.getvalue().rstrip("\n")
 
         _table_class = PrintableTable
-    table = _table_class(show_lines=False)
+    table = _table_class(**{"show_lines": False, **table_kwargs})
     for header in headers:
         table.add_column(header)
     for row in rows:

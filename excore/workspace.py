@@ -434,3 +434,45 @@ def _key_positions(text: str, file: str, prefix: tuple[str, ...]) -> dict[str, P
 
     walk(node, "")
     return positions
+
+
+# ------------------------------------------------------------------------------ upstream switches
+# Upstream ExCore users write ``from excore import workspace; workspace.excore_validate = False``.
+# These three switches work here too; any other of upstream's workspace attributes is set in the
+# workspace file, and assigning it here raises instead of being silently ignored.
+
+excore_validate: bool = True  # False: no validation before building (as EXCORE_VALIDATE=0)
+excore_manual_set: bool = True  # False: never prompt for a missing parameter
+excore_log_build_message: bool = False  # True: log each module built (excore.logger, info)
+
+SWITCHES = ("excore_validate", "excore_manual_set", "excore_log_build_message")
+_UPSTREAM_FILE_ATTRS = {
+    "name": "name",
+    "src_dir": "src_paths",
+    "base_dir": "the folder of excore.toml",
+    "cache_base_dir": "index_dir",
+    "cache_dir": "index_dir",
+    "registry_cache_file": "index_dir (`excore schema dump` writes index.json)",
+    "json_schema_file": "index_dir (`excore schema dump` writes config.schema.json)",
+    "class_mapping_file": "index_dir",
+    "registries": "import (the modules that define the registries)",
+    "primary_fields": "[primary_fields]",
+    "primary_to_registry": "[primary_fields]",
+    "json_schema_fields": "[primary_fields]",
+    "props": "nothing (not supported)",
+}
+
+
+class _WorkspaceModule(ModuleType):
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in SWITCHES and not isinstance(value, bool):
+            raise TypeError(f"excore.workspace.{name} must be True or False, got {value!r}")
+        if name in _UPSTREAM_FILE_ATTRS:
+            raise AttributeError(
+                f"excore.workspace.{name} cannot be set at run time: it belongs in the "
+                f"workspace file (excore.toml: {_UPSTREAM_FILE_ATTRS[name]})"
+            )
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _WorkspaceModule

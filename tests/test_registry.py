@@ -137,7 +137,8 @@ def test_register_module_by_string_is_lazy(new_registry, monkeypatch) -> None:
     assert thing.__name__ == "LazyThing" and thing().size == 1
     assert reg.get_object("LazyThing") is thing  # cached
     assert reg.get_object("Inner") is sys.modules["excore_lazy_target"].Outer.Inner
-    assert Registry.find("LazyThing") == (thing, reg.name)
+    assert Registry.find_object("LazyThing") == (thing, reg.name)
+    assert Registry.find("LazyThing") == ("excore_lazy_target.LazyThing", reg.name)
 
 
 def test_unimportable_target_is_a_clear_error(new_registry) -> None:
@@ -222,7 +223,12 @@ def test_find_across_registries_and_make_global(new_registry) -> None:
     heads = new_registry("Head")
     models.register()(ResNet)
     heads.register()(build_head)
-    assert Registry.find("build_head") == (build_head, heads.name)
+    assert Registry.find_object("build_head") == (build_head, heads.name)
+    # upstream's answer: the dotted path and the registry name, nothing imported
+    assert Registry.find("build_head") == (
+        f"{build_head.__module__}.{build_head.__qualname__}",
+        heads.name,
+    )
     assert Registry.find("TNothingNamedLikeThis") == (None, None)
     glob = Registry.make_global()
     try:

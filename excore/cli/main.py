@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from excore import __version__
+from excore.cli.upstream_cmd import REPLACEMENTS as UPSTREAM_COMMANDS
 from excore.errors import ExcoreError
 
 # Subcommand modules, imported when the parser is built (they import nothing heavy themselves).
@@ -25,6 +26,7 @@ _COMMANDS = (
     "excore.cli.quote_cmd",
     "excore.cli.init_cmd",
     "excore.cli.schema_cmd",
+    "excore.cli.upstream_cmd",
 )
 
 
@@ -57,9 +59,14 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, ModuleType]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``excore`` with ``argv`` (default: the process arguments); returns the exit code."""
+    words = list(argv) if argv is not None else sys.argv[1:]
+    if words and words[0] in UPSTREAM_COMMANDS:  # whatever options upstream's command took
+        from excore.cli.upstream_cmd import explain
+
+        return explain(words[0])
     parser, runners = build_parser()
     try:
-        args = parser.parse_args(list(argv) if argv is not None else None)
+        args = parser.parse_args(words)
     except SystemExit as exc:  # --help, --version, usage errors
         return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 2
     module = runners.get(args.command or "")

@@ -22,19 +22,25 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from excore.config.action import DictAction
     from excore.config.lazy import LazyConfig, ModuleDict
     from excore.problems import Problem
     from excore.signatures import SignatureSource
     from excore.workspace import Workspace
 
 __all__ = [
+    "DictAction",
     "LazyConfig",
     "build_all",
     "check_file",
     "get_primary_fields",
     "load",
+    "load_config",
     "set_primary_fields",
+    "silent",
 ]
+
+BASE_CONFIG_KEY = "__base__"
 
 _primary_fields: dict[str, str] | None = None
 
@@ -110,22 +116,42 @@ def _check_path(path: str | os.PathLike[str]) -> Path:
     return file
 
 
+def _check_base_key(base_key: str) -> None:
+    if base_key != BASE_CONFIG_KEY:
+        from excore.errors import CoreConfigSupportError
+
+        raise CoreConfigSupportError(
+            f"base_key={base_key!r} is not supported: bases are always listed in "
+            f"{BASE_CONFIG_KEY!r} (the checker and the editor read that key)"
+        )
+
+
 def load(
     path: str | os.PathLike[str],
     *,
+    dump_path: str | os.PathLike[str] | None = None,
     update_dict: Mapping[str, Any] | None = None,
+    base_key: str = BASE_CONFIG_KEY,
+    parse_config: bool = True,
     workspace: Workspace | str | os.PathLike[str] | None = None,
 ) -> LazyConfig:
     """Read a config and its ``__base__`` chain; nothing is built yet.
 
     Raises :class:`~excore.errors.CoreConfigSupportError` for a file that is not an existing
     ``.toml`` file and :class:`~excore.errors.CoreConfigParseError` (located) when the TOML, or
-    the ``__base__`` chain, cannot be read. ``update_dict`` (nested or dotted keys) is merged on
-    top, as one more file.
+    the ``__base__`` chain, cannot be read. ``update_dict`` (nested or dotted keys, e.g. from
+    :class:`DictAction`) is merged on top, as one more file. ``dump_path`` writes the resolved
+    config there (after ``update_dict``), as upstream ExCore's ``load`` does.
+
+    ``parse_config`` is accepted for upstream's callers: references are always checked before
+    the first constructor runs (``build_all``, ``cfg.Model()``), whatever its value.
+    ``base_key`` must be ``"__base__"``.
     """
     from excore.config.lazy import LazyConfig
     from excore.config.loader import load_config_files
 
+    _check_base_key(base_key)
+    del parse_config  # validation always runs before building (see the docstring)
     file = _check_path(path)
     ws = resolve_workspace(file, workspace)
     loaded = load_config_files(file)
@@ -133,7 +159,33 @@ def load(
     cfg = LazyConfig(loaded, live_source(ws), ws)
     if update_dict:
         cfg.update(update_dict)
+    if dump_path:
+        cfg.dump(dump_path)
     return cfg
+
+
+def load_config(
+    filename: str | os.PathLike[str], base_key: str = BASE_CONFIG_KEY
+) -> dict[str, Any]:
+    """The config merged with its ``__base__`` chain, as plain data (nothing is resolved).
+
+    Raises like :func:`load` for a file that is not a readable ``.toml`` file or whose TOML or
+    ``__base__`` chain is broken.
+    """
+    from excore.config.build import section_to_python
+    from excore.config.loader import load_config_files
+
+    _check_base_key(base_key)
+    loaded = load_config_files(_check_path(filename))
+    _raise_parse_errors(loaded.problems, loaded)
+    return section_to_python(loaded.root)
+
+
+def silent() -> None:
+    """Stop logging a message for each module built (upstream's ``config.silent()``)."""
+    from excore import workspace
+
+    workspace.excore_log_build_message = False
 
 
 _PARSE_CODES = ("toml-syntax", "base-not-found", "base-cycle")
@@ -190,4 +242,8 @@ def __getattr__(name: str) -> Any:
         from excore.config.lazy import LazyConfig
 
         return LazyConfig
+    if name == "DictAction":
+        from excore.config.action import DictAction
+
+        return DictAction
     raise AttributeError(f"module 'excore.config' has no attribute {name!r}")

@@ -164,7 +164,7 @@ class Builder:
                 reg = Registry.get_registry(registry)
                 if reg is not None and reg.contains(name):
                     return reg.get_object(name)
-            obj, found = Registry.find(name)
+            obj, found = Registry.find_object(name)
         except (KeyError, ExcoreError) as exc:
             message = exc.message if isinstance(exc, ExcoreError) else str(exc).strip("\"'")
             at = where if isinstance(where, Where) else self.where_module(where)
@@ -245,6 +245,10 @@ class Builder:
         where: Where | ModuleDef,
     ) -> Any:
         """Call a constructor; its exception becomes a located :class:`ModuleBuildError`."""
+        if _log_build_messages():
+            from excore.engine.logging import logger
+
+            logger.info("building {}", what)
         try:
             return fn(*args, **kwargs)
         except ExcoreError:
@@ -493,6 +497,12 @@ class FieldModules(dict[str, Any]):
             return self[name]
         except KeyError:
             raise AttributeError(name) from None
+
+
+def _log_build_messages() -> bool:
+    from excore import workspace
+
+    return workspace.excore_log_build_message
 
 
 def section_to_python(section: Section) -> dict[str, Any]:

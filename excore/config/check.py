@@ -203,7 +203,7 @@ class _Checker:
                 start,
                 end,
                 module.path,
-                {"name": module.lookup_name, "suggestions": suggestions},
+                {"name": module.lookup_name, "suggestions": suggestions, "header": True},
             )
         elif module.role == "hook" and info.kind != "hook":
             self.add(

@@ -35,7 +35,12 @@ _PREFIXES = "!@$&"
 
 
 def validation_enabled() -> bool:
-    """``EXCORE_VALIDATE=0`` (or false/no/off) turns validation before building off."""
+    """``EXCORE_VALIDATE=0`` (or false/no/off), or ``excore.workspace.excore_validate = False``
+    (upstream's switch), turns validation before building off."""
+    from excore import workspace
+
+    if not workspace.excore_validate:
+        return False
     return os.environ.get("EXCORE_VALIDATE", "1").strip().lower() not in ("0", "false", "no", "off")
 
 
@@ -248,12 +253,15 @@ class LazyConfig:
         self._field_modules(name)
         return FieldNode(self, name)
 
-    def __getattr__(self, name: str) -> FieldNode:
+    def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
         try:
             return self[name]
         except KeyError as exc:
+            node = self.model.variables.get(name)
+            if node is not None:  # upstream: cfg.Test gives the plain value of [Test]
+                return node.value.to_python() if isinstance(node, Leaf) else section_to_python(node)
             raise AttributeError(exc.args[0]) from None
 
     def __contains__(self, name: object) -> bool:
@@ -451,7 +459,7 @@ class FieldNode:
             return self._config.build_field(self._field)
         return self._config.build_module(self._modules()[0])
 
-    def __getattr__(self, name: str) -> FieldNode:
+    def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
         names = [m.name for m in self._config._field_modules(self._field)]
@@ -623,7 +631,15 @@ def _fill_toml(container: Any, section: Section, tomlkit: Any) -> None:
 
 
 def _manual_set_allowed() -> bool:
-    return os.environ.get("EXCORE_MANUAL_SET", "0").strip() == "1" and sys.stdin.isatty()
+    """Prompt for missing parameters: on by default when standard input is a terminal;
+    ``EXCORE_MANUAL_SET=0`` or ``excore.workspace.excore_manual_set = False`` turns it off."""
+    from excore import workspace
+
+    if not workspace.excore_manual_set:
+        return False
+    if os.environ.get("EXCORE_MANUAL_SET", "1").strip().lower() in ("0", "false", "no", "off"):
+        return False
+    return sys.stdin is not None and sys.stdin.isatty()
 
 
 def _prompt_value(key: str) -> Any:

@@ -139,6 +139,9 @@ def test_errors_survive_pickling() -> None:
     problem = make_problem("unknown-param", "no such parameter", "c.toml", 6, 7, "Model.X.y")
     error = errors.ModuleValidateError([problem], "[x]\ny = 1\n")
     again = pickle.loads(pickle.dumps(error))
-    assert type(again) is errors.ModuleValidateError
+    assert type(again) is type(error) is errors.ValidateBuildError
+    assert isinstance(again, errors.ModuleValidateError) and isinstance(
+        again, errors.ModuleBuildError
+    )
     assert (again.file, again.line, again.column, again.key) == ("c.toml", 2, 3, "Model.X.y")
     assert again.problems == [problem] and str(again) == str(error)
