@@ -31,6 +31,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from excore.registry import Registry
+from excore.safety import PLAIN_VALUE_TYPES, foreign_home
 from excore.signatures import (
     _KIND_NAMES,
     JsonType,
@@ -119,6 +120,7 @@ def describe(
     info.doc = "" if brief else doc
     if kind == "module":
         info.members = _module_members(obj)
+        info.foreign = _foreign_names(obj)
         return info
     if isinstance(obj, type):
         info.bases = [_target_of(base) for base in obj.__mro__[1:] if base is not object]
@@ -1013,11 +1015,26 @@ def _public_members(module: types.ModuleType, package: str) -> list[tuple[str, A
         )
         if not isinstance(home, str):
             continue
-        foreign = home != package and not home.startswith(package + ".")
-        if foreign and (exported is None or isinstance(value, types.ModuleType)):
-            continue
+        if home != package and not home.startswith(package + "."):
+            continue  # a foreign object, even when __all__ lists it: configs may not reach it
         out.append((name, value))
     return out
+
+
+def _foreign_names(module: Any) -> dict[str, str]:
+    """Public names of a module that another package defines → that module ("" unknown): a
+    config may not reach them below the registered module (:mod:`excore.safety`)."""
+    if not isinstance(module, types.ModuleType):
+        return {}
+    package = module.__name__.partition(".")[0]
+    found = {}
+    for name, value in list(vars(module).items()):
+        if name.startswith("_") or isinstance(value, PLAIN_VALUE_TYPES):
+            continue
+        home = foreign_home(value, package)
+        if home is not None:
+            found[name] = home
+    return dict(sorted(found.items()))
 
 
 def _module_members(module: Any) -> list[MemberInfo]:
@@ -1339,8 +1356,14 @@ class LiveSource:
         known = self._from_index(reg, name, target)
         if known is not None:
             return known
+        from excore.registry import UnsafeReferenceError
+
         try:
             obj = reg.get_object(name)
+        except UnsafeReferenceError as exc:  # below a registered module, but not its own
+            return ModuleInfo(
+                name, reg.name, "other", target, signature_known=False, refused=exc.message
+            )
         except Exception:
             # Registered but not importable: known by name, signature unknown (the builder
             # reports the import error where the module is built).

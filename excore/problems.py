@@ -37,6 +37,7 @@ CODES: dict[str, Severity] = {
     "base-cycle": Severity.ERROR,
     "bad-prefix-value": Severity.ERROR,
     "misplaced-value": Severity.ERROR,
+    "unsafe-reference": Severity.ERROR,
     "stale-index": Severity.WARNING,
     "bad-expression": Severity.ERROR,
     "variable-cycle": Severity.ERROR,

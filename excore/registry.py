@@ -12,6 +12,7 @@ This module imports nothing heavy: ``rich`` is imported by :meth:`Registry.modul
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import re
 import types
@@ -24,7 +25,14 @@ from excore.errors import ExcoreError
 if TYPE_CHECKING:
     from rich.table import Table
 
-__all__ = ["Registry", "RegistryError", "dotted_target", "import_target", "target_of"]
+__all__ = [
+    "Registry",
+    "RegistryError",
+    "UnsafeReferenceError",
+    "dotted_target",
+    "import_target",
+    "target_of",
+]
 
 _T = TypeVar("_T")
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -37,6 +45,15 @@ class RegistryError(ExcoreError, ValueError):
 
     ``file``/``line`` point at the Python definition being registered when known.
     """
+
+
+class UnsafeReferenceError(RegistryError):
+    """A dotted name breaks the safety rules (:mod:`excore.safety`): a name starting with ``_``,
+    or an object below a registered Python module that its package does not define."""
+
+    def __init__(self, message: str, *, key: str = "", part: str = "") -> None:
+        super().__init__(message, key=key, code="unsafe-reference")
+        self.part = part  # the offending name in the dotted path
 
 
 # --------------------------------------------------------------------------- import targets
@@ -496,19 +513,33 @@ class Registry(dict[str, str], metaclass=_RegistryMeta):
         return obj
 
     def _resolve_below_module(self, module_name: str, name: str) -> Any:
+        """Walk ``name`` below the registered module, under the rules of :mod:`excore.safety`:
+        no part starts with ``_`` and every step is an object the module's own package
+        defines (never a foreign module or function it imports)."""
+        from excore.safety import foreign_reason, package_of, underscore_reason, unsafe_name
+
+        parts = name[len(module_name) + 1 :].split(".")
+        for part in parts:  # refuse before touching anything
+            if unsafe_name(part):
+                raise UnsafeReferenceError(underscore_reason(part), key=name, part=part)
         obj: Any = self.get_object(module_name)
+        package = package_of(obj.__name__ if isinstance(obj, types.ModuleType) else module_name)
         path = module_name
-        for part in name[len(module_name) + 1 :].split("."):
+        for part in parts:
             path = f"{path}.{part}"
+            found = False
             if hasattr(obj, part):
-                obj = getattr(obj, part)
+                obj, found = getattr(obj, part), True
+            elif isinstance(obj, types.ModuleType):
+                submodule = f"{obj.__name__}.{part}"
+                if package_of(submodule) == package:  # only the package's own submodules
+                    with contextlib.suppress(ImportError):
+                        obj, found = importlib.import_module(submodule), True
+            if found:
+                reason = foreign_reason(obj, path, package)
+                if reason:
+                    raise UnsafeReferenceError(reason, key=name, part=part)
                 continue
-            if isinstance(obj, types.ModuleType):
-                try:
-                    obj = importlib.import_module(path)
-                    continue
-                except ImportError:
-                    pass
             raise KeyError(
                 f"{name!r} is not found in Registry {self.name!r}: {path!r} does not exist "
                 f"below the registered module {module_name!r}"

@@ -72,6 +72,12 @@ class ModuleInfo:
     bases: list[str] = field(default_factory=list)  # MRO as import targets, self excluded
     members: list[MemberInfo] = field(default_factory=list)
     signature_known: bool = True  # False: no signature could be read; accept any parameter
+    # why a config may not reach this dotted name (excore.safety); "" when it may. Set by the
+    # live source for a name below a registered Python module that its package does not define.
+    refused: str = ""
+    # a Python module's public names that other packages define (``torch.os`` → "os"): the
+    # index records them so that it refuses them as the live registries do (excore.safety)
+    foreign: dict[str, str] = field(default_factory=dict)
 
     @property
     def accepts_var_keyword(self) -> bool:

@@ -33,7 +33,8 @@ from excore.errors import (
     ModuleBuildError,
     StrToClassError,
 )
-from excore.registry import Registry
+from excore.registry import Registry, UnsafeReferenceError
+from excore.safety import chain_reason, foreign_reason, package_of, underscore_reason, unsafe_name
 from excore.syntax.grammar import Call, Ident, Link, parse_module_name
 
 if TYPE_CHECKING:
@@ -166,8 +167,10 @@ class Builder:
                     return reg.get_object(name)
             obj, found = Registry.find_object(name)
         except (KeyError, ExcoreError) as exc:
-            message = exc.message if isinstance(exc, ExcoreError) else str(exc).strip("\"'")
             at = where if isinstance(where, Where) else self.where_module(where)
+            if isinstance(exc, UnsafeReferenceError):
+                raise self.error(StrToClassError, exc.message, at, "unsafe-reference") from exc
+            message = exc.message if isinstance(exc, ExcoreError) else str(exc).strip("\"'")
             raise self.error(StrToClassError, f"cannot import '{name}': {message}", at) from exc
         if found is None:
             at = where if isinstance(where, Where) else self.where_module(where)
@@ -367,7 +370,10 @@ class Builder:
             value = [self.build_module(m, mode, None, at) for m in target.modules]
         else:
             value = self.registered_value(target, mode, call, at)
-        return self.apply_chain(value, links, use, param)
+        package = ""
+        if target.kind == "python" and call is None:  # the chain continues the dotted path
+            package = package_of(target.info.target if target.info is not None else target.name)
+        return self.apply_chain(value, links, use, param, package)
 
     def registered_value(self, target: Target, mode: Mode, call: Call | None, at: Where) -> Any:
         """An implicit module or a member of a registered Python module."""
@@ -391,10 +397,21 @@ class Builder:
             self._shared[key] = value
         return value
 
-    def apply_chain(self, value: Any, links: list[Link], use: RefUse, param: ParamDef) -> Any:
+    def apply_chain(
+        self, value: Any, links: list[Link], use: RefUse, param: ParamDef, package: str = ""
+    ) -> Any:
+        """Apply attributes and calls under the rules of :mod:`excore.safety` (the checker
+        refused these already; this is the second line of defense). ``package``: the chain
+        starts as a dotted path below a registered Python module of that package."""
         for link in links:
             at = Where(use.file, link.start, link.end, param.path)
             if link.attr is not None:
+                name = link.attr.text
+                if unsafe_name(name):
+                    where = Where(use.file, link.attr.start, link.attr.end, param.path)
+                    raise self.error(
+                        StrToClassError, underscore_reason(name), where, "unsafe-reference"
+                    )
                 try:
                     value = getattr(value, link.attr.text)
                 except AttributeError as exc:
@@ -405,7 +422,16 @@ class Builder:
                         at,
                         "bad-reference",
                     ) from exc
+                dotted = use.ref.text[: link.end - use.ref.start]
+                if package:
+                    reason = foreign_reason(value, dotted, package)
+                else:
+                    reason = chain_reason(value, name)
+                if reason:
+                    where = Where(use.file, link.attr.start, link.attr.end, param.path)
+                    raise self.error(StrToClassError, reason, where, "unsafe-reference")
             elif link.call is not None:
+                package = ""  # what a call returns is no longer a dotted path
                 if not callable(value):
                     raise self.error(
                         StrToClassError,
@@ -479,6 +505,8 @@ class Builder:
         self, cls: type[ExcoreError], message: str, where: Where, code: str = ""
     ) -> ExcoreError:
         line, column = self.position(where.file, where.start)
+        if code == "unsafe-reference":  # named like the checker's problem, whoever finds it
+            message = f"{code}: {message}"
         return cls(message, file=where.file, line=line, column=column, key=where.key, code=code)
 
     def position(self, file: str, offset: int) -> tuple[int, int]:

@@ -31,6 +31,7 @@ from excore.config.model import (
     resolve,
 )
 from excore.problems import Problem, Related, make_problem
+from excore.safety import chain_module_reason, underscore_reason, unsafe_name
 from excore.signatures import ModuleInfo, ParamInfo, SignatureSource
 from excore.syntax.grammar import parse_module_name
 from excore.syntax.toml import Value, ValueKind
@@ -190,8 +191,21 @@ class _Checker:
         return info
 
     def check_module(self, module: ModuleDef) -> None:
-        info = self.module_info(module)
         start, end = module.name_span
+        if self.unsafe_module(module, start, end):
+            return
+        info = self.module_info(module)
+        if info is not None and info.refused:
+            self.add(
+                "unsafe-reference",
+                info.refused,
+                module.file,
+                start,
+                end,
+                module.path,
+                {"name": module.lookup_name},
+            )
+            return
         if info is None:
             where = f"registry '{module.registry}'" if module.registry else "any registry"
             candidates = list(self.source.names(module.registry))
@@ -252,6 +266,25 @@ class _Checker:
                     module.path,
                     {"module": module.lookup_name, "missing": missing},
                 )
+
+    def unsafe_module(self, module: ModuleDef, start: int, end: int) -> bool:
+        """A section named by a dotted path with a name starting with '_' (never looked up)."""
+        name = module.lookup_name
+        if "." not in name:
+            return False
+        bad = next((part for part in name.split(".")[1:] if unsafe_name(part)), None)
+        if bad is None:
+            return False
+        self.add(
+            "unsafe-reference",
+            underscore_reason(bad),
+            module.file,
+            start,
+            end,
+            module.path,
+            {"name": name},
+        )
+        return True
 
     def suffix_info(self, module: ModuleDef, info: ModuleInfo | None) -> ModuleInfo | None:
         """``[Field."Name*Hook"]`` holds the parameters of the hook ``Hook`` (fine-grained)."""
@@ -525,7 +558,18 @@ class _Checker:
         if not members:
             return
         attr = rest[0].attr
-        if all(m.name != attr.text for m in members):
+        member = next((m for m in members if m.name == attr.text), None)
+        if member is not None and member.kind == "attribute" and member.returns == "module":
+            self.add(
+                "unsafe-reference",
+                chain_module_reason(attr.text),
+                use.file,
+                attr.start,
+                attr.end,
+                param.path,
+                {"name": attr.text},
+            )
+        if member is None:
             names = [m.name for m in members]
             suggestions, hint = _did_you_mean(attr.text, names)
             self.add(

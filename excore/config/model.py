@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from excore.config.loader import Leaf, LoadedConfig, Section
 from excore.problems import Problem, make_problem
+from excore.safety import underscore_reason, unsafe_name
 from excore.signatures import ModuleInfo, SignatureSource
 from excore.syntax.grammar import (
     Ident,
@@ -410,6 +411,21 @@ def resolve(model: ConfigModel, ref: Reference, source: SignatureSource) -> Reso
     head = ref.head
     if head is None:
         return None, None
+    for link in ref.chain:  # before any lookup: a live source would reach the attribute
+        if link.attr is not None and unsafe_name(link.attr.text):
+            attr = link.attr
+            result: Resolved = (
+                None,
+                ResolveProblem(
+                    "unsafe-reference",
+                    underscore_reason(attr.text),
+                    attr.start,
+                    attr.end,
+                    {"name": attr.text},
+                ),
+            )
+            model.resolved[id(ref)] = (ref, source, result)
+            return result
     if ref.dollar and (head.text in model.fields or ref.member is not None or ref.star):
         result = _resolve_field(model, ref, head, source)
     else:
@@ -535,5 +551,10 @@ def _resolve_python_path(
         info = source.lookup(dotted)
         if info is None:
             break
+        if info.refused:
+            name = names[i - 1]
+            return None, ResolveProblem(
+                "unsafe-reference", info.refused, name.start, name.end, {"name": dotted}
+            )
         best = Target("python", dotted, info=info, consumed=i)
     return best, None

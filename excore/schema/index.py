@@ -80,10 +80,14 @@ class WorkspaceIndex:
                 walked = self.python_modules.get(deepest) or self._registered_module_entry(deepest)
                 if walked is not None and walked.kind == "module":
                     child = parent[len(deepest) + 1 :].partition(".")[0]
+                    if child in walked.foreign:
+                        return _refused(f"{deepest}.{child}", walked, walked.foreign[child])
                     if walked.member(child) is None:
                         return None  # the walked module has no such member
                 return _unknown_signature(name, walked)
             module = registered
+        if attr in module.foreign:
+            return _refused(name, module, module.foreign[attr])
         member = module.member(attr) if module.kind == "module" else None
         if member is None or member.kind == "module":
             return None
@@ -132,6 +136,16 @@ class WorkspaceIndex:
             yield from reg.modules.values()
 
 
+def _refused(dotted: str, module: ModuleInfo, home: str) -> ModuleInfo:
+    """A name the module imports from another package: refused, as the live source does."""
+    from excore.safety import foreign_message, package_of
+
+    message = foreign_message(dotted, home, package_of(module.target))
+    return ModuleInfo(
+        dotted, module.registry, "other", dotted, signature_known=False, refused=message
+    )
+
+
 def _unknown_signature(name: str, module: ModuleInfo | None) -> ModuleInfo:
     registry = module.registry if module is not None else ""
     return ModuleInfo(name, registry, "other", name, signature_known=False)
@@ -153,7 +167,8 @@ def _compact(data: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
 _MISSING = object()
 
 
-_MODULE_FIELDS = [f.name for f in fields(ModuleInfo)]
+# ``refused`` is the live source's answer for a name a config may not reach: never in an index
+_MODULE_FIELDS = [f.name for f in fields(ModuleInfo) if f.name != "refused"]
 _PARAM_FIELDS = [f.name for f in fields(ParamInfo)]
 _MEMBER_FIELDS = [f.name for f in fields(MemberInfo)]
 
@@ -163,6 +178,8 @@ def module_to_json(info: ModuleInfo) -> dict[str, Any]:
     (there are many of them: this keeps the index small). Faster than ``asdict`` (no deep
     copies: values are JSON data already)."""
     data = {name: getattr(info, name) for name in _MODULE_FIELDS}
+    if not info.foreign:
+        del data["foreign"]  # only Python modules that import other packages' names have it
     data["params"] = [
         _compact({n: getattr(p, n) for n in _PARAM_FIELDS}, _PARAM_DEFAULTS) for p in info.params
     ]
