@@ -117,16 +117,15 @@ if flavour == "ours-parts":
     from excore.config.build import Builder
     from excore.config.check import check_model
     from excore.config.lazy import MemoSource
-    from excore.config.loader import load_config_files, paused_gc
+    from excore.config.loader import load_config_files
     from excore.config.model import build_model
     clock = time.process_time
     t0 = clock()
-    with paused_gc():
-        loaded = load_config_files({config!r}); t1 = clock()
-        source = MemoSource(config.live_source(None))
-        model = build_model(loaded, source); t2 = clock()
-        problems = check_model(model, source); t3 = clock()
-        modules = Builder(model, source).build_primary(); t4 = clock()
+    loaded = load_config_files({config!r}); t1 = clock()
+    source = MemoSource(config.live_source(None))
+    model = build_model(loaded, source); t2 = clock()
+    problems = check_model(model, source); t3 = clock()
+    modules = Builder(model, source).build_primary(); t4 = clock()
     parts = {{"load": t1 - t0, "model": t2 - t1, "check": t3 - t2, "build": t4 - t3}}
     elapsed = t4 - t0
 else:

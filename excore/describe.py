@@ -34,15 +34,13 @@ from excore.registry import Registry
 from excore.safety import PLAIN_VALUE_TYPES, foreign_home
 from excore.signatures import (
     _KIND_NAMES,
+    DescribedIndex,
     JsonType,
     MemberInfo,
     ModuleInfo,
     ModuleKind,
     ParamInfo,
 )
-
-if typing.TYPE_CHECKING:
-    from excore.schema.index import WorkspaceIndex
 
 __all__ = [
     "LiveSource",
@@ -1255,7 +1253,7 @@ class LiveSource:
         primary_fields: dict[str, str] | None = None,
         root: str | None = None,
         *,
-        index: WorkspaceIndex | None = None,
+        index: DescribedIndex | None = None,
     ) -> None:
         self._fields = dict(primary_fields) if primary_fields is not None else None
         self._root = root

@@ -8,7 +8,7 @@ by the language server, which never imports user code).
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -94,6 +94,24 @@ class ModuleInfo:
             if m.name == name:
                 return m
         return None
+
+
+class RegistryEntries(Protocol):
+    """The described modules of one registry (``excore.schema.index.RegistryInfo``)."""
+
+    @property
+    def modules(self) -> Mapping[str, ModuleInfo]: ...
+
+
+class DescribedIndex(Protocol):
+    """Descriptions made earlier (the workspace index, ``excore.schema.index.WorkspaceIndex``):
+    the live source answers from them instead of importing a target."""
+
+    @property
+    def registries(self) -> Mapping[str, RegistryEntries]: ...
+
+    @property
+    def python_modules(self) -> Mapping[str, ModuleInfo]: ...
 
 
 class SignatureSource(Protocol):

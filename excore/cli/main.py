@@ -58,7 +58,13 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, ModuleType]]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``excore`` with ``argv`` (default: the process arguments); returns the exit code."""
+    """Run ``excore`` with ``argv`` (default: the process arguments); returns the exit code.
+
+    Called without ``argv`` it is the ``excore`` process itself and sets the process's garbage
+    collector policy; called with ``argv`` (from Python) it leaves the caller's collector alone.
+    """
+    if argv is None:
+        _collector_policy()
     words = list(argv) if argv is not None else sys.argv[1:]
     if words and words[0] in UPSTREAM_COMMANDS:  # whatever options upstream's command took
         from excore.cli.upstream_cmd import explain
@@ -83,6 +89,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+
+
+def _collector_policy() -> None:
+    """The ``excore`` process is short-lived and what it makes (config nodes, the index,
+    descriptions) holds no reference cycles: the cyclic collector would only traverse it (a
+    third of a schema dump; loads growing faster than linearly). It is off for the command,
+    and the interpreter's final collection at exit is skipped (``gc.freeze``)."""
+    import atexit
+    import gc
+
+    gc.disable()
+    atexit.register(gc.freeze)
 
 
 if __name__ == "__main__":  # pragma: no cover

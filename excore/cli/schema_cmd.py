@@ -66,14 +66,8 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    import atexit
-    import gc
-
     from excore.errors import ExcoreError
 
-    # At exit, Python runs one last garbage collection over every object left (torch's and the
-    # index's: about 0.4 s here). Nothing cyclic needs freeing when the process ends, so skip it.
-    atexit.register(gc.freeze)
     try:
         return _dump(args)
     except ExcoreError as exc:

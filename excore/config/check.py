@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import get_args
 
 from excore.config.compute import computation_of
-from excore.config.loader import ReadText, load_config_files, paused_gc
+from excore.config.loader import ReadText, load_config_files
 from excore.config.model import (
     ConfigModel,
     ModuleDef,
@@ -78,10 +78,9 @@ def check_config(
     report_missing: bool = True,
 ) -> list[Problem]:
     """Load ``path`` with its bases and return every problem, sorted by file and offset."""
-    with paused_gc():
-        loaded = load_config_files(path, read_text)
-        model = build_model(loaded, source)
-        return check_model(model, source, CheckOptions(report_missing, env))
+    loaded = load_config_files(path, read_text)
+    model = build_model(loaded, source)
+    return check_model(model, source, CheckOptions(report_missing, env))
 
 
 def check_model(

@@ -37,7 +37,6 @@ from excore.config.loader import (
     ReadText,
     load_config_files,
     normalize_path,
-    paused_gc,
 )
 from excore.config.model import build_model
 from excore.problems import Problem, Related, make_problem
@@ -209,9 +208,8 @@ def check_in_context(
     fragment = rule.is_fragment(full) if as_fragment is None else as_fragment
     if fragment:
         return fragment_problems(full, source, read_text=read_text, env=env)
-    with paused_gc():
-        loaded = load_config_files(full, read_text)
-        problems = check_model(build_model(loaded, source), source, CheckOptions(True, env))
+    loaded = load_config_files(full, read_text)
+    problems = check_model(build_model(loaded, source), source, CheckOptions(True, env))
     if all(p.file == full for p in problems):
         return problems
     own_of: dict[str, set[tuple[str, int, int]]] = {}

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from excore.config.build import Builder, FieldModules, section_to_python
-from excore.config.loader import Leaf, LoadedConfig, Section, SourceFile, merge_into, paused_gc
+from excore.config.loader import Leaf, LoadedConfig, Section, SourceFile, merge_into
 from excore.config.model import ConfigModel, ModuleDef, build_model
 from excore.errors import CoreConfigParseError, ExcoreError, ModuleValidateError
 from excore.problems import Problem, Severity
@@ -141,8 +141,7 @@ class LazyConfig:
     @property
     def model(self) -> ConfigModel:
         if self._model is None:
-            with paused_gc():
-                self._model = build_model(self._loaded, self._source)
+            self._model = build_model(self._loaded, self._source)
         return self._model
 
     @property
@@ -166,8 +165,7 @@ class LazyConfig:
         from excore.config.check import CheckOptions, check_model
 
         model = self.model
-        with paused_gc():
-            return check_model(model, self._source, CheckOptions(report_missing=report_missing))
+        return check_model(model, self._source, CheckOptions(report_missing=report_missing))
 
     def validate(self) -> None:
         """Raise :class:`ModuleValidateError` with **all** errors, before any constructor runs."""
@@ -219,8 +217,7 @@ class LazyConfig:
     def build_all(self) -> tuple[ModuleDict, dict[str, Any]]:
         """(primary modules by field, isolated top-level values)."""
         builder = self._prepare()
-        with paused_gc():  # many small, long-lived objects; collections would be wasted work
-            modules = ModuleDict(builder.build_primary())
+        modules = ModuleDict(builder.build_primary())
         return modules, self.run_info()
 
     def run_info(self) -> dict[str, Any]:

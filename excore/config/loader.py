@@ -8,11 +8,9 @@ it was written, so problems point into the file the user has to edit.
 
 from __future__ import annotations
 
-import gc
 import os
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,26 +58,6 @@ class LoadedConfig:
 
     def source(self, file: str) -> SourceFile | None:
         return self.files.get(file)
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a config's many small nodes are created.
-
-    The nodes hold no reference cycles, and collections triggered by their allocation would make
-    loading grow faster than linearly with the size of the config.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        # What was made meanwhile goes straight to the oldest generation: the first young
-        # collection would otherwise traverse all of it, only to find it alive.
-        gc.freeze()
-        gc.unfreeze()
-        if was_enabled:
-            gc.enable()
 
 
 _PARSED: OrderedDict[tuple[str, str], tuple[Section, list[Problem]]] = OrderedDict()
@@ -281,11 +259,10 @@ def load_config_files(
     """
     full = normalize_path(path)
     loader = _Loader(read_text)
-    with paused_gc():
-        if loader.source(full, base=False) is None:
-            problem = make_problem("base-not-found", f"cannot read config file {full}", full, 0, 0)
-            return LoadedConfig(full, Section(""), {}, [problem], {}, [])
-        root = loader.load(full, [full])
+    if loader.source(full, base=False) is None:
+        problem = make_problem("base-not-found", f"cannot read config file {full}", full, 0, 0)
+        return LoadedConfig(full, Section(""), {}, [problem], {}, [])
+    root = loader.load(full, [full])
     root.items.pop(BASE_KEY, None)
     return LoadedConfig(
         full, root, loader.files, loader.problems, loader.bases, loader.order, loader.edges

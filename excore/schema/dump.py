@@ -10,15 +10,13 @@ workspace relative — so that the same workspace gives the same files on every 
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
 import os
 import re
 import sys
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -63,22 +61,9 @@ class DumpFiles:
 def build_index(workspace: Workspace, progress: Progress | None = None) -> WorkspaceIndex:
     """Import the workspace's registries and describe every registered name."""
     workspace.import_registries()
-    with warnings.catch_warnings(), paused_gc():
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # deprecation proxies warn when they are looked at
         return _describe_workspace(workspace, progress)
-
-
-@contextlib.contextmanager
-def paused_gc() -> Iterator[None]:
-    """No cyclic garbage collection while describing and rendering: they allocate many small
-    objects and free nothing cyclic, and the collector's passes cost a third of the time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _describe_workspace(workspace: Workspace, progress: Progress | None) -> WorkspaceIndex:
@@ -179,8 +164,7 @@ def _dump(data: Any, depth: int, indent: str) -> str:
 def render(index: WorkspaceIndex) -> DumpFiles:
     from excore.schema.jsonschema_export import config_schema
 
-    with paused_gc():
-        return _render(index, config_schema)
+    return _render(index, config_schema)
 
 
 def _render(index: WorkspaceIndex, config_schema: Callable[[WorkspaceIndex], Any]) -> DumpFiles:

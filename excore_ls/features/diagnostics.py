@@ -105,13 +105,9 @@ def _run_checker(
     text: str,
 ) -> list[Problem]:
     from excore.config.family import check_in_context
-    from excore.config.loader import paused_gc
 
     try:
-        # The collector stays paused until the checker's many short-lived nodes are freed:
-        # re-enabled earlier, its first collection would traverse them all for nothing.
-        with paused_gc():
-            return check_in_context(key, source, family=family, read_text=read_text)
+        return check_in_context(key, source, family=family, read_text=read_text)
     except RecursionError:
         return [make_problem("base-cycle", "__base__ chain too deep", key, 0, 0)]
     except Exception:  # the checker must never take the server down
