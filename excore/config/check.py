@@ -184,7 +184,7 @@ class _Checker:
 
     def module_info(self, module: ModuleDef) -> ModuleInfo | None:
         info = self.source.lookup(module.lookup_name, module.registry)
-        if info is None and "." in module.lookup_name:
+        if info is None and ("." in module.lookup_name or module.class_leaf is not None):
             # [Field."torch.nn.Sequential*Hook"]: a member of a Python module registered anywhere
             info = self.source.lookup(module.lookup_name)
         return info
@@ -205,7 +205,21 @@ class _Checker:
                 {"name": module.lookup_name},
             )
             return
-        if info is None:
+        class_leaf = module.class_leaf
+        cls_start, cls_end = start, end
+        if class_leaf is not None:
+            cls_start, cls_end = class_leaf.value.start, class_leaf.value.end  # the class named
+            if module.class_name is None:
+                self.add(
+                    "type-mismatch",
+                    "__class__ takes a registered name or a registered module's dotted path",
+                    module.file,
+                    cls_start,
+                    cls_end,
+                    class_leaf.path,
+                )
+                info = None
+        if info is None and (class_leaf is None or module.class_name is not None):
             where = f"registry '{module.registry}'" if module.registry else "any registry"
             candidates = list(self.source.names(module.registry))
             suggestions, hint = _did_you_mean(module.lookup_name, candidates)
@@ -213,12 +227,16 @@ class _Checker:
                 "unknown-module" if module.role != "hook" else "unknown-hook",
                 f"'{module.lookup_name}' is not registered in {where}{hint}",
                 module.file,
-                start,
-                end,
+                cls_start,
+                cls_end,
                 module.path,
-                {"name": module.lookup_name, "suggestions": suggestions, "header": True},
+                {
+                    "name": module.lookup_name,
+                    "suggestions": suggestions,
+                    "header": class_leaf is None,
+                },
             )
-        elif module.role == "hook" and info.kind != "hook":
+        elif info is not None and module.role == "hook" and info.kind != "hook":
             self.add(
                 "unknown-hook",
                 f"'{module.lookup_name}' is not a ConfigArgumentHook subclass",

@@ -193,7 +193,10 @@ class Computation:
         frames = self._stack
         first = next(i for i, f in enumerate(frames) if f.leaf is leaf)
         members = frames[first:]
-        names = " -> ".join([*(f.label for f in members), members[0].label])
+        # named from its smallest member, whichever member was computed first
+        low = min(range(len(members)), key=lambda i: members[i].label)
+        ring = members[low:] + members[:low]
+        names = " -> ".join([*(f.label for f in ring), ring[0].label])
         for member in members:
             at = member.reading
             start, end = (at.start, at.end) if at is not None else (0, 0)
@@ -204,7 +207,7 @@ class Computation:
                 start,
                 end,
                 member.leaf.path,
-                {"cycle": [f.label for f in members]},
+                {"cycle": [f.label for f in ring]},
             )
             self.problems.append(problem)
             result = self.results[id(member.leaf)]

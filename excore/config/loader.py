@@ -21,6 +21,7 @@ from excore.syntax.toml import TreeLeaf, TreeTable, Value, parse_tree
 
 ReadText = Callable[[str], "str | None"]
 BASE_KEY = "__base__"
+DELETE_KEY = "__delete__"
 
 
 @dataclass(slots=True)
@@ -158,6 +159,9 @@ class _Loader:
                     BASE_KEY,
                 )
             )
+        delete_leaf = own.items.get(DELETE_KEY)
+        if delete_leaf is not None:
+            self._delete(merged, delete_leaf, path, bool(resolved))
         self.bases[path] = resolved
         if path not in self.order:
             self.order.append(path)
@@ -166,6 +170,45 @@ class _Loader:
             return own  # nothing to merge: the file's own tree, without a copy
         merge_into(merged, own)
         return merged
+
+    def _delete(self, merged: Section, node: Leaf | Section, path: str, has_bases: bool) -> None:
+        """``__delete__ = ["LRScheduler", "Model.FCN.head"]``: remove key paths the bases gave,
+        before the file's own keys are merged. A path no base defines is ``bad-delete``."""
+        value = node.value if isinstance(node, Leaf) else None
+        items = (value.items if value.kind == "array" else [value]) if value is not None else []
+        wrong = [(i.start, i.end) for i in items if i.kind != "string" or not i.data]
+        if value is None:
+            wrong = [(node.start, node.end)]
+        for start, end in wrong:
+            self.problems.append(
+                make_problem(
+                    "bad-delete",
+                    "__delete__ takes key paths (strings), e.g. ['LRScheduler', 'Model.FCN.head']",
+                    path,
+                    start,
+                    end,
+                    DELETE_KEY,
+                )
+            )
+        items = [i for i in items if i.kind == "string" and i.data]
+        for item in items:
+            assert isinstance(item.data, str)
+            message = delete_path(merged, item.data)
+            if message is None:
+                continue
+            if not has_bases:
+                message = f"'{item.data}' cannot be deleted: this file has no __base__"
+            self.problems.append(
+                make_problem(
+                    "bad-delete",
+                    message,
+                    path,
+                    item.content_start,
+                    item.content_end,
+                    DELETE_KEY,
+                    {"path": item.data},
+                )
+            )
 
     def _report_cycle(self, cycle: list[str], closing: str, item: Value) -> None:
         """Report the cycle at the ``__base__`` item of every file in it, not only the last."""
@@ -213,12 +256,62 @@ def _bare(key: str) -> str:
     return key[1:] if key[:1] in PREFIXES and key[:1] != "" else key
 
 
+def delete_path(root: Section, dotted: str) -> str | None:
+    """Remove the key path ``dotted`` (``"Model.FCN.head"``; the last part matches whatever
+    its prefix) from ``root``; return why it could not, with a did-you-mean, or None."""
+    parts = dotted.split(".")
+    section = root
+    for depth, part in enumerate(parts):
+        last = depth == len(parts) - 1
+        key = part if part in section.items else None
+        if key is None and last:
+            key = next((k for k in section.items if _bare(k) == _bare(part)), None)
+        node = section.items.get(key) if key is not None else None
+        if node is None or (not last and not isinstance(node, Section)):
+            where = ".".join(parts[:depth])
+            names = [k for k in section.items if k not in (BASE_KEY, DELETE_KEY)]
+            if not last:
+                names = [k for k in names if isinstance(section.items[k], Section)]
+            import difflib
+
+            close = difflib.get_close_matches(part, sorted(names), n=1, cutoff=0.6)
+            hint = f" (did you mean '{'.'.join([*parts[:depth], close[0]])}'?)" if close else ""
+            owner = f"'{where}' has" if where else "they have"
+            what = "table" if not last else "key"
+            return f"'{dotted}' is not defined by the bases: {owner} no {what} '{part}'{hint}"
+        if last:
+            del section.items[key]  # type: ignore[arg-type]
+            return None
+        assert isinstance(node, Section)
+        section = node
+    return None
+
+
+def deletable_paths(root: Section, depth: int = 3) -> list[str]:
+    """Key paths of a merged tree, tables first, down to ``depth`` parts (for completion)."""
+    out: list[str] = []
+    stack: list[tuple[Section, str, int]] = [(root, "", 1)]
+    while stack:
+        section, prefix, level = stack.pop()
+        for key in sorted(section.items):
+            if key in (BASE_KEY, DELETE_KEY):
+                continue
+            node = section.items[key]
+            path = f"{prefix}.{_bare(key)}" if prefix else _bare(key)
+            out.append(path)
+            if isinstance(node, Section) and level < depth:
+                stack.append((node, path, level + 1))
+    return out
+
+
 def merge_into(dst: Section, src: Section) -> None:
     """Merge ``src`` on top of ``dst`` (tables recursively, the rest replaced)."""
     if src.explicit or not dst.file:
         dst.file, dst.start, dst.end = src.file, src.start, src.end
         dst.explicit = dst.explicit or src.explicit
     for key, node in src.items.items():
+        if key == DELETE_KEY:
+            continue  # applied by the loader to what the bases gave, never merged
         existing = dst.items.get(key)
         if isinstance(node, Section) and isinstance(existing, Section):
             merge_into(existing, node)
@@ -264,6 +357,7 @@ def load_config_files(
         return LoadedConfig(full, Section(""), {}, [problem], {}, [])
     root = loader.load(full, [full])
     root.items.pop(BASE_KEY, None)
+    root.items.pop(DELETE_KEY, None)
     return LoadedConfig(
         full, root, loader.files, loader.problems, loader.bases, loader.order, loader.edges
     )

@@ -35,6 +35,7 @@ from excore.syntax.toml import Value, ValueKind
 
 HOOK_TABLE = "ConfigHook"
 NO_CALL_KEY = "__no_call__"
+CLASS_KEY = "__class__"  # a named instance: [train_tf] __class__ = "Compose"
 Role = Literal["primary", "intermediate", "hook"]
 TargetKind = Literal["section", "implicit", "field", "field-all", "python"]
 
@@ -102,6 +103,15 @@ class ModuleDef:
     conflicts: list[ParamDef] = field(default_factory=list)  # same name, another prefix
     nested: dict[str, Section] = field(default_factory=dict)  # dict-valued parameters
     no_call: bool = False
+    class_leaf: Leaf | None = None  # '__class__ = "Compose"': the section names its class
+
+    @property
+    def class_name(self) -> str | None:
+        """The class a named instance gives with ``__class__`` (None: the section's name)."""
+        leaf = self.class_leaf
+        if leaf is None or not isinstance(leaf.value.data, str) or not leaf.value.data:
+            return None
+        return leaf.value.data
 
     @property
     def path(self) -> str:
@@ -113,8 +123,8 @@ class ModuleDef:
 
     @property
     def lookup_name(self) -> str:
-        """The registered name (without a fine-grained ``*Suffix``)."""
-        name = self.name
+        """The registered name (without a fine-grained ``*Suffix``); ``__class__`` if given."""
+        name = self.name if self.class_leaf is None else (self.class_name or self.name)
         return parse_module_name(name).name if "*" in name else name
 
     @property
@@ -195,6 +205,13 @@ def build_model(loaded: LoadedConfig, source: SignatureSource) -> ConfigModel:
             _read_group(model, node, key, None, "hook", source)
         elif node.inline:
             model.variables[key] = node
+        elif isinstance(class_leaf := node.items.get(CLASS_KEY), Leaf):
+            cls_name = class_leaf.value.data if isinstance(class_leaf.value.data, str) else ""
+            cls_info = source.lookup(parse_module_name(cls_name).name) if cls_name else None
+            kind: Role = (
+                "hook" if cls_info is not None and cls_info.kind == "hook" else "intermediate"
+            )
+            model.top_level[key] = _read_module(model, node, key, None, None, kind)
         elif (info := source.lookup(key)) is not None:
             role: Role = "hook" if info.kind == "hook" else "intermediate"
             model.top_level[key] = _read_module(model, node, key, None, None, role)
@@ -292,15 +309,24 @@ def _read_group(
             )
             continue
         module_role = role
+        class_leaf = node.items.get(CLASS_KEY)
+        if isinstance(class_leaf, Leaf) and isinstance(class_leaf.value.data, str):
+            cls_name = class_leaf.value.data
+        else:
+            cls_name = name
         if role != "hook":
-            info = source.lookup(parse_module_name(name).name if "*" in name else name, registry)
+            info = source.lookup(
+                parse_module_name(cls_name).name if "*" in cls_name else cls_name, registry
+            )
             if info is not None and info.kind == "hook":
                 module_role = "hook"
         module = _read_module(model, node, name, field_name, registry, module_role)
         if module_role == "hook":
             model.hooks[name] = module
         else:
-            model.by_name.setdefault(module.lookup_name, []).append(module)
+            # a named instance is found by its own name, not by its class
+            found_as = module.name if module.class_leaf is not None else module.lookup_name
+            model.by_name.setdefault(found_as, []).append(module)
 
 
 def _read_module(
@@ -316,6 +342,7 @@ def _read_module(
     nested: dict[str, Section] = _NO_NESTED
     conflicts: list[ParamDef] = _NO_CONFLICTS
     no_call = False
+    class_leaf: Leaf | None = None
     for key in sorted(items):
         node = items[key]
         if isinstance(node, Section):
@@ -325,6 +352,9 @@ def _read_module(
             continue
         if key == NO_CALL_KEY:
             no_call = node.value.data is True
+            continue
+        if key == CLASS_KEY:
+            class_leaf = node
             continue
         leaf_key = node.key
         param = read_param(node) if leaf_key.prefix else ParamDef(node, _NO_REFS)
@@ -336,7 +366,7 @@ def _read_module(
         else:
             params[bare] = param
     module = ModuleDef(
-        name, field_name, registry, role, section, params, conflicts, nested, no_call
+        name, field_name, registry, role, section, params, conflicts, nested, no_call, class_leaf
     )
     for param in module.conflicts:
         first = module.params[param.name]
@@ -499,11 +529,11 @@ def _resolve_name(
     name = head.text
     top = model.top_level.get(name)
     if top is not None:
-        return Target("section", name, top, info=source.lookup(name)), None
+        return Target("section", name, top, info=_module_info(top, source)), None
     defs = model.by_name.get(name, [])
     if len(defs) == 1:
         module = defs[0]
-        return Target("section", name, module, info=source.lookup(name, module.registry)), None
+        return Target("section", name, module, info=_module_info(module, source)), None
     if len(defs) > 1:
         where = ", ".join(sorted(f"[{m.path}]" for m in defs))
         return None, ResolveProblem(
@@ -538,6 +568,15 @@ def _resolve_name(
         head.end,
         {"name": name, "suggestions": suggestions},
     )
+
+
+def _module_info(module: ModuleDef, source: SignatureSource) -> ModuleInfo | None:
+    """What a section builds: its registered class (``__class__`` when given)."""
+    name = module.lookup_name
+    info = source.lookup(name, module.registry)
+    if info is None and module.class_leaf is not None:
+        info = source.lookup(name)
+    return info
 
 
 def _resolve_python_path(

@@ -34,3 +34,16 @@ def test_a_failing_expression_stops_the_build_with_its_place(monkeypatch) -> Non
         assert info.value.code == "bad-expression"
     finally:
         bad.unlink()
+
+
+def test_delete_swaps_the_model_and_named_instances_build_their_class() -> None:
+    cfg = config.load(cfg_path("compose/swap.toml"))
+    assert [p for p in cfg.check() if p.severity.value == "error"] == []
+    modules, _ = config.build_all(cfg)
+    model = modules.Model
+    assert type(model).__name__ == "SegNet"  # the base's EFCN is gone, not built beside it
+    assert model.backbone.kwargs["width"] == 1.0  # the deleted width falls back to its default
+    assert model.head.kwargs == {"in_channels": 64, "mode": "a"}
+    small, big, frac = modules.TrainData.transforms
+    assert small.kwargs == {"in_channels": 4, "mode": "b"} and big == model.head
+    assert str(frac) == "1/4"

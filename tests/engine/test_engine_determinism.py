@@ -80,3 +80,29 @@ def test_shuffled_broken_config_reports_the_same_problems(tmp_path_factory, text
     path = tmp_path_factory.mktemp("shuffled") / "c.toml"
     path.write_text(text)
     assert outcome(path) == reference
+
+
+def _with_absolute_base(text: str) -> str:
+    base = cfg_path("compose/expr_base.toml")
+    return text.replace('["expr_base.toml"]', f"[{str(base)!r}]".replace("'", '"'))
+
+
+@SETTINGS
+@given(text=shuffled(cfg_path("compose/determinism_compose.toml").read_text()))
+def test_shuffled_delete_and_expressions_build_the_same(tmp_path_factory, text: str) -> None:
+    reference = outcome(cfg_path("compose/determinism_compose.toml"))
+    assert reference[0] == []  # type: ignore[index]
+    path = tmp_path_factory.mktemp("shuffled") / "c.toml"
+    path.write_text(_with_absolute_base(text))
+    assert outcome(path) == reference
+
+
+@SETTINGS
+@given(text=shuffled(cfg_path("compose/determinism_compose_problems.toml").read_text()))
+def test_shuffled_delete_and_expressions_report_the_same(tmp_path_factory, text: str) -> None:
+    reference = outcome(cfg_path("compose/determinism_compose_problems.toml"))
+    codes = {code for code, _, _ in reference[0]}  # type: ignore[index]
+    assert {"bad-delete", "variable-cycle", "type-mismatch", "undefined-variable"} <= codes
+    path = tmp_path_factory.mktemp("shuffled") / "c.toml"
+    path.write_text(_with_absolute_base(text))
+    assert outcome(path) == reference
