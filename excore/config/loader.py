@@ -177,7 +177,7 @@ class _Loader:
         value = node.value if isinstance(node, Leaf) else None
         items = (value.items if value.kind == "array" else [value]) if value is not None else []
         wrong = [(i.start, i.end) for i in items if i.kind != "string" or not i.data]
-        if value is None:
+        if isinstance(node, Section):  # [__delete__] as a table
             wrong = [(node.start, node.end)]
         for start, end in wrong:
             self.problems.append(
