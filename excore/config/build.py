@@ -24,7 +24,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from excore.config.loader import Leaf, Section
-from excore.config.model import ConfigModel, ModuleDef, ParamDef, RefUse, Target, resolve
+from excore.config.model import (
+    ConfigModel,
+    ModuleDef,
+    ParamDef,
+    RefUse,
+    Target,
+    class_only_modules,
+    resolve,
+)
 from excore.errors import (
     CoreConfigBuildError,
     EnvVarParseError,
@@ -122,6 +130,7 @@ class Builder:
     _shared: dict[object, Any] = field(default_factory=dict)
     _classes: dict[int, Any] = field(default_factory=dict)  # by id of the module
     _active: list[str] = field(default_factory=list)
+    _class_only: set[int] | None = None
 
     # -- fields ------------------------------------------------------------------------------
 
@@ -133,8 +142,17 @@ class Builder:
                 f"field '{name}' defines no module in this config", file=self.model.loaded.path
             )
         if len(modules) == 1:
-            return self.build_module(modules[0], "shared", None)
-        return FieldModules({m.name: self.build_module(m, "shared", None) for m in modules})
+            return self.field_value(modules[0])
+        return FieldModules({m.name: self.field_value(m) for m in modules})
+
+    def field_value(self, module: ModuleDef) -> Any:
+        """A primary module's object; the class itself when references use it only as a class
+        (``"$cls" = "VGG"`` on ``[Backbone.VGG]``), as upstream ExCore does."""
+        if self._class_only is None:
+            self._class_only = class_only_modules(self.model, self.source)
+        if id(module) in self._class_only:
+            return self.module_class(module)
+        return self.build_module(module, "shared", None)
 
     def build_primary(self) -> dict[str, Any]:
         """Every primary field that has a module in the config, in sorted order."""
@@ -235,6 +253,8 @@ class Builder:
                 kwargs[name] = param.data  # a plain scalar (most parameters)
         for name in sorted(module.nested):
             kwargs[name] = section_to_python(module.nested[name])
+        for name, table in module.ref_tables.items():  # [Model.Net."$cls"]: a dict of references
+            kwargs[name] = {key: self.param_value(entry) for key, entry in table.entries.items()}
         if self.overrides:
             kwargs.update(self.overrides.get(module.path, {}))
         return kwargs
@@ -282,7 +302,18 @@ class Builder:
                 f"'{param.leaf.key.text}' takes a module name or a list of names",
                 Where(param.file, param.leaf.value.start, param.leaf.value.end, param.path),
             )
-        return values if param.is_list else values[0]
+        if not param.is_list:
+            return values[0]
+        if any(use.ref.star for use in param.refs):
+            # ["$Scratch::*", "$Other::*"]: one flat list, as upstream ExCore
+            flat: list[Any] = []
+            for use, value in zip(param.refs, values):
+                if use.ref.star and isinstance(value, list):
+                    flat.extend(value)
+                else:
+                    flat.append(value)
+            return flat
+        return values
 
     def variable_value(self, param: ParamDef) -> Any:
         var = param.variable
@@ -449,10 +480,12 @@ class Builder:
     ) -> Any:
         """Wrap the value in each hook, left to right, and return the outermost hook's value."""
         node: Callable[[], Any] = _Thunk(produce, use.ref.text.split("@", 1)[0])
-        for hook in hooks:
+        groups = use.ref.hook_groups
+        for index, hook in enumerate(hooks):
             at = Where(use.file, hook.start, hook.end, param.path)
             cls = self.hook_class(hook, at)
-            params = self.hook_params(hook.text)
+            group = groups[index] if index < len(groups) else None
+            params = self.hook_params(hook.text, group.text if group is not None else None, at)
             enabled = params.pop("enabled", True)
             try:
                 node = cls(node, enabled, **params)
@@ -490,7 +523,19 @@ class Builder:
             )
         return cls
 
-    def hook_params(self, name: str) -> dict[str, Any]:
+    def hook_params(
+        self, name: str, group: str | None = None, at: Where | None = None
+    ) -> dict[str, Any]:
+        if group is not None:  # "@$Group::Hook": the parameters of [Group.Hook]
+            found = next((m for m in self.model.groups.get(group, []) if m.name == name), None)
+            if found is None:
+                raise self.error(
+                    HookBuildError,
+                    f"table '{group}' defines no hook '{name}'",
+                    at or Where(self.model.loaded.path, 0, 0, ""),
+                    "unknown-hook",
+                )
+            return self.module_kwargs(found)
         module = self.model.hooks.get(name)
         if module is None:
             module = next(

@@ -28,6 +28,7 @@ from excore.config.model import (
     Target,
     bad_prefix_values,
     build_model,
+    class_only_modules,
     resolve,
 )
 from excore.problems import Problem, Related, make_problem
@@ -153,6 +154,7 @@ class _Checker:
         self.usage_targets: dict[int, str] = {}
         self.facts: dict[tuple[int, bool, bool], _SignatureFacts] = {}
         self.facts_owners: list[list[ParamInfo]] = []  # keeps the ids of the cache's keys alive
+        self.class_only: set[int] = set()  # modules used only as classes ('$'): not built
 
     def add(
         self,
@@ -167,6 +169,7 @@ class _Checker:
         self.problems.append(make_problem(code, message, file, start, end, key, data))
 
     def run(self) -> None:
+        self.class_only = class_only_modules(self.model, self.source)
         for module in self.model.modules:
             self.check_module(module)
         self.check_reuse()
@@ -264,12 +267,25 @@ class _Checker:
                 self.unknown_param(
                     module, info, key, nested.file, nested.start, nested.end, nested.path
                 )
-        if info is not None and self.options.report_missing and not module.no_call:
-            params, nested_params = module.params, module.nested
+        for key, table in module.ref_tables.items():  # [Model.Net."$cls"]
+            section = table.section
+            if info is not None and not self.accepts(info, key):
+                self.unknown_param(
+                    module, info, key, section.file, section.start, section.end, section.path
+                )
+            for entry in table.entries.values():
+                self.check_param(module, entry, None)
+        if (
+            info is not None
+            and self.options.report_missing
+            and not module.no_call
+            and id(module) not in self.class_only
+        ):
+            params, nested_params, tables = module.params, module.nested, module.ref_tables
             missing = [
                 p.name
                 for p in facts.required
-                if p.name not in params and p.name not in nested_params
+                if p.name not in params and p.name not in nested_params and p.name not in tables
             ]
             if missing:
                 names = ", ".join(f"'{m}'" for m in missing)
@@ -539,7 +555,28 @@ class _Checker:
         if target is not None:
             self.check_chain(param, use, target)
             self.record_usage(param, use, target)
-        for hook in ref.hooks:
+        for index, hook in enumerate(ref.hooks):
+            group = ref.hook_groups[index] if index < len(ref.hook_groups) else None
+            if group is not None and not any(
+                m.name == hook.text for m in self.model.groups.get(group.text, [])
+            ):
+                names = [m.name for m in self.model.groups.get(group.text, [])]
+                suggestions, hint = _did_you_mean(hook.text, names)
+                where = (
+                    f"table '{group.text}' defines no module '{hook.text}'"
+                    if group.text in self.model.groups
+                    else f"no table '{group.text}' of modules in this config"
+                )
+                self.add(
+                    "unknown-hook",
+                    f"{where}{hint}",
+                    use.file,
+                    group.start,
+                    hook.end,
+                    param.path,
+                    {"name": hook.text, "suggestions": suggestions},
+                )
+                continue
             info = self.source.lookup(hook.text)
             if info is None or info.kind != "hook":
                 hooks = [
@@ -602,7 +639,7 @@ class _Checker:
     def record_usage(self, param: ParamDef, use: RefUse, target: Target) -> None:
         if target.kind == "implicit" and target.info is not None and param.prefix in ("!", "@"):
             self.check_implicit(param, use, target.info)
-        if param.prefix not in ("!", "@") or target.kind not in ("section", "implicit"):
+        if param.prefix not in ("!", "@") or target.kind not in ("section", "implicit", "field"):
             return
         key = id(target.module) if target.module is not None else hash(("implicit", target.name))
         uses = self.new_uses if param.prefix == "!" else self.shared_uses

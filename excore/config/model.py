@@ -11,7 +11,14 @@ Top-level tables are read as follows:
 - ``[ConfigHook.Name]``: the parameters of the argument hook ``Name``;
 - ``[Name]`` where ``Name`` is registered, or referenced by a ``!``/``@``/``$`` value: an
   intermediate module;
+- ``[Group.Name]`` where ``Group`` is none of the above and only holds tables (see
+  :func:`classify_group`): a misspelt field or registry (``unknown-field``), a **free group** of
+  intermediate modules (``[Scratch.VGG]``, referenced as ``$Scratch``, ``$Scratch::VGG``,
+  ``$Scratch::*``), or plain data;
 - any other top-level key or table: a plain value (a variable, returned in ``run_info``).
+
+A sub-table of a module whose key has a ``!``/``@``/``$`` prefix (``[Model.Net."$cls"]``) is a
+dict of references: each of its keys gives one entry of the parameter's dict.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from excore.safety import underscore_reason, unsafe_name
 from excore.signatures import ModuleInfo, SignatureSource
 from excore.syntax.grammar import (
     Ident,
+    KeyNode,
     Reference,
     VariableValue,
     parse_module_name,
@@ -91,6 +99,16 @@ class ParamDef:
 
 
 @dataclass(slots=True)
+class RefTable:
+    """``[Model.Net."$cls"]``: a parameter whose value is a dict of references."""
+
+    name: str  # the parameter, without the prefix
+    prefix: str
+    section: Section
+    entries: dict[str, ParamDef] = field(default_factory=dict)  # by entry key
+
+
+@dataclass(slots=True)
 class ModuleDef:
     """A section that defines (the parameters of) one module."""
 
@@ -104,6 +122,7 @@ class ModuleDef:
     nested: dict[str, Section] = field(default_factory=dict)  # dict-valued parameters
     no_call: bool = False
     class_leaf: Leaf | None = None  # '__class__ = "Compose"': the section names its class
+    ref_tables: dict[str, RefTable] = field(default_factory=dict)  # "$cls" sub-tables
 
     @property
     def class_name(self) -> str | None:
@@ -170,6 +189,9 @@ class ConfigModel:
     top_level: dict[str, ModuleDef] = field(default_factory=dict)  # [Name] sections
     by_name: dict[str, list[ModuleDef]] = field(default_factory=dict)  # in fields/registries
     hooks: dict[str, ModuleDef] = field(default_factory=dict)  # [ConfigHook.Name]
+    # modules of every table that is not a primary field, by its name: registry tables
+    # ([Head.FCNHead]), free groups ([Scratch.VGG]) and ConfigHook ($Group, $Group::Name)
+    groups: dict[str, list[ModuleDef]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     # resolve()'s answers by reference (the checker and the builder both ask for each one)
     resolved: dict[int, tuple[Reference, object, Resolved]] = field(
@@ -192,6 +214,7 @@ def build_model(loaded: LoadedConfig, source: SignatureSource) -> ConfigModel:
         fields = {name: name for name in sorted(registries)}
     model = ConfigModel(loaded, dict(fields))
     referenced: set[str] | None = None  # read only when a table is neither registered nor a field
+    group_refs: set[str] | None = None  # "$Group" names, read only for a table of tables
     for key in sorted(loaded.root.items):
         node = loaded.root.items[key]
         if isinstance(node, Leaf):
@@ -199,10 +222,10 @@ def build_model(loaded: LoadedConfig, source: SignatureSource) -> ConfigModel:
             model.variables[node.key.name if node.key.prefix == "&" else key] = node
         elif key in fields:
             _read_group(model, node, key, fields[key], "primary", source)
-        elif key in registries:
-            _read_group(model, node, key, key, "intermediate", source)
         elif key == HOOK_TABLE:
             _read_group(model, node, key, None, "hook", source)
+        elif key in registries:
+            _read_group(model, node, key, key, "intermediate", source)
         elif node.inline:
             model.variables[key] = node
         elif isinstance(class_leaf := node.items.get(CLASS_KEY), Leaf):
@@ -215,25 +238,137 @@ def build_model(loaded: LoadedConfig, source: SignatureSource) -> ConfigModel:
         elif (info := source.lookup(key)) is not None:
             role: Role = "hook" if info.kind == "hook" else "intermediate"
             model.top_level[key] = _read_module(model, node, key, None, None, role)
+        elif _looks_like_field(node):
+            if group_refs is None:
+                group_refs = _group_references(loaded.root)
+            group_kind, misspelt = classify_group(
+                key, node, fields, registries, source, group_refs
+            )
+            if group_kind == "free":
+                _read_group(model, node, key, None, "intermediate", source, free=True)
+            elif group_kind == "misspelt":
+                model.problems.append(
+                    make_problem(
+                        "unknown-field",
+                        f"'{key}' is not a primary field or registry (did you mean '{misspelt}'?)",
+                        node.file,
+                        node.start,
+                        node.end,
+                        key,
+                        {"name": key, "suggestions": [misspelt]},
+                    )
+                )
+            else:
+                model.variables[key] = node
         elif key in (referenced := referenced or _referenced_names(loaded.root)) or (
             _has_prefixed_keys(node)
         ):
             model.top_level[key] = _read_module(model, node, key, None, None, "intermediate")
-        elif _looks_like_field(node):
-            model.problems.append(
-                make_problem(
-                    "unknown-field",
-                    _unknown_field_message(key, fields, registries),
-                    node.file,
-                    node.start,
-                    node.end,
-                    key,
-                    {"name": key, "suggestions": _close(key, [*fields, *registries])},
-                )
-            )
         else:
             model.variables[key] = node
     return model
+
+
+GroupKind = Literal["free", "misspelt", "data"]
+
+
+def classify_group(
+    key: str,
+    node: Section,
+    fields: dict[str, str],
+    registries: set[str],
+    source: SignatureSource,
+    group_refs: set[str],
+) -> tuple[GroupKind, str]:
+    """What a top-level table of tables that is no field, registry or module is.
+
+    1. ``misspelt``: its name is a misspelling of a field or registry (:func:`misspelling_of`)
+       and no ``$Group`` reference names it -- ``unknown-field`` with the did-you-mean;
+    2. ``free``: a ``$Group`` reference names it, or a sub-table names a registered module --
+       a free group of intermediate modules (upstream's scratchpads);
+    3. ``data``: anything else is plain data, returned in ``run_info``.
+    Returns the kind and, for ``misspelt``, the field or registry meant.
+    """
+    referenced = key in group_refs
+    if not referenced:
+        meant = misspelling_of(key, [*fields, *sorted(registries)])
+        if meant is not None:
+            return "misspelt", meant
+    if referenced:
+        return "free", ""
+    for name, child in node.items.items():
+        if isinstance(child, Section) and isinstance(child.items.get(CLASS_KEY), Leaf):
+            return "free", ""  # [Transforms.train] with __class__ = "Compose"
+        lookup = parse_module_name(name).name if "*" in name else name
+        if source.lookup(lookup) is not None:
+            return "free", ""
+    return "data", ""
+
+
+def misspelling_of(name: str, known: list[str]) -> str | None:
+    """The known name that ``name`` misspells, or None.
+
+    A misspelling is at most one edit away (a changed, added, dropped or swapped letter; two
+    edits for names of six letters or more), ignoring case, and is not the known name with
+    letters added or dropped at either end (``Transforms``, ``Scratch1``, ``Head`` for
+    ``CHead`` are other names, not typos).
+    """
+    best: tuple[int, str] | None = None
+    low = name.lower()
+    for candidate in known:
+        if candidate == name:
+            return None
+        other = candidate.lower()
+        if low != other and (low.startswith(other) or other.startswith(low)):
+            continue
+        if low != other and (low.endswith(other) or other.endswith(low)):
+            continue
+        limit = 1 if len(candidate) < 6 else 2
+        distance = _edit_distance(low, other, limit)
+        if distance <= limit and (best is None or distance < best[0]):
+            best = (distance, candidate)
+    return None if best is None else best[1]
+
+
+def _edit_distance(a: str, b: str, limit: int) -> int:
+    """Damerau-Levenshtein distance (adjacent swaps count once), cut off above ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[len(b)]
+
+
+def _group_references(root: Section) -> set[str]:
+    """Names used as ``$Group`` in reference values and hooks (``$Scratch::VGG``,
+    ``@$Hooks::Tag``): tables with these names are groups of modules."""
+    names: set[str] = set()
+    stack = [root]
+    while stack:
+        section = stack.pop()
+        prefix = section.key.text[:1] if section.key is not None else ""
+        for node in section.items.values():
+            if isinstance(node, Section):
+                stack.append(node)
+                continue
+            if node.key.prefix not in ("!", "@", "$") and prefix not in ("!", "@", "$"):
+                continue
+            values = node.value.items if node.value.kind == "array" else [node.value]
+            for value in values:
+                if value.kind == "string" and isinstance(value.data, str) and "$" in value.data:
+                    ref = parse_reference(value.data.strip())
+                    if ref.dollar and ref.head is not None:
+                        names.add(ref.head.text)
+                    names.update(group.text for group in ref.hook_groups if group is not None)
+    return names
 
 
 def _has_prefixed_keys(node: Section) -> bool:
@@ -245,17 +380,6 @@ def _looks_like_field(node: Section) -> bool:
     return bool(node.items) and all(
         isinstance(child, Section) and child.explicit for child in node.items.values()
     )
-
-
-def _unknown_field_message(key: str, fields: dict[str, str], registries: set[str]) -> str:
-    names = sorted(set(fields) | registries)
-    message = f"'{key}' is not a primary field or registry"
-    suggestions = _close(key, names)
-    if suggestions:
-        message += f" (did you mean '{suggestions[0]}'?)"
-    elif names:
-        message += f"; known: {', '.join(names[:12])}"
-    return message
 
 
 def _close(name: str, candidates: list[str] | set[str]) -> list[str]:
@@ -292,7 +416,9 @@ def _read_group(
     registry: str | None,
     role: Role,
     source: SignatureSource,
+    free: bool = False,
 ) -> None:
+    members = model.groups.setdefault(field_name, []) if role != "primary" else None
     for name in sorted(group.items):
         node = group.items[name]
         if isinstance(node, Leaf):
@@ -321,8 +447,11 @@ def _read_group(
             if info is not None and info.kind == "hook":
                 module_role = "hook"
         module = _read_module(model, node, name, field_name, registry, module_role)
+        if members is not None:
+            members.append(module)
         if module_role == "hook":
-            model.hooks[name] = module
+            if not free:  # a hook in a free group is named through it: "@$Group::Hook"
+                model.hooks[name] = module
         else:
             # a named instance is found by its own name, not by its class
             found_as = module.name if module.class_leaf is not None else module.lookup_name
@@ -343,9 +472,15 @@ def _read_module(
     conflicts: list[ParamDef] = _NO_CONFLICTS
     no_call = False
     class_leaf: Leaf | None = None
+    ref_tables: dict[str, RefTable] = _NO_REF_TABLES
     for key in sorted(items):
         node = items[key]
         if isinstance(node, Section):
+            if key[:1] in ("!", "@", "$") and len(key) > 1:
+                if ref_tables is _NO_REF_TABLES:
+                    ref_tables = {}
+                ref_tables[key[1:]] = read_ref_table(key[1:], key[0], node)
+                continue
             if nested is _NO_NESTED:
                 nested = {}
             nested[key] = node
@@ -366,7 +501,17 @@ def _read_module(
         else:
             params[bare] = param
     module = ModuleDef(
-        name, field_name, registry, role, section, params, conflicts, nested, no_call, class_leaf
+        name,
+        field_name,
+        registry,
+        role,
+        section,
+        params,
+        conflicts,
+        nested,
+        no_call,
+        class_leaf,
+        ref_tables,
     )
     for param in module.conflicts:
         first = module.params[param.name]
@@ -388,6 +533,26 @@ def _read_module(
 _NO_REFS: list[RefUse] = []  # shared by plain parameters: never appended to
 _NO_NESTED: dict[str, Section] = {}  # shared by modules without them: never added to
 _NO_CONFLICTS: list[ParamDef] = []
+_NO_REF_TABLES: dict[str, RefTable] = {}
+
+
+def read_ref_table(name: str, prefix: str, section: Section) -> RefTable:
+    """``[Model.Net."$cls"]``: each key of the table is one entry of the dict of references,
+    read as if it had the table's prefix (``a = "VGG"`` there is ``"$a" = "VGG"``)."""
+    table = RefTable(name, prefix, section)
+    for key in sorted(section.items):
+        node = section.items[key]
+        if isinstance(node, Section):
+            continue  # deeper tables are not references; the checker reports them
+        leaf_key = node.key
+        entry = Leaf(
+            key=KeyNode(prefix, leaf_key.text, leaf_key.start, leaf_key.end, leaf_key.start),
+            value=node.value,
+            file=node.file,
+            table_path=node.table_path,
+        )
+        table.entries[key] = read_param(entry)
+    return table
 
 
 def read_param(leaf: Leaf) -> ParamDef:
@@ -427,6 +592,38 @@ def bad_prefix_values(param: ParamDef) -> list[Value]:
 # -- resolution ----------------------------------------------------------------------------------
 
 
+def class_only_modules(model: ConfigModel, source: SignatureSource) -> set[int]:
+    """Ids of the module sections that references use only as classes (``$``).
+
+    As upstream: such a section is not built (its parameters are not required), and a primary
+    one gives its field the class itself. A ``!`` or ``@`` reference anywhere makes it built.
+    """
+    uses: dict[int, set[str]] = {}
+    for module in model.modules:
+        params: list[ParamDef] = [*module.params.values(), *module.conflicts]
+        for table in module.ref_tables.values():
+            params.extend(table.entries.values())
+        for param in params:
+            prefix = param.prefix
+            if prefix not in ("!", "@", "$") or not prefix:
+                continue
+            for use in param.refs:
+                if use.ref.head is None:
+                    continue
+                target, _ = resolve(model, use.ref, source)
+                if target is None:
+                    continue
+                if target.kind == "field-all":
+                    targets = target.modules
+                elif target.module is not None:
+                    targets = [target.module]
+                else:
+                    continue
+                for found in targets:
+                    uses.setdefault(id(found), set()).add(prefix)
+    return {key for key, prefixes in uses.items() if prefixes == {"$"}}
+
+
 def resolve(model: ConfigModel, ref: Reference, source: SignatureSource) -> Resolved:
     """Resolve the head of a reference.
 
@@ -456,7 +653,9 @@ def resolve(model: ConfigModel, ref: Reference, source: SignatureSource) -> Reso
             )
             model.resolved[id(ref)] = (ref, source, result)
             return result
-    if ref.dollar and (head.text in model.fields or ref.member is not None or ref.star):
+    if ref.dollar and (
+        head.text in model.fields or head.text in model.groups or ref.member is not None or ref.star
+    ):
         result = _resolve_field(model, ref, head, source)
     else:
         result = _resolve_name(model, ref, head, source)
@@ -468,18 +667,23 @@ def _resolve_field(
     model: ConfigModel, ref: Reference, head: Ident, source: SignatureSource
 ) -> tuple[Target | None, ResolveProblem | None]:
     field_name = head.text
-    if field_name not in model.fields:
-        suggestions = _close(field_name, list(model.fields))
+    registry: str | None
+    if field_name in model.fields:
+        modules = model.field_modules(field_name)
+        registry = model.fields[field_name]
+    elif field_name in model.groups:  # [Head.FCNHead], [Scratch.VGG]: a table of modules
+        modules = model.groups[field_name]
+        registry = modules[0].registry if modules else None
+    else:
+        suggestions = _close(field_name, [*model.fields, *model.groups])
         hint = f" (did you mean '{suggestions[0]}'?)" if suggestions else ""
         return None, ResolveProblem(
             "unknown-field",
-            f"'{field_name}' is not a primary field{hint}",
+            f"'{field_name}' is not a primary field or a table of modules in this config{hint}",
             head.start,
             head.end,
             {"name": field_name, "suggestions": suggestions},
         )
-    modules = model.field_modules(field_name)
-    registry = model.fields[field_name]
     if ref.star:
         return Target("field-all", field_name, modules=modules), None
     if ref.member is not None:

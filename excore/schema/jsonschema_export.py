@@ -40,10 +40,20 @@ def config_schema(index: WorkspaceIndex) -> dict[str, Any]:
         "moduleName": _module_name_schema(index),
         "moduleReference": {
             "description": "A registered name, a list of them, or a reference such as "
-            "`$Model.parameters()`, `$Field::Name`, `torch.nn.ReLU(inplace=True)`, `Name@Hook`.",
+            "`$Model.parameters()`, `$Field::Name`, `torch.nn.ReLU(inplace=True)`, `Name@Hook`; "
+            'or a table of them (`[Model.Net."$cls"]`: a dict of references).',
             "anyOf": [
                 {"$ref": _DEFS + "moduleName"},
                 {"type": "array", "items": {"$ref": _DEFS + "moduleName"}},
+                {
+                    "type": "object",
+                    "additionalProperties": {
+                        "anyOf": [
+                            {"$ref": _DEFS + "moduleName"},
+                            {"type": "array", "items": {"$ref": _DEFS + "moduleName"}},
+                        ]
+                    },
+                },
             ],
         },
         "variableReference": {

@@ -9,7 +9,8 @@ Reference values (what ``!``/``@``/``$`` keys name)::
     head      := "$" NAME ("::" (NAME | "*"))?     a field, or one module of a field
                | NAME                              a module name or a registered Python module
     link      := "." NAME | "(" literal arguments ")"
-    hook      := "@" NAME
+    hook      := "@" NAME | "@" "$" NAME "::" NAME  a hook, or a hook whose parameters are
+                                                   the module NAME of table $NAME
 
 ``NAME`` may carry a fine-grained suffix in section names (``Sequential*FinegrainedConfig``).
 Every node carries offsets into the document: callers pass ``start``, the document offset of the
@@ -105,6 +106,8 @@ class Reference:
     chain: list[Link] = field(default_factory=list)
     hooks: list[Ident] = field(default_factory=list)
     problems: list[GrammarProblem] = field(default_factory=list)
+    # for each hook: the table of "@$Group::Hook" (None for a plain "@Hook")
+    hook_groups: list[Ident | None] = field(default_factory=list)
 
     @property
     def dotted_names(self) -> list[Ident]:
@@ -206,13 +209,29 @@ def _parse_any_reference(text: str, start: int) -> Reference:
             ref.chain.append(Link(call.start, call.end, call=call))
             pos = close + 1
     while pos < n and text[pos] == "@":
+        at = pos
+        group: Ident | None = None
+        if text.startswith("$", pos + 1):
+            g = _NAME.match(text, pos + 2, n)
+            if not g or not text.startswith("::", g.end()):
+                ref.problems.append(
+                    GrammarProblem(
+                        "expected '@$Group::Hook' after '@$'",
+                        start + at,
+                        start + (g.end() if g else pos + 2),
+                    )
+                )
+                return ref
+            group = Ident(g.group(), start + g.start(), start + g.end())
+            pos = g.end() + 1  # the name starts after "::"
         m = _NAME.match(text, pos + 1, n)
         if not m:
             ref.problems.append(
-                GrammarProblem("expected a hook name after '@'", start + pos, start + pos + 1)
+                GrammarProblem("expected a hook name after '@'", start + at, start + pos + 1)
             )
             return ref
         ref.hooks.append(Ident(m.group(), start + m.start(), start + m.end()))
+        ref.hook_groups.append(group)
         pos = m.end()
     if pos < n:
         ref.problems.append(

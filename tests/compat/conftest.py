@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,8 @@ from excore import config
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CONFIGS = FIXTURES / "configs"
+if str(FIXTURES) not in sys.path:  # the workspace's src_paths (compatpkg), as loading does
+    sys.path.insert(0, str(FIXTURES))
 
 
 @pytest.fixture(autouse=True)
