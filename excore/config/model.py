@@ -241,9 +241,7 @@ def build_model(loaded: LoadedConfig, source: SignatureSource) -> ConfigModel:
         elif _looks_like_field(node):
             if group_refs is None:
                 group_refs = _group_references(loaded.root)
-            group_kind, misspelt = classify_group(
-                key, node, fields, registries, source, group_refs
-            )
+            group_kind, misspelt = classify_group(key, node, fields, registries, source, group_refs)
             if group_kind == "free":
                 _read_group(model, node, key, None, "intermediate", source, free=True)
             elif group_kind == "misspelt":
