@@ -14,7 +14,11 @@ requests at the same positions. Measured:
   else the full text) typing/deleting one character inside ``"@backbone" = "|"``, immediately
   followed by a completion request there; the completion's latency, p50/p95;
 - the server's RSS (``/proc/<pid>/status`` VmRSS, with its child processes') after the large
-  file is open.
+  file is open;
+- excore-ls only, in a fresh process: its RSS after the first 1,000 and after 10,000 random
+  edits of one 300-line config (``--memory-edits``; target: at most 1.1 times the first), each
+  edit a ``didChange``, every other one followed by a completion and every 25th by its
+  diagnostics.
 
 Run from the repository root::
 
@@ -30,6 +34,7 @@ import argparse
 import json
 import os
 import platform
+import random
 import shutil
 import statistics
 import subprocess
@@ -872,6 +877,91 @@ def _after_edits(
         result.values["edit_diag_p50"] = percentile(diag_delays, 0.5)
 
 
+MEMORY_LINES = 300  # the config edited by the memory run
+MEMORY_TOKENS = ["[", "]", '"', "=", ",", ".", "!", "@", "$", "&", "\n", " ", "x", "1", "0.5",
+                 '"!head" = "', "[Model.", "$Model.", "true"]  # fmt: skip
+
+
+def _position(text: str, offset: int) -> dict[str, int]:
+    line = text.count("\n", 0, offset)
+    start = text.rfind("\n", 0, offset) + 1
+    return {"line": line, "character": len(text[start:offset].encode("utf-16-le")) // 2}
+
+
+def measure_edit_memory(
+    spec: ServerSpec, root: Path, n_classes: int, edits: int, settings: Settings, result: Result
+) -> None:
+    """RSS of a fresh server after the first tenth of ``edits`` random edits of one config, and
+    after all of them: what a long editing session keeps. The edits are seeded (the same every
+    run); the text stays within 20% of its first size."""
+    gen = generate(MEMORY_LINES, n_classes)
+    config = write_workspace(root, gen, spec.kind)
+    stderr = root / f"{spec.kind}-memory-stderr.log"
+    try:
+        client = LspClient(spec.argv, cwd=root, stderr_path=stderr)
+    except LspError as exc:
+        result.error(str(exc))
+        return
+    rng = random.Random(13)
+    text = gen.text
+    uri = config.as_uri()
+    first_mark = max(1, edits // 10)
+    started = time.perf_counter()
+    try:
+        initialize(client, root, settings.open_timeout)
+        open_and_wait(client, config, text, settings)
+        for i in range(1, edits + 1):
+            start = rng.randrange(len(text) + 1)
+            if len(text) > len(gen.text) * 1.2 or rng.random() < 0.45:
+                end, new = min(len(text), start + rng.randint(1, 8)), ""
+            else:
+                end, new = start, rng.choice(MEMORY_TOKENS)
+            change = {
+                "range": {"start": _position(text, start), "end": _position(text, end)},
+                "text": new,
+            }
+            text = text[:start] + new + text[end:]
+            mark = len(client.notifications)
+            client.notify(
+                "textDocument/didChange",
+                {"textDocument": {"uri": uri, "version": i + 1}, "contentChanges": [change]},
+            )
+            if i % 2 == 0:
+                client.request(
+                    "textDocument/completion",
+                    {"textDocument": {"uri": uri}, "position": _position(text, start + len(new))},
+                    timeout=settings.timeout,
+                )
+            if i % 25 == 0:
+                client.wait_notification(
+                    "textDocument/publishDiagnostics",
+                    lambda p, v=i + 1: (
+                        isinstance(p, dict) and p.get("uri") == uri and p.get("version") == v
+                    ),
+                    after=mark,
+                    timeout=settings.settle_timeout,
+                )
+                del client.notifications[:]  # the client keeps nothing either
+            if i in (first_mark, edits):
+                # a request answered: every edit before it was handled
+                client.request(
+                    "textDocument/hover",
+                    {"textDocument": {"uri": uri}, "position": _position(text, 0)},
+                    timeout=settings.timeout,
+                )
+                rss = client.rss_bytes()
+                key = "rss_edits_first" if i == first_mark else "rss_edits_last"
+                if rss is not None:
+                    result.values[key] = rss / MIB
+        result.values["memory_edits"] = edits
+        result.values["memory_seconds"] = time.perf_counter() - started
+    except LspError as exc:
+        result.error(f"memory run: {exc}")
+        _stderr_tail(stderr, result)
+    finally:
+        client.close()
+
+
 # -- the report ------------------------------------------------------------------------------
 
 
@@ -990,6 +1080,28 @@ def report(
         ("RSS after opening the file", "rss", _mib, "≤ 80 MiB", 80.0, False),
         ("RSS at the end of the session", "rss_end", _mib, "", None, False),
     ]
+    first = ex.get("rss_edits_first")
+    n_edits = ex.get("memory_edits") or args.memory_edits
+    if n_edits:
+        rows += [
+            (
+                f"RSS after the first {max(1, n_edits // 10):,} random edits "
+                f"({MEMORY_LINES}-line config, fresh process)",
+                "rss_edits_first",
+                _mib,
+                "",
+                None,
+                False,
+            ),
+            (
+                f"RSS after {n_edits:,} random edits",
+                "rss_edits_last",
+                _mib,
+                f"≤ 1.1 × the first = {_mib(first * 1.1 if first else None)}",
+                first * 1.1 if isinstance(first, float) else None,
+                False,
+            ),
+        ]
     out = []
     out.append(
         f"Workspace: {gen.n_lines:,}-line config, {gen.n_classes:,}-class index "
@@ -1097,7 +1209,14 @@ def main(argv: list[str] | None = None) -> int:
         help="run the excore-ls session under cProfile and write its stats to FILE "
         "(its latencies then include the profiler's overhead)",
     )
+    parser.add_argument(
+        "--memory-edits",
+        type=int,
+        help="random edits of the memory run (default 10000, 2000 with --quick; 0: skip it)",
+    )
     args = parser.parse_args(argv)
+    if args.memory_edits is None:
+        args.memory_edits = 2000 if args.quick else 10_000
     compile_project()
     args.requests = 20 if args.quick else 200
     args.edits = 10 if args.quick else 50
@@ -1142,6 +1261,17 @@ def main(argv: list[str] | None = None) -> int:
             print(f"… {spec.name}", file=sys.stderr, flush=True)
             measure_session(
                 spec, roots[spec.name], configs[spec.name], gen, settings, results[spec.name]
+            )
+        memory_spec = specs.get("excore-ls")
+        if args.memory_edits > 0 and memory_spec is not None and memory_spec.available:
+            print(f"… excore-ls: {args.memory_edits:,} edits", file=sys.stderr, flush=True)
+            measure_edit_memory(
+                memory_spec,
+                tmp / "memory",
+                args.classes,
+                args.memory_edits,
+                settings,
+                results["excore-ls"],
             )
         print(f"## excore-ls benchmark{' (--quick)' if args.quick else ''}")
         print()

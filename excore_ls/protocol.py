@@ -6,6 +6,9 @@
   params is logged and dropped (no "Error in server" popup).
 - Open documents live in the server's own store (``excore_ls.analysis.documents``): pygls'
   workspace does not keep a second copy of every text nor apply every edit a second time.
+  These three handlers are plain functions, not pygls' generators: pygls keeps the future of a
+  generator handler run for a notification for ever (one per keystroke; nothing answers a
+  notification, so nothing removes it). ``tests/ls/test_ls_memory.py`` counts them.
 
 Only public pygls methods are overridden (``structure_message``, ``handle_message`` and the
 built-in ``textDocument/did*`` handlers).
@@ -14,7 +17,6 @@ built-in ``textDocument/did*`` handlers).
 from __future__ import annotations
 
 import logging
-from collections.abc import Generator
 from typing import Any
 
 from lsprotocol import types as lsp
@@ -95,25 +97,19 @@ class ExcoreProtocol(LanguageServerProtocol):
         self.writer.write(convert.error_frame(msg_id, code, message))
 
     @lsp_method(lsp.TEXT_DOCUMENT_DID_OPEN)
-    def lsp_text_document__did_open(
-        self, params: lsp.DidOpenTextDocumentParams
-    ) -> Generator[Any, Any, None]:
-        handler = self.fm.features.get(lsp.TEXT_DOCUMENT_DID_OPEN)
-        if handler is not None:
-            yield handler, (params,), None
+    def lsp_text_document__did_open(self, params: lsp.DidOpenTextDocumentParams) -> None:
+        _run(self.fm.features.get(lsp.TEXT_DOCUMENT_DID_OPEN), params)
 
     @lsp_method(lsp.TEXT_DOCUMENT_DID_CHANGE)
-    def lsp_text_document__did_change(
-        self, params: lsp.DidChangeTextDocumentParams
-    ) -> Generator[Any, Any, None]:
-        handler = self.fm.features.get(lsp.TEXT_DOCUMENT_DID_CHANGE)
-        if handler is not None:
-            yield handler, (params,), None
+    def lsp_text_document__did_change(self, params: lsp.DidChangeTextDocumentParams) -> None:
+        _run(self.fm.features.get(lsp.TEXT_DOCUMENT_DID_CHANGE), params)
 
     @lsp_method(lsp.TEXT_DOCUMENT_DID_CLOSE)
-    def lsp_text_document__did_close(
-        self, params: lsp.DidCloseTextDocumentParams
-    ) -> Generator[Any, Any, None]:
-        handler = self.fm.features.get(lsp.TEXT_DOCUMENT_DID_CLOSE)
-        if handler is not None:
-            yield handler, (params,), None
+    def lsp_text_document__did_close(self, params: lsp.DidCloseTextDocumentParams) -> None:
+        _run(self.fm.features.get(lsp.TEXT_DOCUMENT_DID_CLOSE), params)
+
+
+def _run(handler: Any, params: Any) -> None:
+    """Call the server's handler of a document notification (pygls logs what it raises)."""
+    if handler is not None:
+        handler(params)
