@@ -2,6 +2,10 @@
 
 ~1,000 edits in the regular suite; ``pytest --long`` (or ``EXCORE_FUZZ_LONG=1``) runs 10,000. The server must answer
 every request (no error response, within the timeout) and report no error of its own.
+
+After every edit, the document as the server updated it (incrementally: only the sections an
+edit touched are parsed again in files of 4 KiB or more) must equal a fresh parse of the same
+text: the same symbols, semantic tokens and diagnostics. The texts are made at least that large.
 """
 
 from __future__ import annotations
@@ -10,14 +14,16 @@ import asyncio
 import os
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ls_helpers import Docs, column, encoding_of, ident
 from lsprotocol import types as lsp
 from pytest_lsp import LanguageClient
 
-from excore_ls.analysis.documents import path_to_uri
-from excore_ls.analysis.session import Analyzer
+from excore_ls.analysis.config import INCREMENTAL_MIN
+from excore_ls.analysis.documents import DocumentStore, path_to_uri
+from excore_ls.analysis.session import Analyzer, FileAnalysis
 from excore_ls.features import (
     code_actions,
     completion,
@@ -55,6 +61,20 @@ def sources() -> list[str]:
     files = sorted((REPO / "examples" / "configs").rglob("*.toml"))
     files += sorted((REPO / "tests/ls/fixtures/ws/configs").rglob("*.toml"))
     return [f.read_text(encoding="utf-8") for f in files]
+
+
+def large_sources() -> list[str]:
+    """Each source, followed by the next ones until it is large enough to be re-parsed
+    incrementally (and a little more, so that edits deleting text keep it so for a while)."""
+    texts = sources()
+    out = []
+    for i, text in enumerate(texts):
+        j = i
+        while len(text) < INCREMENTAL_MIN * 1.5:
+            j = (j + 1) % len(texts)
+            text += "\n" + texts[j]
+        out.append(text)
+    return out
 
 
 def draw_scripts(count: int) -> list[tuple[int, list]]:  # type: ignore[type-arg]
@@ -196,3 +216,65 @@ def test_analysis_survives_random_text(pick: int, script: list, where: float) ->
     inlay_hints.inlay_hints(fa, 0, len(text))
     ANALYZER.documents.close(uri)
     ANALYZER.forget(uri)
+
+
+def observed(fa: FileAnalysis, read_text: object) -> dict[str, object]:
+    """What a user sees of one version of a document: its symbols, semantic tokens, syntax
+    problems and diagnostics."""
+    return {
+        "symbols": symbols.document_symbols(fa),
+        "tokens": semantic_tokens.tokens(fa),
+        "syntax": diagnostics.syntax_problems(fa.config),
+        "diagnostics": diagnostics.diagnostics(fa, read_text, None),  # type: ignore[arg-type]
+    }
+
+
+INCREMENTAL = Analyzer()
+STEPS = 300 if not LONG else 3000
+
+
+@pytest.mark.parametrize("where", ["examples", "indexed"])  # without and with an index
+@settings(
+    max_examples=STEPS // 20,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    st.integers(0, 100),
+    st.lists(EDIT.filter(lambda e: e[0] != "truncate"), min_size=5, max_size=25),
+)
+def test_incremental_updates_equal_a_fresh_parse(
+    where: str,
+    workspace: Path,
+    pick: int,
+    script: list,  # type: ignore[type-arg]
+) -> None:
+    """Each edit as the server applies it (``OpenDocument.replace``, then the cached analysis
+    updated), compared after every step with a new analyzer that parses the text whole."""
+    texts = large_sources()
+    text = texts[pick % len(texts)]
+    folder = REPO / "examples" if where == "examples" else workspace
+    path = folder / "configs" / "fuzz_incremental.toml"
+    uri = path_to_uri(path)
+    INCREMENTAL.documents.open(uri, text, 1)
+    INCREMENTAL.forget(uri)
+    first = INCREMENTAL.analysis(uri)
+    assert first is not None
+    doc = first.doc
+    for version, edit in enumerate(script, 2):
+        start, end, new = apply_edit(doc.text, edit)
+        doc.replace(start, end, new)
+        doc.version = version
+        updated = INCREMENTAL.analysis(uri)
+        assert updated is not None and updated.config.text == doc.text
+        fresh_docs = DocumentStore()
+        fresh_docs.open(uri, doc.text, version)
+        fresh = Analyzer(documents=fresh_docs, indexes=INCREMENTAL.indexes).analysis(uri)
+        assert fresh is not None
+        assert observed(updated, INCREMENTAL.documents.read_text) == observed(
+            fresh, fresh_docs.read_text
+        ), f"after edit {version - 1} of {script}"
+    INCREMENTAL.documents.close(uri)
+    INCREMENTAL.forget(uri)
