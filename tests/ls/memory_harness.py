@@ -141,8 +141,10 @@ def main() -> None:
         client.request("textDocument/completion", {"textDocument": {"uri": uri}, "position": at})
         if i % 10 == 9:  # let the debounced check of this version run
             client.wait(
-                lambda m, v=version: m.get("method") == "textDocument/publishDiagnostics"
-                and m["params"].get("version") == v
+                lambda m, v=version: (
+                    m.get("method") == "textDocument/publishDiagnostics"
+                    and m["params"].get("version") == v
+                )
             )
         if i + 1 in (edits // 5, edits):
             counts[i + 1] = alive()
