@@ -58,6 +58,11 @@ class Workspace:
     primary_fields: dict[str, str] = field(default_factory=dict)
     index_dir: Path = Path(".excore")
     fragments: list[str] = field(default_factory=list)  # globs of fragment configs
+    # upstream's switches, from a .excore.toml (excore.workspace's module switches also apply)
+    validate: bool = True
+    manual_set: bool = True
+    # what an upstream .excore.toml could not express (excore.workspace_upstream.Note)
+    notes: list[Any] = field(default_factory=list, repr=False, compare=False)
     # the workspace file's text; key positions are computed from it when an error needs them
     source_text: str = field(default="", repr=False, compare=False)
     _positions: dict[str, Position] | None = field(default=None, repr=False, compare=False)
@@ -184,6 +189,9 @@ def _workspace_file_in(folder: Path) -> Path | None:
     candidate = folder / "pyproject.toml"
     if candidate.is_file() and _has_excore_table(candidate):
         return candidate
+    candidate = folder / ".excore.toml"  # upstream ExCore's workspace file
+    if candidate.is_file():
+        return candidate
     return None
 
 
@@ -231,6 +239,8 @@ def load_workspace(file: str | os.PathLike[str]) -> Workspace:
         raise WorkspaceError(
             "tool.excore must be a table", file=str(path), line=line, column=column
         )
+    if path.name == ".excore.toml":
+        return _load_upstream(path, text, table)
     if not _conforms(table):
         _report_schema_errors(table, path, _key_positions(text, str(path), prefix))
     root = path.parent
@@ -244,6 +254,52 @@ def load_workspace(file: str | os.PathLike[str]) -> Workspace:
         index_dir=(root / table.get("index_dir", ".excore")).resolve(),
         fragments=list(table.get("fragments", [])),
         source_text=text,
+    )
+
+
+_REPORTED_NOTES: set[tuple[str, int, str]] = set()
+
+
+def _load_upstream(path: Path, text: str, data: dict[str, Any]) -> Workspace:
+    """An upstream ``.excore.toml`` (see :mod:`excore.workspace_upstream`); each key it cannot
+    express is logged once as a warning with its line."""
+    from excore.workspace_upstream import convert, modules_below
+
+    converted = convert(data, _key_positions(text, str(path), ()))
+    root = path.parent
+    src_dir = converted.table.get("src_dir")
+    imports = modules_below(root, src_dir) if isinstance(src_dir, str) else []
+    fields = converted.table.get("primary_fields", {})
+    for name in fields:
+        if not _IDENT.match(name):
+            line, column = _key_positions(text, str(path), ()).get("primary_fields", (1, 1))
+            raise WorkspaceError(
+                f"primary field {name!r} is not a valid name",
+                file=str(path),
+                line=line,
+                column=column,
+                key="primary_fields",
+            )
+    if converted.notes:
+        from excore.engine.logging import logger
+
+        for note in converted.notes:
+            seen = (str(path), note.line, note.message)
+            if seen not in _REPORTED_NOTES:
+                _REPORTED_NOTES.add(seen)
+                logger.warning(f"{path}:{note.line}:{note.column}: note: {note.message}")
+    return Workspace(
+        root=root,
+        file=path,
+        name=converted.table.get("name") or root.name,
+        src_paths=[root],
+        imports=imports,
+        primary_fields=dict(fields),
+        index_dir=(root / ".excore").resolve(),
+        source_text=text,
+        validate=converted.validate,
+        manual_set=converted.manual_set,
+        notes=list(converted.notes),
     )
 
 

@@ -31,6 +31,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     parser.add_argument("--name", default=None, help="workspace name (default: the folder name)")
     parser.add_argument("--src", default=".", help="source folder put on sys.path (default: .)")
     parser.add_argument("--force", action="store_true", help="overwrite an existing excore.toml")
+    parser.add_argument(
+        "--from-upstream",
+        action="store_true",
+        help="write the excore.toml equivalent to upstream ExCore's .excore.toml in FOLDER",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,6 +47,8 @@ def run(args: argparse.Namespace) -> int:
         raise WorkspaceError(
             "excore.toml already exists (pass --force to overwrite it)", file=str(target)
         )
+    if args.from_upstream:
+        return _from_upstream(folder, target)
     name = args.name or folder.name or "workspace"
     target.write_text(STARTER.format(name=_escape(name), src=_escape(args.src)), encoding="utf-8")
     print(f"wrote {target}", file=sys.stderr)
@@ -50,3 +57,33 @@ def run(args: argparse.Namespace) -> int:
 
 def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _from_upstream(folder: Path, target: Path) -> int:
+    """``excore.toml`` from ``.excore.toml``; each key it cannot express is printed with its
+    line (``file:line:col: note: ...``)."""
+    from excore.workspace import load_workspace
+    from excore.workspace_upstream import UPSTREAM_FILE, to_excore_toml
+
+    source = folder / UPSTREAM_FILE
+    if not source.is_file():
+        raise WorkspaceError(f"no {UPSTREAM_FILE} in this folder", file=str(folder))
+    workspace = load_workspace(source)  # validates it (located errors) and finds the modules
+    from excore.workspace_upstream import convert
+
+    data = _read_toml(source)
+    converted = convert(data, workspace.positions)
+    target.write_text(to_excore_toml(converted, workspace.imports), encoding="utf-8")
+    for note in converted.notes:
+        print(f"{source}:{note.line}:{note.column}: note: {note.message}", file=sys.stderr)
+    print(f"wrote {target}", file=sys.stderr)
+    return 0
+
+
+def _read_toml(path: Path) -> dict[str, object]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    data: dict[str, object] = tomllib.loads(path.read_text(encoding="utf-8"))
+    return data

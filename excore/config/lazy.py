@@ -173,7 +173,11 @@ class LazyConfig:
             return
         problems = self.check()
         errors = [p for p in problems if p.severity == Severity.ERROR]
-        if errors and _manual_set_allowed():
+        if (
+            errors
+            and _manual_set_allowed()
+            and (self.workspace is None or self.workspace.manual_set)
+        ):
             errors = self._ask_missing(errors)
         if errors:
             raise ModuleValidateError(errors, self.text_of)
@@ -203,7 +207,7 @@ class LazyConfig:
         return self._builder
 
     def _prepare(self) -> Builder:
-        if validation_enabled():
+        if validation_enabled() and (self.workspace is None or self.workspace.validate):
             self.validate()
         return self.builder()
 
