@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
 
+from excore.syntax.grammar import PREFIXES
 from excore_ls import __version__, convert, dump, handlers
 from excore_ls.analysis.documents import DocumentStore
 from excore_ls.analysis.index_state import DUMP_COMMAND, IndexState, Notice
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from excore_ls.analysis.session import Analyzer, FileAnalysis
 
 log = logging.getLogger("excore_ls")
-TRIGGERS = ["[", ".", '"', "$", "@", "&", "{", "/", ":", "!"]
+TRIGGERS = ["[", ".", '"', *PREFIXES, "{", "/", ":"]
 
 
 class ExcoreLanguageServer(LanguageServer):

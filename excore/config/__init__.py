@@ -21,6 +21,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from excore.syntax.grammar import BASE_KEY
+
 if TYPE_CHECKING:
     from excore.config.action import DictAction
     from excore.config.lazy import LazyConfig, ModuleDict
@@ -40,7 +42,7 @@ __all__ = [
     "silent",
 ]
 
-BASE_CONFIG_KEY = "__base__"
+BASE_CONFIG_KEY = BASE_KEY
 
 _primary_fields: dict[str, str] | None = None
 

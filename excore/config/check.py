@@ -34,7 +34,7 @@ from excore.config.model import (
 from excore.problems import Problem, Related, make_problem
 from excore.safety import chain_module_reason, underscore_reason, unsafe_name
 from excore.signatures import ModuleInfo, ParamInfo, SignatureSource
-from excore.syntax.grammar import parse_module_name
+from excore.syntax.grammar import OBJECT_PREFIXES, parse_module_name
 from excore.syntax.toml import Value, ValueKind
 
 HOOK_BASE_PARAMS = ("node", "enabled")
@@ -637,9 +637,17 @@ class _Checker:
             )
 
     def record_usage(self, param: ParamDef, use: RefUse, target: Target) -> None:
-        if target.kind == "implicit" and target.info is not None and param.prefix in ("!", "@"):
+        if (
+            target.kind == "implicit"
+            and target.info is not None
+            and param.prefix in OBJECT_PREFIXES
+        ):
             self.check_implicit(param, use, target.info)
-        if param.prefix not in ("!", "@") or target.kind not in ("section", "implicit", "field"):
+        if param.prefix not in OBJECT_PREFIXES or target.kind not in (
+            "section",
+            "implicit",
+            "field",
+        ):
             return
         key = id(target.module) if target.module is not None else hash(("implicit", target.name))
         uses = self.new_uses if param.prefix == "!" else self.shared_uses

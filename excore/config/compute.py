@@ -23,7 +23,7 @@ from excore.config.evaluate import EvalError, evaluate
 from excore.config.loader import Leaf, Section
 from excore.problems import Problem, make_problem
 from excore.syntax.expr import Name
-from excore.syntax.grammar import VariableValue, parse_variable_value
+from excore.syntax.grammar import MODULE_PREFIXES, VariableValue, parse_variable_value, strip_prefix
 
 _PENDING = object()
 
@@ -270,7 +270,11 @@ class Computation:
                 node = section.items.get("&" + part.text)
             if node is None:
                 prefixed = next(
-                    (n for k, n in section.items.items() if k[1:] == part.text and k[:1] in "!@$"),
+                    (
+                        n
+                        for k, n in section.items.items()
+                        if k[1:] == part.text and k[:1] in MODULE_PREFIXES
+                    ),
                     None,
                 )
                 node = prefixed
@@ -312,7 +316,9 @@ class Computation:
         import difflib
 
         part = name.parts[index]
-        candidates = sorted({k.lstrip("&") for k in section.items if k[:1] not in "!@$"})
+        candidates = sorted(
+            {strip_prefix(k) for k in section.items if k[:1] not in MODULE_PREFIXES}
+        )
         suggestions = difflib.get_close_matches(part.text, candidates, n=3, cutoff=0.6)
         hint = f" (did you mean '{suggestions[0]}'?)" if suggestions else ""
         if len(name.parts) == 1:

@@ -23,6 +23,7 @@ from excore.config.loader import Leaf, LoadedConfig, Section, SourceFile, merge_
 from excore.config.model import ConfigModel, ModuleDef, build_model
 from excore.errors import CoreConfigParseError, ExcoreError, ModuleValidateError
 from excore.problems import Problem, Severity
+from excore.syntax.grammar import strip_prefix
 
 if TYPE_CHECKING:
     from excore.signatures import MemberInfo, ModuleInfo, SignatureSource
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
 __all__ = ["OVERRIDES_FILE", "FieldNode", "LazyConfig", "ModuleDict", "validation_enabled"]
 
 OVERRIDES_FILE = "<overrides>"
-_PREFIXES = "!@$&"
 
 
 def validation_enabled() -> bool:
@@ -506,7 +506,7 @@ class FieldNode:
 
 
 def _bare(key: str) -> str:
-    return key[1:] if key[:1] in _PREFIXES and key[:1] != "" else key
+    return strip_prefix(key)
 
 
 def _did_you_mean(name: str, candidates: list[str]) -> str:

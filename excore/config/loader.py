@@ -15,13 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from excore.problems import Problem, make_problem
-from excore.syntax.grammar import PREFIXES
+from excore.syntax.grammar import BASE_KEY, DELETE_KEY, strip_prefix
 from excore.syntax.text import LineIndex
 from excore.syntax.toml import TreeLeaf, TreeTable, Value, parse_tree
 
 ReadText = Callable[[str], "str | None"]
-BASE_KEY = "__base__"
-DELETE_KEY = "__delete__"
 
 
 @dataclass(slots=True)
@@ -253,7 +251,7 @@ class _Loader:
 
 
 def _bare(key: str) -> str:
-    return key[1:] if key[:1] in PREFIXES and key[:1] != "" else key
+    return strip_prefix(key)
 
 
 def delete_path(root: Section, dotted: str) -> str | None:

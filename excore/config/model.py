@@ -31,6 +31,9 @@ from excore.problems import Problem, make_problem
 from excore.safety import underscore_reason, unsafe_name
 from excore.signatures import ModuleInfo, SignatureSource
 from excore.syntax.grammar import (
+    CLASS_KEY,
+    MODULE_PREFIXES,
+    NO_CALL_KEY,
     Ident,
     KeyNode,
     Reference,
@@ -42,8 +45,6 @@ from excore.syntax.grammar import (
 from excore.syntax.toml import Value, ValueKind
 
 HOOK_TABLE = "ConfigHook"
-NO_CALL_KEY = "__no_call__"
-CLASS_KEY = "__class__"  # a named instance: [train_tf] __class__ = "Compose"
 Role = Literal["primary", "intermediate", "hook"]
 TargetKind = Literal["section", "implicit", "field", "field-all", "python"]
 
@@ -357,7 +358,7 @@ def _group_references(root: Section) -> set[str]:
             if isinstance(node, Section):
                 stack.append(node)
                 continue
-            if node.key.prefix not in ("!", "@", "$") and prefix not in ("!", "@", "$"):
+            if node.key.prefix not in MODULE_PREFIXES and prefix not in MODULE_PREFIXES:
                 continue
             values = node.value.items if node.value.kind == "array" else [node.value]
             for value in values:
@@ -395,7 +396,7 @@ def _referenced_names(root: Section) -> set[str]:
         for node in section.items.values():
             if isinstance(node, Section):
                 stack.append(node)
-            elif node.key.prefix in ("!", "@", "$"):
+            elif node.key.prefix in MODULE_PREFIXES:
                 values = node.value.items if node.value.kind == "array" else [node.value]
                 for value in values:
                     if value.kind == "string" and isinstance(value.data, str):
@@ -474,7 +475,7 @@ def _read_module(
     for key in sorted(items):
         node = items[key]
         if isinstance(node, Section):
-            if key[:1] in ("!", "@", "$") and len(key) > 1:
+            if key[:1] in MODULE_PREFIXES and len(key) > 1:
                 if ref_tables is _NO_REF_TABLES:
                     ref_tables = {}
                 ref_tables[key[1:]] = read_ref_table(key[1:], key[0], node)
@@ -560,7 +561,7 @@ def read_param(leaf: Leaf) -> ParamDef:
         return ParamDef(leaf, _NO_REFS)
     param = ParamDef(leaf)
     value = leaf.value
-    if prefix in ("!", "@", "$"):
+    if prefix in MODULE_PREFIXES:
         if value.kind == "array":
             param.is_list = True
             items = list(value.items)
@@ -579,7 +580,7 @@ def bad_prefix_values(param: ParamDef) -> list[Value]:
     """Values of a prefixed key that are not names (numbers, tables...)."""
     prefix = param.prefix
     value = param.leaf.value
-    if prefix in ("!", "@", "$"):
+    if prefix in MODULE_PREFIXES:
         items = list(value.items) if value.kind == "array" else [value]
         return [item for item in items if item.kind != "string"]
     if prefix == "&" and value.kind != "string":
@@ -603,7 +604,7 @@ def class_only_modules(model: ConfigModel, source: SignatureSource) -> set[int]:
             params.extend(table.entries.values())
         for param in params:
             prefix = param.prefix
-            if prefix not in ("!", "@", "$") or not prefix:
+            if prefix not in MODULE_PREFIXES or not prefix:
                 continue
             for use in param.refs:
                 if use.ref.head is None:

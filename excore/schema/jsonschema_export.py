@@ -24,13 +24,14 @@ from typing import Any
 
 from excore.schema.index import WorkspaceIndex
 from excore.signatures import ModuleInfo, ParamInfo
+from excore.syntax.grammar import BASE_KEY, MODULE_PREFIXES, NO_CALL_KEY, PREFIXES, VALUE_PREFIXES
 
 __all__ = ["REFERENCE_PATTERN", "config_schema"]
 
 # A reference that is not a plain registered name: "$Field...", "&var", a dotted name below a
 # registered Python module, a call "(...)", a hook "@Hook", "Field::Name" or a fine-grained "*".
-REFERENCE_PATTERN = r"^[$&]|[.(@:*]"
-_KEY_PREFIXES = "!@$"
+REFERENCE_PATTERN = "^[" + "".join(VALUE_PREFIXES) + r"]|[.(@:*]"  # ECMA-262 syntax
+_KEY_PREFIXES = "".join(MODULE_PREFIXES)
 _DEFS = "#/definitions/"
 
 
@@ -76,7 +77,7 @@ def config_schema(index: WorkspaceIndex) -> dict[str, Any]:
             if required:
                 definitions[key + ".required"] = required
     properties: dict[str, Any] = {
-        "__base__": {
+        BASE_KEY: {
             "type": "array",
             "items": {"type": "string"},
             "description": "Config files this one inherits (paths relative to this file), "
@@ -119,7 +120,7 @@ def config_schema(index: WorkspaceIndex) -> dict[str, Any]:
         # at the table that misses a parameter; additionalProperties everywhere for tombi.)
         schema["if"] = {
             "type": "object",
-            "not": {"required": ["__base__"], "additionalProperties": True},
+            "not": {"required": [BASE_KEY], "additionalProperties": True},
             "additionalProperties": True,
         }
         schema["then"] = {
@@ -192,7 +193,7 @@ def _module_schema(info: ModuleInfo) -> dict[str, Any]:
         name = re.escape(param.name)
         patterns[f"^[{re.escape(_KEY_PREFIXES)}]{name}$"] = {"$ref": _DEFS + "moduleReference"}
         patterns[f"^&{name}$"] = {"$ref": _DEFS + "variableReference"}
-    properties["__no_call__"] = {
+    properties[NO_CALL_KEY] = {
         "type": "boolean",
         "description": "Return the unbuilt node instead of calling the target.",
     }
@@ -209,7 +210,7 @@ def _module_schema(info: ModuleInfo) -> dict[str, Any]:
 
 def _required_schema(info: ModuleInfo) -> dict[str, Any]:
     alternatives = [
-        {"anyOf": [{"required": [prefix + p.name]} for prefix in ("", "!", "@", "$", "&")]}
+        {"anyOf": [{"required": [prefix + p.name]} for prefix in ("", *PREFIXES)]}
         for p in info.params
         if p.required and p.kind not in ("var_positional", "var_keyword")
     ]

@@ -27,7 +27,17 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from excore.syntax.expr import Expression
 
+# The prefix alphabet of keys: ``!`` a new module, ``@`` a shared module, ``$`` a class, ``&`` a
+# variable. Every other module imports these names; a test fails when they are written elsewhere.
 PREFIXES = "!@$&"
+MODULE_PREFIXES = ("!", "@", "$")  # the prefixes whose value names a module
+OBJECT_PREFIXES = ("!", "@")  # ... whose value is built into an object (new or shared)
+VALUE_PREFIXES = ("$", "&")  # a value starting with one refers to a field or a variable
+PREFIX_CLASS = "[" + re.escape(PREFIXES) + "]"  # one prefix, in a regular expression
+BASE_KEY = "__base__"  # the files a config inherits
+NO_CALL_KEY = "__no_call__"  # a section whose target is not called
+DELETE_KEY = "__delete__"  # key paths of the bases a config removes
+CLASS_KEY = "__class__"  # a named instance: [train_tf] __class__ = "Compose"
 _NAME = re.compile(r"[^\W\d][\w\-]*")
 _ENV = re.compile(r"\$\{([^}]*)\}?")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -55,6 +65,11 @@ class KeyNode:
     @property
     def text(self) -> str:
         return self.prefix + self.name
+
+
+def strip_prefix(text: str) -> str:
+    """``text`` without its key prefix (``"!head"`` → ``"head"``)."""
+    return text[1:] if text[:1] and text[:1] in PREFIXES else text
 
 
 def parse_key(text: str, start: int = 0) -> KeyNode:

@@ -18,12 +18,12 @@ from sys import intern
 from typing import Literal
 
 from excore.problems import Problem, make_problem
-from excore.syntax.grammar import KeyNode, parse_key
+from excore.syntax.grammar import PREFIX_CLASS, PREFIXES, KeyNode, parse_key
 
 ValueKind = Literal[
     "string", "integer", "float", "boolean", "datetime", "array", "table", "invalid"
 ]
-PREFIX_CHARS = "!@$&"
+PREFIX_CHARS = PREFIXES
 _PREFIX_SET = frozenset(PREFIX_CHARS)
 
 
@@ -435,7 +435,7 @@ class _TreeBuilder:
 
 _WS = re.compile(r"[ \t]*")
 _BARE_KEY = re.compile(r"[A-Za-z0-9_\-]+")
-_PREFIXED_BARE_KEY = re.compile(r"[!@$&][A-Za-z0-9_\-]*")
+_PREFIXED_BARE_KEY = re.compile(PREFIX_CLASS + r"[A-Za-z0-9_\-]*")
 _SIMPLE_BASIC = re.compile(r'"([^"\\\n\r]*)"')
 _SIMPLE_LITERAL = re.compile(r"'([^'\n\r]*)'")
 _DATETIME = re.compile(
@@ -464,7 +464,7 @@ _ESCAPES = {
 # A line that starts something new: stops an unterminated array or inline table.
 _NEW_STATEMENT = re.compile(
     r"[ \t]*(?:\[\[?[ \t]*[A-Za-z0-9_\-\"'][^\n=,]*\]\]?[ \t]*(?:#[^\n]*)?$"
-    r"|[A-Za-z0-9_\-\"'!@$&][A-Za-z0-9_\-\"'. \t]*=)",
+    r"|[A-Za-z0-9_\-\"'" + re.escape(PREFIXES) + r"][A-Za-z0-9_\-\"'. \t]*=)",
     re.M,
 )
 

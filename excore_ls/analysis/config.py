@@ -12,6 +12,8 @@ from pathlib import Path
 
 from excore.problems import Problem
 from excore.syntax.grammar import (
+    BASE_KEY,
+    MODULE_PREFIXES,
     KeyNode,
     ModuleName,
     Reference,
@@ -24,8 +26,7 @@ from excore.syntax.grammar import (
 from excore.syntax.text import LineIndex
 from excore.syntax.toml import Document, Entry, Key, KeyPart, Table, Value, parse_toml
 
-REFERENCE_PREFIXES = "!@$"
-BASE_KEY = "__base__"
+REFERENCE_PREFIXES = MODULE_PREFIXES
 
 
 class Param:

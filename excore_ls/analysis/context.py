@@ -6,13 +6,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from excore.syntax.grammar import PREFIX_CLASS
 from excore.syntax.toml import Entry, Value
 from excore_ls.analysis.config import ConfigFile, Param, Section
 
 ContextKind = Literal["header", "key", "value", "string", "array", "none"]
 
 _HEADER_LINE = re.compile(r"[ \t]*(\[\[?)([^\]=#]*)\Z")
-_KEY_LINE = re.compile(r"[ \t]*([\"']?[!@$&]?[\w\-]*)\Z")
+_KEY_LINE = re.compile(r"[ \t]*([\"']?" + PREFIX_CLASS + r"?[\w\-]*)\Z")
 _WORD_RIGHT = re.compile(r"[\w\-*]*")
 
 

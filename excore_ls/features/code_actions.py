@@ -7,6 +7,7 @@ import difflib
 from collections.abc import Iterable, Sequence
 
 from excore.problems import Problem
+from excore.syntax.grammar import PREFIXES
 from excore_ls.analysis.config import ConfigFile, Section
 from excore_ls.analysis.index_state import DUMP_COMMAND
 from excore_ls.analysis.resolve import fields, hooks, section_module
@@ -113,7 +114,7 @@ def _did_you_mean(fa: FileAnalysis, p: Problem) -> list[Action]:
 
 def _name_in(raw: str) -> str:
     text = raw.strip().strip("\"'")
-    return text.lstrip("!@$&").split("::")[-1].split(".")[0].split("@")[0]
+    return text.lstrip(PREFIXES).split("::")[-1].split(".")[0].split("@")[0]
 
 
 def _candidates(fa: FileAnalysis, p: Problem, offset: int) -> Iterable[str]:

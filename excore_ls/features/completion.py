@@ -13,7 +13,7 @@ from typing import Literal, overload
 
 from excore.schema.index import WorkspaceIndex
 from excore.signatures import MemberInfo, ModuleInfo, ParamInfo
-from excore.syntax.grammar import PREFIXES, parse_reference
+from excore.syntax.grammar import MODULE_PREFIXES, NO_CALL_KEY, PREFIXES, parse_reference
 from excore_ls.analysis.config import BASE_KEY, ConfigFile, Section
 from excore_ls.analysis.context import Context, context_at
 from excore_ls.analysis.resolve import (
@@ -240,11 +240,11 @@ def _keys(fa: FileAnalysis, ctx: Context, snippets: bool) -> list[Candidate]:
         return out
     info = section_module(fa.index, section)
     present = {p.key.name for p in section.params if p.entry is not ctx.entry}
-    if "__no_call__" not in present:
+    if NO_CALL_KEY not in present:
         out.append(
             _key_candidate(
                 ctx,
-                "__no_call__",
+                NO_CALL_KEY,
                 "keyword",
                 "true",
                 "true",
@@ -465,7 +465,7 @@ def _closing(ctx: Context) -> str:
 
 
 def _is_reference_key(prefix: str) -> bool:
-    return bool(prefix) and prefix in "!@$"
+    return prefix in MODULE_PREFIXES
 
 
 def _bare_value(fa: FileAnalysis, ctx: Context) -> list[Candidate]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from excore.syntax.grammar import NO_CALL_KEY
 from excore_ls.analysis.config import ConfigFile, Param
 from excore_ls.analysis.results import HoverResult
 from excore_ls.analysis.session import FileAnalysis
@@ -54,9 +55,9 @@ def _markdown(fa: FileAnalysis, t: Target) -> str:
     if t.kind == "param":
         if t.param_info is not None:
             return param_markdown(t.param_info, t.module)
-        if t.module is not None and t.name not in ("__no_call__",):
+        if t.module is not None and t.name != NO_CALL_KEY:
             return f"`{t.name}` is not a parameter of `{t.module.name}`"
-        if t.name == "__no_call__":
+        if t.name == NO_CALL_KEY:
             return "`__no_call__ = true`: return the unbuilt node instead of calling it"
         return ""
     if t.kind == "member":
