@@ -17,8 +17,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="override a value: -o Model.FCN.num_classes=3 (VALUE is a TOML literal; "
-        "the key must exist)",
+        help="override: KEY=VALUE (a TOML literal or a bare word), +KEY=VALUE (add a key), "
+        "~KEY (delete), Field=Name (swap a module: -o Model=SmallCNN); prefixed keys as they "
+        "are: -o 'Model.ResNet.$block=Bottleneck'",
     )
     parser.add_argument(
         "--field", action="append", default=None, help="build only this field (repeatable)"

@@ -45,6 +45,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         action="store_true",
         help="check the files as fragments (only problems in their own text)",
     )
+    parser.add_argument(
+        "-o",
+        "--override",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="check with overrides applied (as in `excore build`: KEY=VALUE, +KEY=VALUE, ~KEY, "
+        "Field=Name); each config is then checked as a root",
+    )
     add_workspace_option(parser)
 
 
@@ -60,9 +69,15 @@ def run(args: argparse.Namespace) -> int:
         workspace = resolve_workspace(config, args.workspace)
         source = live_source(workspace)
         rule = fragment_rule(workspace.root if workspace else None)
-        found = check_in_context(
-            config, source, rule=rule, as_fragment=True if args.fragment else None
-        )
+        if getattr(args, "override", None):
+            from excore import config as config_api
+
+            lazy = config_api.load(config, workspace=workspace, overrides=args.override)
+            found = lazy.check()
+        else:
+            found = check_in_context(
+                config, source, rule=rule, as_fragment=True if args.fragment else None
+            )
         for problem in found:
             if problem not in seen:
                 seen.add(problem)

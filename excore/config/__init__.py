@@ -136,8 +136,13 @@ def load(
     base_key: str = BASE_CONFIG_KEY,
     parse_config: bool = True,
     workspace: Workspace | str | os.PathLike[str] | None = None,
+    overrides: Iterable[str] | None = None,
 ) -> LazyConfig:
     """Read a config and its ``__base__`` chain; nothing is built yet.
+
+    ``overrides`` are applied in order, in the grammar of ``excore build -o``
+    (:mod:`excore.syntax.override`): ``"KEY=VALUE"``, ``"+KEY=VALUE"``, ``"~KEY"``,
+    ``"Model=SmallCNN"``; a bad one raises :class:`~excore.errors.CoreConfigParseError`.
 
     Raises :class:`~excore.errors.CoreConfigSupportError` for a file that is not an existing
     ``.toml`` file and :class:`~excore.errors.CoreConfigParseError` (located) when the TOML, or
@@ -161,6 +166,8 @@ def load(
     cfg = LazyConfig(loaded, live_source(ws), ws)
     if update_dict:
         cfg.update(update_dict)
+    if overrides:
+        cfg.apply_text_overrides(list(overrides))
     if dump_path:
         cfg.dump(dump_path)
     return cfg

@@ -121,6 +121,7 @@ class LazyConfig:
         self._model: ConfigModel | None = None
         self._overrides: dict[str, dict[str, Any]] = {}
         self._override_lines: list[str] = []
+        self._override_paths: list[tuple[str, ...]] = []
         self._validated = False
         self._builder: Builder | None = None
 
@@ -300,17 +301,81 @@ class LazyConfig:
         self._changed()
 
     def apply_text_overrides(self, assignments: Iterable[str]) -> None:
-        """``-o KEY=VALUE`` overrides: ``KEY`` is a (dotted) TOML key, ``VALUE`` a TOML literal;
-        the key must exist in the config or in the module's signature."""
-        lines = []
-        for assignment in assignments:
-            path, raw = _split_assignment(assignment)
-            self._check_override_key(path, assignment)
-            lines.append(_override_line(path, raw))
-        self._merge_override_text(lines)
-        self._changed()
+        """Overrides in the one grammar of :mod:`excore.syntax.override`, applied in order:
+        ``KEY=VALUE`` replaces a value the config has, ``+KEY=VALUE`` adds one it lacks (checked
+        against the module's signature), ``~KEY`` deletes a key path, ``Field=Name`` swaps a
+        primary field's module. An unknown key is a :class:`CoreConfigParseError` with a
+        did-you-mean."""
+        from excore.syntax.override import parse_override
 
-    def _check_override_key(self, path: tuple[str, ...], shown: str) -> None:
+        try:
+            for assignment in assignments:
+                override = parse_override(assignment)
+                if override.problems:
+                    raise CoreConfigParseError(
+                        f"override {assignment!r}: {override.problems[0].message}"
+                    )
+                path = override.path
+                if override.kind == "delete":
+                    self._delete_override(path, assignment)
+                elif len(path) == 1 and path[0] in self.model.fields and override.raw:
+                    self._swap_override(path[0], override.raw, assignment)
+                else:
+                    self._check_override_key(path, assignment, adding=override.kind == "add")
+                    self._merge_override_text([_override_line(path, override.literal)], [path])
+                self._changed()
+        finally:
+            self._changed()
+
+    def _delete_override(self, path: tuple[str, ...], shown: str) -> None:
+        from excore.config.loader import delete_path
+
+        message = delete_path(self._loaded.root, ".".join(path))
+        if message is not None:
+            message = message.replace("is not defined by the bases", "is not in the config")
+            message = message.replace("they have no", "the config has no")
+            raise CoreConfigParseError(f"override {shown!r}: {message}")
+        self._forget_override_lines(path)
+
+    def _swap_override(self, field_name: str, raw: str, shown: str) -> None:
+        """``Model=SmallCNN``: the field's modules replaced by ``[Model.SmallCNN]``."""
+        import difflib
+
+        name = raw
+        if raw[:1] in "\"'" and len(raw) > 1 and raw[-1] == raw[0]:
+            name = raw[1:-1]
+        registry = self.model.fields[field_name]
+        if self._source.lookup(name, registry) is None and self._source.lookup(name) is None:
+            close = difflib.get_close_matches(
+                name, sorted(self._source.names(registry)), n=1, cutoff=0.6
+            )
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise CoreConfigParseError(
+                f"override {shown!r}: '{name}' is not registered in registry '{registry}'{hint}"
+            )
+        root = self._loaded.root
+        root.items.pop(field_name, None)
+        self._forget_override_lines((field_name,))
+        if OVERRIDES_FILE not in self._loaded.files:
+            self._loaded.files[OVERRIDES_FILE] = SourceFile(OVERRIDES_FILE, "")
+        group = Section(field_name, {}, OVERRIDES_FILE, 0, 0, True)
+        group.items[name] = Section(f"{field_name}.{name}", {}, OVERRIDES_FILE, 0, 0, True)
+        root.items[field_name] = group
+
+    def _forget_override_lines(self, path: tuple[str, ...]) -> None:
+        """Earlier override lines at or below a deleted path (they would come back)."""
+        bare = tuple(_bare(x) for x in path)
+        keep = [
+            i
+            for i, p in enumerate(self._override_paths)
+            if tuple(_bare(x) for x in p[: len(path)]) != bare
+        ]
+        self._override_lines = [self._override_lines[i] for i in keep]
+        self._override_paths = [self._override_paths[i] for i in keep]
+
+    def _check_override_key(self, path: tuple[str, ...], shown: str, adding: bool = False) -> None:
+        """``KEY=VALUE`` needs the key in the config; ``+KEY=VALUE`` needs it absent and
+        accepted by the module's signature (or at the top level, a new variable)."""
         import difflib
 
         section: Section = self._loaded.root
@@ -325,25 +390,43 @@ class LazyConfig:
                 )
             section = child
         name = path[-1]
-        if name in section.items or any(_bare(k) == _bare(name) for k in section.items):
+        where = ".".join(path[:-1]) or "the top level"
+        present = name in section.items or any(_bare(k) == _bare(name) for k in section.items)
+        if present and not adding:
             return
+        if present:
+            raise CoreConfigParseError(
+                f"override {shown!r}: {where} already has '{_bare(name)}' "
+                f"(write {'.'.join(path)}=VALUE to replace it)"
+            )
         module = next((m for m in self.model.modules if m.path == ".".join(path[:-1])), None)
         candidates = [_bare(k) for k in section.items]
+        accepted = module is None and len(path) == 1  # a new top-level variable
         if module is not None:
             info = self._source.lookup(module.lookup_name, module.registry)
+            if info is None and module.class_leaf is not None:
+                info = self._source.lookup(module.lookup_name)
             if info is not None:
-                if info.accepts_var_keyword or info.param(_bare(name)) is not None:
-                    return
+                accepted = info.accepts_var_keyword or info.param(_bare(name)) is not None
                 candidates += [p.name for p in info.params]
-        where = ".".join(path[:-1]) or "the top level"
-        close = difflib.get_close_matches(_bare(name), sorted(set(candidates)), n=1, cutoff=0.6)
+            else:
+                accepted = True  # the checker reports the unknown module itself
+        if adding and accepted:
+            return
+        others = sorted(set(candidates) - {_bare(name)})
+        close = difflib.get_close_matches(_bare(name), others, n=1, cutoff=0.6)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
+        if accepted and not adding:
+            hint += f"; to add it, write +{'.'.join(path)}=VALUE"
         raise CoreConfigParseError(f"override {shown!r}: {where} has no key '{name}'{hint}")
 
-    def _merge_override_text(self, lines: list[str]) -> None:
+    def _merge_override_text(
+        self, lines: list[str], paths: list[tuple[str, ...]] | None = None
+    ) -> None:
         from excore.syntax.toml import parse_toml
 
         self._override_lines.extend(lines)
+        self._override_paths.extend(paths or [() for _ in lines])
         text = "\n".join(self._override_lines) + "\n"
         doc = parse_toml(text, OVERRIDES_FILE)
         tree, tree_problems = doc.to_tree()
@@ -525,29 +608,6 @@ def _flatten(
             yield from _flatten(value, path)
         else:
             yield path, value
-
-
-def _split_assignment(assignment: str) -> tuple[tuple[str, ...], str]:
-    """``Model.FCN."$block"=ResNet`` → (("Model", "FCN", "$block"), "ResNet")."""
-    from excore.syntax.toml import parse_toml
-
-    quote = ""
-    for index, ch in enumerate(assignment):
-        if quote:
-            if ch == quote:
-                quote = ""
-        elif ch in "\"'":
-            quote = ch
-        elif ch == "=":
-            key, raw = assignment[:index].strip(), assignment[index + 1 :].strip()
-            doc = parse_toml(f"{key} = 0\n", OVERRIDES_FILE)
-            entries = doc.root.entries
-            if key and not doc.problems and len(entries) == 1:
-                return entries[0].key.names, raw
-            break
-    raise CoreConfigParseError(
-        f"override {assignment!r}: expected KEY=VALUE (KEY a dotted TOML key, VALUE a TOML value)"
-    )
 
 
 def _quote_key(part: str) -> str:

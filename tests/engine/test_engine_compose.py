@@ -47,3 +47,75 @@ def test_delete_swaps_the_model_and_named_instances_build_their_class() -> None:
     small, big, frac = modules.TrainData.transforms
     assert small.kwargs == {"in_channels": 4, "mode": "b"} and big == model.head
     assert str(frac) == "1/4"
+
+
+def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    from excore.cli.main import main
+
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_overrides_in_python_every_form() -> None:
+    cfg = config.load(
+        cfg_path("determinism.toml"),
+        overrides=[
+            "Model.EFCN.num_classes=7",  # set
+            "+Model.EFCN.extra=run-2",  # add (a bare word is a string)
+            "~Optimizer",  # delete
+            "Backbone=EBlock",  # swap the field's module
+            "+Backbone.EBlock.expansion=4",
+            "TrainData.Dataset.!transforms=PlainHead",  # a prefixed key, a name value
+            "size=11",
+        ],
+    )
+    modules, run_info = config.build_all(cfg)
+    assert modules.Model.kwargs["num_classes"] == 7 and modules.Model.extra == "run-2"
+    assert "Optimizer" not in modules
+    assert type(modules.Backbone).__name__ == "EBlock" and modules.Backbone.kwargs == {
+        "expansion": 4
+    }
+    assert type(modules.TrainData.transforms).__name__ == "PlainHead"
+    assert modules.TrainData.size == 11 and run_info["size"] == 11
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("Model.EFCN.num_clases=7", "has no key 'num_clases' (did you mean 'num_classes'?)"),
+        ("Model.EFCN.extra=1", "has no key 'extra'; to add it, write +Model.EFCN.extra=VALUE"),
+        ("+Model.EFCN.num_classes=1", "already has 'num_classes'"),
+        ("+Model.EFCN.colour=1", "has no key 'colour'"),
+        ("~Optimiser", "the config has no key 'Optimiser' (did you mean 'Optimizer'?)"),
+        ("Backbone=EResNe", "'EResNe' is not registered in registry 'EBackbone' (did you mean"),
+        ("Modle.EFCN.x=1", "(did you mean 'Model'?)"),
+        ("x=[1,", "cannot read '[1,' as a TOML value"),
+    ],
+)
+def test_override_mistakes_are_errors_with_did_you_mean(override: str, message: str) -> None:
+    with pytest.raises(errors.CoreConfigParseError) as info:
+        config.load(cfg_path("determinism.toml"), overrides=[override])
+    assert message in str(info.value)
+
+
+def test_override_grammar_is_the_same_on_check_build_and_print(capsys) -> None:
+    import tomllib
+
+    path = str(cfg_path("determinism.toml"))
+    forms = ["-o", "Model.EFCN.num_classes=7", "-o", "~Optimizer", "-o", "Backbone=EBlock"]
+    forms += ["-o", "Model.EFCN.$head=PlainHead"]
+    code, out, err = _cli(capsys, "print", "--toml", path, *forms)
+    assert code == 0, err
+    data = tomllib.loads(out)
+    assert data["Model"]["EFCN"]["num_classes"] == 7 and "Optimizer" not in data
+    assert list(data["Backbone"]) == ["EBlock"] and data["Model"]["EFCN"]["$head"] == "PlainHead"
+    code, out, err = _cli(capsys, "build", path, *forms)
+    assert code == 0 and "EBlock" in out, err
+    code, out, err = _cli(capsys, "check", path, *forms)
+    assert code == 0 and out == "", out
+    # check with an override that breaks the config: the problem is reported, not raised
+    code, out, _ = _cli(capsys, "check", path, "-o", "Model.EFCN.num_classes='many'")
+    assert code == 1 and "type-mismatch" in out
+    code, _, err = _cli(capsys, "check", path, "-o", "~Nothing")
+    assert code == 1 and "the config has no key 'Nothing'" in err and "Traceback" not in err
