@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from rich.table import Table
 
 __all__ = [
+    "IndexOrigin",
     "Registry",
     "RegistryError",
     "UnsafeReferenceError",
@@ -54,6 +55,33 @@ class UnsafeReferenceError(RegistryError):
     def __init__(self, message: str, *, key: str = "", part: str = "") -> None:
         super().__init__(message, key=key, code="unsafe-reference")
         self.part = part  # the offending name in the dotted path
+
+
+class IndexOrigin:
+    """Where index-registered names come from, and how to import what really registers them.
+
+    ``own_modules`` are the workspace's ``import`` modules: a target inside one of them is
+    imported by itself (it is the workspace's own code, which registers its names as it is
+    imported); anything else is reached only by importing the whole workspace
+    (``import_all``). The index's target is never imported for its own sake.
+    """
+
+    def __init__(
+        self, index_file: str, own_modules: Sequence[str], import_all: Callable[[], object]
+    ) -> None:
+        self.index_file = index_file
+        self.own_modules = tuple(own_modules)
+        self.import_all = import_all
+
+    def where(self, registry: str, name: str) -> str:
+        return f"the index entry {registry}.{name} of {self.index_file}"
+
+    def import_registering(self, target: str) -> None:
+        module = target.partition(":")[0]
+        if any(module == own or module.startswith(own + ".") for own in self.own_modules):
+            importlib.import_module(module)
+        else:
+            self.import_all()
 
 
 # --------------------------------------------------------------------------- import targets
@@ -178,6 +206,10 @@ class Registry(dict[str, str], metaclass=_RegistryMeta):
         self.extra_field: list[str] = _as_field_list(extra_field)
         self.extra_info: dict[str, dict[str, Any]] = {}
         self._objects: dict[str, Any] = {}
+        # names filled from the workspace index (a cache): checked against the real
+        # registration when first imported (see :meth:`note_index_entry`)
+        self._index_origins: dict[str, IndexOrigin] = {}
+        self._index_mismatches: dict[str, tuple[IndexOrigin, str, str]] = {}
 
     # ----------------------------------------------------------------- registry pool
 
@@ -312,6 +344,11 @@ class Registry(dict[str, str], metaclass=_RegistryMeta):
         name = name or default_name
         self._check_name(name, is_module, obj)
         old = dict.get(self, name)
+        origin = self._index_origins.pop(name, None)
+        if origin is not None:  # the index's string is replaced by the real registration
+            if old != target:
+                self._index_mismatches[name] = (origin, old or "", target)
+            old = None
         if old is not None and old != target and not force:
             file, line = ("", 0) if is_str else _definition_site(obj)
             raise RegistryError(
@@ -458,6 +495,18 @@ class Registry(dict[str, str], metaclass=_RegistryMeta):
         self.pop(name, None)
         self.extra_info.pop(name, None)
         self._objects.pop(name, None)
+        self._index_origins.pop(name, None)
+        self._index_mismatches.pop(name, None)
+
+    def note_index_entry(self, name: str, origin: IndexOrigin) -> None:
+        """``name`` was registered from the workspace index with an import target string.
+
+        The index is a cache, never an authority: :meth:`get_object` does not import that
+        target. It imports the workspace module that registers ``name`` and returns the object
+        that registration holds; an index entry that disagrees with it is an error naming the
+        entry.
+        """
+        self._index_origins[name] = origin
 
     # ----------------------------------------------------------------- looking up
 
@@ -490,10 +539,22 @@ class Registry(dict[str, str], metaclass=_RegistryMeta):
         needed. Raises :class:`KeyError` for an unknown name and :class:`RegistryError` when the
         target cannot be imported.
         """
+        if name in self._index_mismatches:  # the real registration differs from the index
+            self._confirm_index_entry(name)
         cached = self._objects.get(name)
         if cached is not None:
             return cached
+        if self is Registry._globals:  # the merged view: ask the registry that holds the name
+            for registry in Registry._pool.values():
+                if registry.contains(name):
+                    return registry.get_object(name)
         target = dict.get(self, name)
+        if name in self._index_origins or name in self._index_mismatches:
+            self._confirm_index_entry(name)
+            cached = self._objects.get(name)
+            if cached is not None:
+                return cached
+            target = dict.get(self, name)  # registered as a string by the workspace's code
         if target is not None:
             try:
                 obj = import_target(target)
@@ -511,6 +572,42 @@ class Registry(dict[str, str], metaclass=_RegistryMeta):
         obj = self._resolve_below_module(module_name, name)
         self._objects[name] = obj
         return obj
+
+    def _confirm_index_entry(self, name: str) -> None:
+        """Import the workspace module that registers ``name`` (never the index's target);
+        raise :class:`RegistryError` naming the index entry when the registration is not the
+        one the index recorded."""
+        origin = self._index_origins.get(name)
+        if origin is not None:
+            target = dict.get(self, name) or ""
+            try:
+                origin.import_registering(target)
+                if name in self._index_origins:  # registered elsewhere: import the workspace
+                    origin.import_all()
+            except ExcoreError:
+                raise
+            except Exception as exc:
+                raise RegistryError(
+                    f"{origin.where(self.name, name)} maps {name!r} to {target!r}; importing "
+                    f"the workspace module that registers it failed: {type(exc).__name__}: {exc}",
+                    key=name,
+                ) from exc
+            if name in self._index_origins:
+                raise RegistryError(
+                    f"{origin.where(self.name, name)} maps {name!r} to {target!r}, but no "
+                    f"module of the workspace registers {name!r} in Registry {self.name!r}: "
+                    "the index is stale or was edited; run `excore schema dump`",
+                    key=name,
+                )
+        mismatch = self._index_mismatches.get(name)
+        if mismatch is not None:
+            origin, recorded, real = mismatch
+            raise RegistryError(
+                f"{origin.where(self.name, name)} maps {name!r} to {recorded!r}, but the "
+                f"workspace registers {real!r}: the index is stale or was edited; run "
+                "`excore schema dump`",
+                key=name,
+            )
 
     def _resolve_below_module(self, module_name: str, name: str) -> Any:
         """Walk ``name`` below the registered module, under the rules of :mod:`excore.safety`:

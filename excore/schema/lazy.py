@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from excore.registry import IndexOrigin
     from excore.schema.index import WorkspaceIndex
     from excore.signatures import ModuleInfo
     from excore.workspace import Workspace
@@ -127,10 +128,13 @@ def load_fresh_index(workspace: Workspace) -> tuple[WorkspaceIndex | None, str]:
 # ----------------------------------------------------------------------------- registries
 
 
-def register_from_index(index: WorkspaceIndex) -> int:
+def register_from_index(index: WorkspaceIndex, origin: IndexOrigin | None = None) -> int:
     """Fill the registries with the index's import targets, importing nothing.
 
-    Names already registered are left alone. Returns how many names were added.
+    Names already registered are left alone. Returns how many names were added. With
+    ``origin``, each name is noted as coming from the index: when it is first built, the
+    registry imports the workspace module that registers it and uses that registration, never
+    the index's target (see :meth:`excore.registry.Registry.note_index_entry`).
     """
     from excore.registry import Registry
 
@@ -146,6 +150,8 @@ def register_from_index(index: WorkspaceIndex) -> int:
             info = entry.modules[name]
             extra = {k: v for k, v in info.extra_info.items() if k in registry.extra_field}
             registry.register_module(info.target, _is_str=True, name=name, **extra)
+            if origin is not None:
+                registry.note_index_entry(name, origin)
             added += 1
     return added
 
@@ -202,8 +208,13 @@ def prepare_registries(workspace: Workspace, *, use_index: bool = True) -> str:
     if use_index:
         index, reason = load_fresh_index(workspace)
         if index is not None:
+            from excore.registry import IndexOrigin
+
             _add_src_paths(workspace)
-            register_from_index(index)
+            path = Path(workspace.index_dir) / "index.json"
+            register_from_index(
+                index, IndexOrigin(str(path), workspace.imports, workspace.import_registries)
+            )
             return "index"
         key = str(workspace.file)
         if key not in _said:
