@@ -133,7 +133,25 @@ ATTEMPTS: list[Attempt] = [
         "os.system",
         text='[Model.Net]\n"!act" = ["zoo.Safe", ' + _q("zoo.os.system('" + SHELL + "')") + "]\n",
     ),
-    # -- a section named by a dotted path ------------------------------------------------------
+    # -- a section named by a dotted path, or whose __class__ is one ---------------------------
+    Attempt(
+        "named-instance-class-reexport",
+        "",
+        "runner]",
+        text='[Model.Net]\n"!act" = "runner"\n\n[runner]\n__class__ = "zoo.system"\n'
+        + "command = "
+        + _q(SHELL)
+        + "\n",
+    ),
+    Attempt(
+        "named-instance-class-private",
+        "",
+        "runner]",
+        text='[Model.Net]\n"!act" = "runner"\n\n[runner]\n__class__ = "zoo._private_helper"\n'
+        + "command = "
+        + _q(SHELL)
+        + "\n",
+    ),
     Attempt(
         "section-reexported-system",
         "",
