@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 ENV_VAR = "EXCORE_WORKSPACE"
-WORKSPACE_FILES = ("excore.toml", "pyproject.toml")
+WORKSPACE_FILES = ("excore.toml", "pyproject.toml", ".excore.toml")
 _PYPROJECT_TABLE = ("tool", "excore")
 
 Position = tuple[int, int]  # 1-based (line, column)

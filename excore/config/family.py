@@ -145,7 +145,11 @@ def config_files(root: str | os.PathLike[str]) -> list[str]:
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not d.startswith("."))
         for name in sorted(files):
-            if name.endswith(".toml") and name not in ("excore.toml", "pyproject.toml"):
+            if name.endswith(".toml") and name not in (
+                "excore.toml",
+                "pyproject.toml",
+                ".excore.toml",
+            ):
                 found.append(normalize_path(os.path.join(folder, name)))
     return found
 

@@ -19,7 +19,14 @@ if TYPE_CHECKING:
 __all__ = ["config_globs", "write_editor_configs"]
 
 RULE_NAME = "excore"
-_NOT_CONFIGS = {"excore.toml", "pyproject.toml", ".taplo.toml", "taplo.toml", "tombi.toml"}
+_NOT_CONFIGS = {
+    "excore.toml",
+    "pyproject.toml",
+    ".excore.toml",
+    ".taplo.toml",
+    "taplo.toml",
+    "tombi.toml",
+}
 _SKIP_DIRS = {"node_modules", "__pycache__", "build", "dist", "venv", "site-packages"}
 
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 DUMP_COMMAND = "excore.dumpIndex"
 # excore.workspace.WORKSPACE_FILES, without importing that module while the server starts
-WORKSPACE_FILE_NAMES = ("excore.toml", "pyproject.toml")
+WORKSPACE_FILE_NAMES = ("excore.toml", "pyproject.toml", ".excore.toml")
 STAT_INTERVAL = 1.0  # seconds between two stat checks of the same index file
 STALE_INTERVAL = 5.0  # seconds between two checks of the registered classes' source files
 

@@ -916,7 +916,7 @@ def _base_paths(cfg: ConfigFile, ctx: Context) -> list[Candidate]:
         elif (
             entry.suffix == ".toml"
             and entry.resolve() != path
-            and entry.name not in ("excore.toml", "pyproject.toml")
+            and entry.name not in ("excore.toml", "pyproject.toml", ".excore.toml")
         ):
             out.append(
                 Candidate(
