@@ -165,3 +165,22 @@ ATTEMPTS: list[Attempt] = [
         text='[Model."zoo._private_helper"]\ncommand = ' + _q(SHELL) + "\n",
     ),
 ]
+
+
+# Computed '&' values are expressions of the engine's own interpreter (no eval, no attribute
+# access on live objects, only min max abs round int float str len): these are refused by the
+# checker (any error code: the grammar or the interpreter refuses them) and never run.
+EXPRESSION_ATTEMPTS: list[str] = [
+    "__import__('os').system('" + SHELL + "')",
+    "getattr(width, 'real')",
+    "Head.forward(1)",
+    "zoo.os.system('" + SHELL + "')",
+    "width.__class__.__subclasses__()",
+    "len.__call__(width)",
+    "(lambda: 1)()",
+    "[c for c in ()]",
+    "str.join('', ['a'])",
+    "Model.Net.__init__",
+    "open('{C}', 'w')",
+    "exec(\"import os; os.system('" + SHELL + "')\")",
+]

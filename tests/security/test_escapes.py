@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from escapes import ATTEMPTS, SHELL, Attempt
+from escapes import ATTEMPTS, EXPRESSION_ATTEMPTS, SHELL, Attempt
 
 from excore import config
 from excore.cli.main import main
@@ -140,4 +140,44 @@ def test_instance_attribute_module_is_refused_at_build(tmp_path: Path) -> None:
     assert error.code == "unsafe-reference", str(error)
     assert "'helper' is the Python module 'os'" in error.message
     assert (error.line, error.column) == (2, text.index("helper") - text.index("\n"))
+    assert not canary.exists()
+
+
+@pytest.mark.parametrize("expression", EXPRESSION_ATTEMPTS)
+def test_expressions_refuse_code(
+    expression: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    canary = tmp_path / "canary"
+    path = tmp_path / "expr.toml"
+    value = json.dumps(expression.replace("{C}", str(canary)))
+    path.write_text(f'width = 2\n[Model.Net]\n"&width" = {value}\n')
+    assert main(["check", "--format", "json", str(path)]) == 1
+    problems = json.loads(capsys.readouterr().out)
+    assert [p for p in problems if p["severity"] == "error" and p["line"] == 3], problems
+    for validate in ("1", "0"):
+        monkeypatch.setenv("EXCORE_VALIDATE", validate)
+        with pytest.raises(ExcoreError) as caught:
+            config.build_all(config.load(path))
+        assert f"{path}:3:" in str(caught.value)
+    assert not canary.exists()
+
+
+KEYED = [a for a in ATTEMPTS if not a.text]
+
+
+@pytest.mark.parametrize("attempt", KEYED, ids=lambda a: a.id)
+def test_overrides_refuse(attempt: Attempt, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """The same attempts given as overrides (``-o``, ``config.load(overrides=...)``)."""
+    canary = tmp_path / "canary"
+    path = tmp_path / "base.toml"
+    path.write_text("[Model.Net]\nwidth = 1\n")
+    key = attempt.key.strip('"')
+    override = f"+Model.Net.{key}={json.dumps(attempt.value.replace('{C}', str(canary)))}"
+    assert main(["check", "--format", "json", str(path), "-o", override]) == 1
+    problems = json.loads(capsys.readouterr().out)
+    assert [p for p in problems if p["code"] == "unsafe-reference"], problems
+    assert main(["build", str(path), "-o", override]) == 1
+    assert "unsafe-reference" in capsys.readouterr().err
+    with pytest.raises(ExcoreError, match="unsafe-reference"):
+        config.build_all(config.load(path, overrides=[override]))
     assert not canary.exists()
