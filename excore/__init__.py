@@ -24,6 +24,7 @@ _LAZY = {
     "add_logger": ("excore.engine.logging", "add_logger"),
     "remove_logger": ("excore.engine.logging", "remove_logger"),
     "debug_only": ("excore.engine.logging", "debug_only"),
+    "load_registries": ("excore.registry", "load_registries"),
 }
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from excore.config.action import DictAction
     from excore.engine.hook import ConfigArgumentHook
     from excore.engine.logging import add_logger, debug_only, logger, remove_logger
-    from excore.registry import Registry
+    from excore.registry import Registry, load_registries
 
 __all__ = [
     "ConfigArgumentHook",
@@ -45,6 +46,7 @@ __all__ = [
     "debug_only",
     "errors",
     "load",
+    "load_registries",
     "logger",
     "remove_logger",
     "workspace",

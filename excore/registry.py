@@ -298,6 +298,29 @@ class Registry(dict[str, str], metaclass=_RegistryMeta):
         return cls._pool[registry_name].get_object(name), registry_name
 
     @classmethod
+    def load(cls) -> None:
+        """Fill the registries of the workspace of the current folder (upstream: from its
+        registry cache): the workspace's modules are imported. Raises
+        :class:`~excore.errors.WorkspaceError` when there is no workspace."""
+        from excore.workspace import find_workspace
+
+        workspace = find_workspace(None)
+        if workspace is None:
+            raise RegistryError(
+                "Registry.load(): no workspace (excore.toml, [tool.excore] or .excore.toml) "
+                "above the current folder; `excore init` writes one"
+            )
+        workspace.import_registries()
+
+    @classmethod
+    def dump(cls) -> None:
+        """Upstream wrote a registry cache here; this project writes an index instead."""
+        raise RegistryError(
+            "Registry.dump(): there is no registry cache; run `excore schema dump` to write the "
+            "workspace index"
+        )
+
+    @classmethod
     def lock_register(cls) -> None:
         """Ignore every registration from now on (upstream: after loading a cached registry,
         so that importing the code again does not register twice)."""
@@ -755,3 +778,8 @@ def _make_table(
     for row in rows:
         table.add_row(*row)
     return table  # type: ignore[no-any-return]
+
+
+def load_registries() -> None:
+    """Upstream's name for :meth:`Registry.load`."""
+    Registry.load()

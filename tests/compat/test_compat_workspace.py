@@ -150,3 +150,22 @@ def test_init_from_upstream_without_the_file(
 ) -> None:
     assert main(["init", str(tmp_path), "--from-upstream"]) == 1
     assert "no .excore.toml" in capsys.readouterr().err
+
+
+def test_registry_load_imports_the_workspace_of_the_current_folder(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import excore
+    from excore.registry import RegistryError
+
+    monkeypatch.chdir(project)
+    excore.load_registries()
+    assert "UpNet" in Registry.get_registry("UpModel")
+    assert Registry.find("UpLinear") == ("uppkg.models.nets.UpLinear", "UpHead")
+    with pytest.raises(RegistryError, match="excore schema dump"):
+        Registry.dump()
+    monkeypatch.chdir(project.parent)
+    monkeypatch.setenv("EXCORE_WORKSPACE", "")
+    assert find_workspace(None) is None
+    with pytest.raises(RegistryError, match="no workspace"):
+        Registry.load()
