@@ -42,7 +42,11 @@ def require_config_file(path: str) -> Path:
             f"only .toml configs are supported, got {file.suffix or 'no suffix'!r}", file=path
         )
     if not file.is_file():
-        raise CoreConfigSupportError("no such config file", file=path)
+        from excore.fileio import unreadable_reason
+
+        reason = unreadable_reason(path)
+        shown = "no such config file" if reason == "no such file" else f"cannot read it: {reason}"
+        raise CoreConfigSupportError(shown, file=path)
     return file
 
 
@@ -59,9 +63,11 @@ def load_with_overrides(args: argparse.Namespace) -> LazyConfig:
 @lru_cache(maxsize=256)
 def read_text(file: str) -> str | None:
     """The text of ``file`` for locating problems (None when it cannot be read)."""
-    try:
-        return Path(file).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+    from excore.fileio import UnreadableFile, read_config_text
+
+    try:  # as the loader read it: regular files only, bad bytes replaced (offsets agree)
+        return read_config_text(file).text
+    except UnreadableFile:
         return None
 
 

@@ -43,14 +43,16 @@ def run(args: argparse.Namespace) -> int:
     target = folder / "excore.toml"
     if not folder.is_dir():
         raise WorkspaceError("no such folder", file=str(folder))
-    if target.exists() and not args.force:
+    if (target.exists() or target.is_symlink()) and not args.force:
         raise WorkspaceError(
             "excore.toml already exists (pass --force to overwrite it)", file=str(target)
         )
     if args.from_upstream:
         return _from_upstream(folder, target)
     name = args.name or folder.name or "workspace"
-    target.write_text(STARTER.format(name=_escape(name), src=_escape(args.src)), encoding="utf-8")
+    from excore.fileio import atomic_write
+
+    atomic_write(target, STARTER.format(name=_escape(name), src=_escape(args.src)))
     print(f"wrote {target}", file=sys.stderr)
     return 0
 

@@ -8,8 +8,8 @@ spacing) is kept. The result is verified with :mod:`tomllib` before anything is 
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
-from pathlib import Path
 
 from excore.errors import CoreConfigParseError, CoreConfigSupportError
 
@@ -76,22 +76,54 @@ def verify_toml(text: str, file: str) -> None:
         ) from None
 
 
+_BOM = "\ufeff"
+
+
 def run(args: argparse.Namespace) -> int:
+    from excore.fileio import UnreadableFile, atomic_write, read_config_bytes
+
     for raw in args.paths:
-        path = Path(raw)
         try:
-            with path.open(encoding="utf-8", newline="") as handle:
-                text = handle.read()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CoreConfigSupportError(f"cannot read the file: {exc}", file=raw) from None
-        quoted, count = quote_text(text, raw)
+            original = read_config_bytes(raw)
+        except UnreadableFile as exc:
+            raise CoreConfigSupportError(f"cannot read the file: {exc.reason}", file=raw) from None
+        text = _decode(original, raw)
+        bom = _BOM if text.startswith(_BOM) else ""  # kept as it is, like every other byte
+        quoted, count = quote_text(text[len(bom) :], raw)
         verify_toml(quoted, raw)
         if args.in_place:
             if count:
-                with path.open("w", encoding="utf-8", newline="") as handle:
-                    handle.write(quoted)
+                atomic_write(
+                    raw,
+                    bom + quoted,
+                    check_unchanged=functools.partial(_changed_since, raw, original),
+                )
             noun = "key" if count == 1 else "keys"
             print(f"{raw}: quoted {count} {noun}", file=sys.stderr)
         else:
-            sys.stdout.write(quoted)
+            sys.stdout.write(bom + quoted)
     return 0
+
+
+def _decode(data: bytes, file: str) -> str:
+    from excore.fileio import decode_config
+    from excore.syntax.text import LineIndex
+
+    read = decode_config(data)
+    if read.bad_offset is not None:
+        line, column = LineIndex(read.text).position(read.bad_offset)
+        raise CoreConfigParseError(
+            read.encoding_message(), file=file, line=line + 1, column=column + 1, code="toml-syntax"
+        )
+    return read.text
+
+
+def _changed_since(path: str, original: bytes) -> str | None:
+    """A refusal when ``path`` no longer holds ``original`` (edited while we worked)."""
+    from excore.fileio import UnreadableFile, read_config_bytes
+
+    try:
+        now = read_config_bytes(path)
+    except UnreadableFile as exc:
+        return f"the file changed since it was read ({exc.reason})"
+    return None if now == original else "the file changed since it was read"

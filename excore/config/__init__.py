@@ -114,7 +114,11 @@ def _check_path(path: str | os.PathLike[str]) -> Path:
             file=str(path),
         )
     if not file.is_file():
-        raise CoreConfigSupportError("config file not found", file=str(path))
+        from excore.fileio import unreadable_reason
+
+        reason = unreadable_reason(str(path))
+        shown = "config file not found" if reason == "no such file" else f"cannot read it: {reason}"
+        raise CoreConfigSupportError(shown, file=str(path))
     return file
 
 
@@ -197,7 +201,7 @@ def silent() -> None:
     workspace.excore_log_build_message = False
 
 
-_PARSE_CODES = ("toml-syntax", "base-not-found", "base-cycle")
+_PARSE_CODES = ("toml-syntax", "base-not-found", "base-cycle", "base-outside", "base-depth")
 
 
 def _raise_parse_errors(problems: list[Problem], loaded: Any) -> None:

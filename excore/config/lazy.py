@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import os
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from excore.config.build import Builder, FieldModules, section_to_python
@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 __all__ = ["OVERRIDES_FILE", "FieldNode", "LazyConfig", "ModuleDict", "validation_enabled"]
 
 OVERRIDES_FILE = "<overrides>"
+#: Past this many values, ``excore print``/``build`` and ``str(cfg)`` print one plain line per
+#: value instead of a table (a rich table costs about half a millisecond a row).
+PLAIN_OUTPUT_VALUES = 2000
 
 
 def validation_enabled() -> bool:
@@ -481,6 +484,50 @@ class LazyConfig:
         for key, child in children:
             self._section_rows(table, f"{path}.{key}", child)
 
+    def value_count(self) -> int:
+        """How many values (non-table entries) the resolved config holds."""
+        count = 0
+        stack = [self._loaded.root]
+        while stack:
+            section = stack.pop()
+            for node in section.items.values():
+                if isinstance(node, Section):
+                    stack.append(node)
+                else:
+                    count += 1
+        return count
+
+    def plain_lines(self) -> Iterator[str]:
+        """The resolved config one value a line, ``key.path = value  # file:line``, in the
+        table's order: what ``excore print`` shows past :data:`PLAIN_OUTPUT_VALUES` values, where
+        a rich table costs about half a millisecond a row."""
+        shown: dict[str, str] = {}
+
+        def origin(file: str, offset: int) -> str:
+            source = self._loaded.files.get(file)
+            if source is None:
+                return file
+            name = shown.get(file)
+            if name is None:
+                name = shown[file] = file if file.startswith("<") else os.path.relpath(file)
+            return f"{name}:{source.lines.position(offset)[0] + 1}"
+
+        root = self._loaded.root
+        for key, node in root.items.items():
+            if isinstance(node, Leaf):
+                yield f"{key} = {_show(node.value.to_python())}  # {origin(node.file, node.key.start)}"
+        stack = [(k, n) for k, n in reversed(root.items.items()) if isinstance(n, Section)]
+        while stack:
+            path, section = stack.pop()
+            leaves = [(k, n) for k, n in section.items.items() if isinstance(n, Leaf)]
+            children = [(k, n) for k, n in section.items.items() if isinstance(n, Section)]
+            if not leaves and not children:
+                yield f"{path} = {{}}  # {origin(section.file, section.start)}"
+            for key, leaf in leaves:
+                value = _show(leaf.value.to_python())
+                yield f"{path}.{key} = {value}  # {origin(leaf.file, leaf.key.start)}"
+            stack.extend((f"{path}.{k}", n) for k, n in reversed(children))
+
     def _origin(self, file: str, offset: int, short: bool = False) -> str:
         source = self._loaded.files.get(file)
         if source is None:
@@ -499,6 +546,8 @@ class LazyConfig:
 
         from rich.console import Console
 
+        if self.value_count() > PLAIN_OUTPUT_VALUES:
+            return "\n".join(self.plain_lines())
         buffer = StringIO()
         Console(file=buffer, width=120, color_system=None, soft_wrap=False).print(self.table())
         return buffer.getvalue().rstrip("\n")
@@ -520,8 +569,9 @@ class LazyConfig:
 
     def dump(self, path: str | os.PathLike[str]) -> None:
         """Write the resolved, inherited config as TOML (prefixed keys quoted)."""
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(self.dumps())
+        from excore.fileio import atomic_write
+
+        atomic_write(path, self.dumps())
 
 
 class FieldNode:

@@ -337,16 +337,47 @@ class TerminalProgress:
 
 def write_texts(folder: Path, texts: dict[str, str]) -> list[Path]:
     """Write each text atomically when it differs from the file (else only touch the file);
-    returns the paths written."""
-    folder.mkdir(parents=True, exist_ok=True)
+    returns the paths written. Concurrent dumps never share a temporary file."""
+    from excore.fileio import FileWriteError, atomic_write
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise FileWriteError(
+            "cannot write the index: this is a file, not a folder (remove it or set "
+            "`index_dir` in the workspace file)",
+            file=str(folder),
+        ) from None
+    except OSError as exc:
+        raise FileWriteError(
+            f"cannot create the index folder: {exc.strerror or exc}", file=str(folder)
+        ) from None
+    if not folder.is_dir():
+        raise FileWriteError(
+            "cannot write the index: this is not a folder (remove it or set `index_dir` in "
+            "the workspace file)",
+            file=str(folder),
+        )
     written = []
     for name, text in sorted(texts.items()):
         path = folder / name
-        if path.is_file() and path.read_text(encoding="utf-8") == text:
-            os.utime(path)  # fresh as of now (tools comparing mtimes with sources rely on it)
+        if _same_text(path, text):
+            with contextlib.suppress(OSError):
+                os.utime(path)  # fresh as of now (tools comparing mtimes with sources rely on it)
             continue
-        temporary = path.with_name(path.name + ".tmp")
-        temporary.write_text(text, encoding="utf-8", newline="\n")
-        os.replace(temporary, path)
+        atomic_write(path, text)
         written.append(path)
     return written
+
+
+def _same_text(path: Path, text: str) -> bool:
+    from excore.fileio import UnreadableFile, read_config_bytes
+
+    if path.is_symlink():
+        return False  # replaced by a file of ours
+    try:
+        return read_config_bytes(str(path), limit=len(text.encode("utf-8")) + 1) == text.encode(
+            "utf-8"
+        )
+    except UnreadableFile:
+        return False

@@ -10,8 +10,11 @@ rules, comments, order — is kept.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from excore.fileio import FileWriteError, atomic_write
 
 if TYPE_CHECKING:
     from excore.workspace import Workspace
@@ -67,12 +70,73 @@ def write_editor_configs(workspace: Workspace) -> list[Path]:
     changed = []
     for name, merge in ((".taplo.toml", _merge_taplo), ("tombi.toml", _merge_tombi)):
         path = Path(workspace.root) / name
-        before = path.read_text(encoding="utf-8") if path.is_file() else ""
-        after = merge(before, schema, include)
+        before = _read(path)
+        after = _keep_newlines(before, _merged(merge, before, schema, include, path))
         if after != before:
-            path.write_text(after, encoding="utf-8")
+            atomic_write(path, after)
             changed.append(path)
     return changed
+
+
+def _read(path: Path) -> str:
+    """The text of an editor config file, newlines as written ("" when there is none)."""
+    from excore.fileio import UnreadableFile, read_config_text
+
+    if not path.exists() and not path.is_symlink():
+        return ""
+    try:
+        read = read_config_text(str(path))
+    except UnreadableFile as exc:
+        raise FileWriteError(f"cannot merge into this file: {exc.reason}", file=str(path)) from None
+    if read.bad_offset is not None:
+        line, column = _position(read.text, read.bad_offset)
+        raise FileWriteError(
+            f"cannot merge into this file: {read.encoding_message()}",
+            file=str(path),
+            line=line,
+            column=column,
+        )
+    return read.text
+
+
+def _merged(
+    merge: Callable[[str, str, list[str]], str],
+    before: str,
+    schema: str,
+    include: list[str],
+    path: Path,
+) -> str:
+    """``merge(before, ...)``; a file that is not valid TOML is an error at its position."""
+    from tomlkit.exceptions import ParseError
+
+    try:
+        return merge(before, schema, include)
+    except ParseError as exc:
+        message = str(exc).split(" at line ")[0]
+        raise FileWriteError(
+            f"cannot merge into this file, it is not valid TOML: {message}",
+            file=str(path),
+            line=exc.line,
+            column=exc.col,
+        ) from None
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise FileWriteError(
+            f"cannot merge into this file, unexpected content: {exc}", file=str(path)
+        ) from None
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    from excore.syntax.text import LineIndex
+
+    line, column = LineIndex(text).position(offset)
+    return line + 1, column + 1
+
+
+def _keep_newlines(before: str, after: str) -> str:
+    """``after`` with CRLF line ends when ``before`` used them."""
+    if "\r\n" not in before or after == before:
+        return after
+    return after.replace("\r\n", "\n").replace("\n", "\r\n")
 
 
 def _parse(text: str) -> Any:
