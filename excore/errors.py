@@ -298,6 +298,8 @@ _DIRECT_CODES = frozenset(
         "toml-syntax",
         "base-not-found",
         "base-cycle",
+        "base-outside",
+        "base-depth",
         "undefined-env",
         "unknown-module",
         "bad-reference",

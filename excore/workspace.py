@@ -8,6 +8,7 @@ A workspace is described by ``excore.toml``, or by the ``[tool.excore]`` table o
     import = ["seg.models", "seg.data"]  # modules whose import fills the registries
     index_dir = ".excore"                # where `excore schema dump` writes index.json
     fragments = ["configs/parts/*.toml"] # configs only ever included (besides `_*` names)
+    base_roots = ["../shared"]           # extra folders `__base__` may name (default: none)
     [primary_fields]                     # config field -> registry
     Model = "Model"
     TrainData = "Data"
@@ -63,6 +64,7 @@ class Workspace:
     manual_set: bool = True
     # what an upstream .excore.toml could not express (excore.workspace_upstream.Note)
     notes: list[Any] = field(default_factory=list, repr=False, compare=False)
+    base_roots: list[Path] = field(default_factory=list)
     # the workspace file's text; key positions are computed from it when an error needs them
     source_text: str = field(default="", repr=False, compare=False)
     _positions: dict[str, Position] | None = field(default=None, repr=False, compare=False)
@@ -216,10 +218,20 @@ def _has_excore_table(pyproject: Path) -> bool:
 def load_workspace(file: str | os.PathLike[str]) -> Workspace:
     """Read and validate a workspace file (``excore.toml`` or ``pyproject.toml``)."""
     path = Path(file).resolve()
+    from excore.fileio import UnreadableFile, read_config_text
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise WorkspaceError(f"cannot read workspace file: {exc}", file=str(path)) from exc
+        read = read_config_text(str(path))
+    except UnreadableFile as exc:
+        raise WorkspaceError(f"cannot read workspace file: {exc.reason}", file=str(path)) from None
+    text = read.text
+    if read.bad_offset is not None:
+        from excore.syntax.text import LineIndex
+
+        line, column = LineIndex(text).position(read.bad_offset)
+        raise WorkspaceError(
+            read.encoding_message(), file=str(path), line=line + 1, column=column + 1
+        )
     is_pyproject = path.name == "pyproject.toml"
     prefix = _PYPROJECT_TABLE if is_pyproject else ()
     try:
@@ -253,6 +265,7 @@ def load_workspace(file: str | os.PathLike[str]) -> Workspace:
         primary_fields=dict(table.get("primary_fields", {})),
         index_dir=(root / table.get("index_dir", ".excore")).resolve(),
         fragments=list(table.get("fragments", [])),
+        base_roots=[(root / p).resolve() for p in table.get("base_roots", [])],
         source_text=text,
     )
 
@@ -343,7 +356,9 @@ def workspace_schema() -> dict[str, Any]:
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _MODULE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
-_KEYS = frozenset({"name", "src_paths", "import", "primary_fields", "index_dir", "fragments"})
+_KEYS = frozenset(
+    {"name", "src_paths", "import", "primary_fields", "index_dir", "fragments", "base_roots"}
+)
 
 
 def _conforms(table: dict[str, Any]) -> bool:
@@ -368,6 +383,7 @@ def _conforms(table: dict[str, Any]) -> bool:
         and ("index_dir" not in table or text(table["index_dir"]))
         and ("src_paths" not in table or strings(table["src_paths"]))
         and ("fragments" not in table or strings(table["fragments"]))
+        and ("base_roots" not in table or strings(table["base_roots"]))
         and ("import" not in table or strings(table["import"], _MODULE))
         and isinstance(fields, dict)
         and strings(list(fields), _IDENT)

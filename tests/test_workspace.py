@@ -127,7 +127,7 @@ def test_unknown_key() -> None:
     assert (err.file, err.line, err.column, err.key) == (str(file), 3, 1, "improt")
     assert str(err) == (
         f"{file}:3:1: improt: unknown key 'improt'; "
-        "expected one of fragments, import, index_dir, name, primary_fields, src_paths"
+        "expected one of base_roots, fragments, import, index_dir, name, primary_fields, src_paths"
     )
     assert isinstance(err, ExcoreError)
 
@@ -324,7 +324,7 @@ def test_fast_check_agrees_with_jsonschema(table: dict) -> None:
         (
             "bad_unknown_key",
             ":3:1: improt: unknown key 'improt'; "
-            "expected one of fragments, import, index_dir, name, primary_fields, src_paths",
+            "expected one of base_roots, fragments, import, index_dir, name, primary_fields, src_paths",
         ),
         (
             "bad_import",

@@ -37,8 +37,10 @@ from excore.config.loader import (
     ReadText,
     load_config_files,
     normalize_path,
+    resolve_base,
 )
 from excore.config.model import build_model
+from excore.fileio import UnreadableFile, read_config_text
 from excore.problems import Problem, Related, make_problem
 from excore.signatures import SignatureSource
 from excore.syntax.toml import parse_toml
@@ -159,7 +161,6 @@ def base_names(text: str, path: str) -> list[str]:
     if BASE_KEY not in text:
         return []
     doc = parse_toml(text, path)
-    folder = os.path.dirname(path)
     out = []
     for entry in doc.root.entries:
         if entry.key.dotted != BASE_KEY or entry.value is None:
@@ -167,7 +168,9 @@ def base_names(text: str, path: str) -> list[str]:
         items = entry.value.items if entry.value.kind == "array" else [entry.value]
         for item in items:
             if item.kind == "string" and isinstance(item.data, str) and item.data:
-                out.append(normalize_path(os.path.join(folder, os.path.expanduser(item.data))))
+                base, refusal = resolve_base(item.data, path, None)
+                if not refusal:  # a refused entry is reported by the loader, never followed
+                    out.append(base)
     return out
 
 
@@ -178,10 +181,9 @@ def scan_family(
     for path in files:
         text = read_text(path) if read_text is not None else None
         if text is None:
-            try:
-                with open(path, encoding="utf-8") as fh:
-                    text = fh.read()
-            except (OSError, UnicodeDecodeError):
+            try:  # regular files only: a FIFO or a link to a device is skipped, never read
+                text = read_config_text(path).text
+            except UnreadableFile:
                 continue
         bases = base_names(text, path)
         family.includes[path] = bases

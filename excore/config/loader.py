@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from excore.fileio import UnreadableFile, read_config_text, unreadable_reason
 from excore.problems import Problem, make_problem
 from excore.syntax.grammar import BASE_KEY, DELETE_KEY, strip_prefix
 from excore.syntax.text import LineIndex
@@ -87,29 +88,104 @@ def normalize_path(path: str | os.PathLike[str]) -> str:
 
 def _read_disk(path: str) -> str | None:
     try:
-        with open(path, encoding="utf-8") as fh:
-            return fh.read()
-    except (OSError, UnicodeDecodeError):
+        return read_config_text(path).text
+    except UnreadableFile:
         return None
 
 
+#: How many files deep a ``__base__`` chain may go (a config, its base, that base's base, ...).
+#: Deeper chains are reported as ``base-depth`` at the ``__base__`` entry that goes too deep.
+MAX_BASE_DEPTH = 64
+
+
+def base_roots(config: str) -> tuple[str, ...]:
+    """The folders ``__base__`` files of ``config`` may lie in (real paths): the config's own
+    folder, the root of its workspace and the workspace's ``base_roots``."""
+    from excore.errors import ExcoreError
+    from excore.workspace import find_workspace
+
+    folder = os.path.dirname(normalize_path(config))
+    roots = [os.path.realpath(folder)]
+    try:
+        workspace = find_workspace(folder)
+    except (ExcoreError, OSError, ValueError):
+        workspace = None
+    if workspace is not None:
+        roots.append(os.path.realpath(workspace.root))
+        roots.extend(os.path.realpath(p) for p in workspace.base_roots)
+    return tuple(dict.fromkeys(roots))
+
+
+def _inside(path: str, roots: tuple[str, ...]) -> bool:
+    real = os.path.realpath(path)
+    return any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
+
+
+def resolve_base(name: str, including: str, roots: tuple[str, ...] | None) -> tuple[str, str]:
+    """``(path, "")`` for a ``__base__`` entry written in ``including``, or ``("", why)`` when
+    the entry may not be followed (absolute, ``~``, NUL, or outside ``roots``; ``None``: not
+    checked). Nothing is read."""
+    if "\0" in name:
+        return "", "a __base__ path cannot contain a NUL character"
+    if name.startswith("~"):
+        return "", f"__base__ paths are relative to the config, not to a home folder: {name!r}"
+    if os.path.isabs(name) or (os.sep == "\\" and ":" in name):
+        return "", f"__base__ paths must be relative to the config, not absolute: {name!r}"
+    path = normalize_path(os.path.join(os.path.dirname(including), name))
+    if roots is not None and not _inside(path, roots):
+        return "", (
+            f"__base__ file {name!r} lies outside the workspace (allowed: the workspace, the "
+            "config's folder and the workspace's `base_roots`); it was not read"
+        )
+    return path, ""
+
+
 class _Loader:
-    def __init__(self, read_text: ReadText | None) -> None:
-        self.read_text = read_text or _read_disk
+    def __init__(self, read_text: ReadText | None, roots: tuple[str, ...]) -> None:
+        self.custom_read = read_text
+        self.roots = roots
         self.files: dict[str, SourceFile] = {}
         self.trees: dict[str, Section] = {}
+        self.merged: dict[str, Section] = {}  # a file merged with its bases, computed once
         self.problems: list[Problem] = []
         self.bases: dict[str, list[str]] = {}
         self.order: list[str] = []
         self.used: set[str] = set()  # trees returned as they are (a second use gets a copy)
         self.edges: dict[tuple[str, str], Value] = {}  # (file, base) -> the __base__ item
+        self.unreadable: dict[str, str] = {}  # path -> why it was not read
+
+    def read(self, path: str) -> str | None:
+        """The text of ``path``; on failure ``None``, and the reason in ``unreadable``."""
+        if self.custom_read is not None:
+            text = self.custom_read(path)
+            if text is None:
+                self.unreadable[path] = unreadable_reason(path)
+            return text
+        try:
+            read = read_config_text(path)
+        except UnreadableFile as exc:
+            self.unreadable[path] = exc.reason
+            return None
+        if read.bad_offset is not None:
+            self.problems.append(
+                make_problem(
+                    "toml-syntax",
+                    read.encoding_message(),
+                    path,
+                    read.bad_offset,
+                    read.bad_offset + 1,
+                )
+            )
+        return read.text
 
     def source(self, path: str, base: bool = True) -> SourceFile | None:
         """Read and parse ``path``. The config itself (``base=False``) gets a tree of its own,
         which its caller may change; base files come from the cache."""
         if path in self.files:
             return self.files[path]
-        text = self.read_text(path)
+        if path in self.unreadable:
+            return None
+        text = self.read(path)
         if text is None:
             return None
         src = SourceFile(path, text)
@@ -120,7 +196,11 @@ class _Loader:
         return src
 
     def load(self, path: str, stack: list[str]) -> Section:
-        """The merged tree of ``path`` with its bases; ``stack`` detects cycles."""
+        """The merged tree of ``path`` with its bases; ``stack`` detects cycles. Each file is
+        merged with its bases once (a file included twice reuses that result)."""
+        done = self.merged.get(path)
+        if done is not None:
+            return done
         own = self.trees[path]
         merged = Section("", file=path)
         base_leaf = own.items.get(BASE_KEY)
@@ -130,18 +210,23 @@ class _Loader:
                 if base_path in stack:
                     self._report_cycle(stack[stack.index(base_path) :], path, item)
                     continue
-                if self.source(base_path) is None:
-                    shown = str(item.data)
-                    self.problems.append(
-                        make_problem(
-                            "base-not-found",
-                            f"base file not found: {shown} (looked for {base_path})",
-                            path,
-                            item.content_start,
-                            item.content_end,
-                            BASE_KEY,
-                        )
+                if len(stack) >= MAX_BASE_DEPTH:
+                    self._problem(
+                        "base-depth",
+                        f"__base__ chain deeper than {MAX_BASE_DEPTH} files (from "
+                        f"{Path(stack[0]).name}); this base is not merged",
+                        path,
+                        item,
                     )
+                    continue
+                if self.source(base_path) is None:
+                    reason = self.unreadable.get(base_path, "no such file")
+                    message = (
+                        f"base file not found: {item.data} (looked for {base_path})"
+                        if reason == "no such file"
+                        else f"base file {str(item.data)!r} cannot be read: {reason}"
+                    )
+                    self._problem("base-not-found", message, path, item)
                     continue
                 resolved.append(base_path)
                 self.edges[(path, base_path)] = item
@@ -165,9 +250,18 @@ class _Loader:
             self.order.append(path)
         if not resolved and path not in self.used:
             self.used.add(path)
-            return own  # nothing to merge: the file's own tree, without a copy
-        merge_into(merged, own)
-        return merged
+            result = own  # nothing to merge: the file's own tree, without a copy
+        else:
+            merge_into(merged, own)
+            result = merged
+        if len(stack) > 1:  # a base: remembered (the config itself is changed by its caller)
+            self.merged[path] = result
+        return result
+
+    def _problem(self, code: str, message: str, path: str, item: Value) -> None:
+        self.problems.append(
+            make_problem(code, message, path, item.content_start, item.content_end, BASE_KEY)
+        )
 
     def _delete(self, merged: Section, node: Leaf | Section, path: str, has_bases: bool) -> None:
         """``__delete__ = ["LRScheduler", "Model.FCN.head"]``: remove key paths the bases gave,
@@ -232,7 +326,7 @@ class _Loader:
         value = leaf.value
         items = value.items if value.kind == "array" else [value]
         out: list[tuple[Value, str]] = []
-        folder = os.path.dirname(path)
+        seen: set[str] = set()
         for item in items:
             if item.kind != "string" or not isinstance(item.data, str) or not item.data:
                 self.problems.append(
@@ -246,7 +340,20 @@ class _Loader:
                     )
                 )
                 continue
-            out.append((item, normalize_path(os.path.join(folder, os.path.expanduser(item.data)))))
+            base_path, refusal = resolve_base(item.data, path, self.roots)
+            if refusal:
+                self._problem("base-outside", refusal, path, item)
+                continue
+            if base_path in seen:
+                self._problem(
+                    "base-repeat",
+                    f"{item.data!r} is already listed in this __base__ (merged once)",
+                    path,
+                    item,
+                )
+                continue
+            seen.add(base_path)
+            out.append((item, base_path))
         return out
 
 
@@ -342,16 +449,22 @@ def _copy(node: Leaf | Section) -> Leaf | Section:
 
 
 def load_config_files(
-    path: str | os.PathLike[str], read_text: ReadText | None = None
+    path: str | os.PathLike[str],
+    read_text: ReadText | None = None,
+    roots: tuple[str, ...] | None = None,
 ) -> LoadedConfig:
     """Read ``path`` and its ``__base__`` chain. Never raises for user errors.
 
+    ``roots``: the folders base files may lie in (default: :func:`base_roots` of ``path``).
     A missing or unreadable ``path`` gives an empty config with one problem.
     """
     full = normalize_path(path)
-    loader = _Loader(read_text)
+    loader = _Loader(read_text, roots if roots is not None else base_roots(full))
     if loader.source(full, base=False) is None:
-        problem = make_problem("base-not-found", f"cannot read config file {full}", full, 0, 0)
+        reason = loader.unreadable.get(full, "cannot be read")
+        problem = make_problem(
+            "base-not-found", f"cannot read config file {full}: {reason}", full, 0, 0
+        )
         return LoadedConfig(full, Section(""), {}, [problem], {}, [])
     root = loader.load(full, [full])
     root.items.pop(BASE_KEY, None)

@@ -108,13 +108,12 @@ class DocumentStore:
         return read_file(Path(path))
 
 
-MAX_FILE_BYTES = 20 * 1024 * 1024
-
-
 def read_file(path: Path) -> str | None:
+    """The text of a regular file of at most ``excore.fileio.MAX_CONFIG_BYTES`` (bad UTF-8
+    replaced); ``None`` for anything else: a FIFO or a device is never opened for reading."""
+    from excore.fileio import UnreadableFile, read_config_text
+
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            return None
-        return path.read_text(encoding="utf-8", errors="replace")
-    except (OSError, ValueError):
+        return read_config_text(str(path)).text
+    except UnreadableFile:
         return None

@@ -28,6 +28,9 @@ INDEX_FREE_CODES = {
     "unquoted-prefix",
     "base-not-found",
     "base-cycle",
+    "base-outside",
+    "base-depth",
+    "base-repeat",
     "undefined-variable",
     "undefined-env",
 }
