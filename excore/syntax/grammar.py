@@ -283,13 +283,14 @@ def _read_call_arguments(call: Call) -> str:
     """Fill ``call.args``/``kwargs`` from literal arguments; return a problem text or ""."""
     if not call.source.strip():
         return ""
+    shown = call.source if len(call.source) <= 80 else call.source[:77] + "..."
     try:
         tree = ast.parse(f"f({call.source})", mode="eval")
-    except SyntaxError:
-        return f"cannot read the arguments ({call.source})"
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # also: nested too deep
+        return f"cannot read the arguments ({shown})"
     node = tree.body
     if not isinstance(node, ast.Call):
-        return f"cannot read the arguments ({call.source})"
+        return f"cannot read the arguments ({shown})"
     try:
         call.args = tuple(ast.literal_eval(arg) for arg in node.args)
         kwargs: dict[str, Any] = {}
@@ -298,8 +299,8 @@ def _read_call_arguments(call: Call) -> str:
                 return "'**' is not allowed in arguments"
             kwargs[kw.arg] = ast.literal_eval(kw.value)
         call.kwargs = kwargs
-    except (ValueError, TypeError, SyntaxError, RecursionError):
-        return f"arguments must be literals ({call.source})"
+    except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+        return f"arguments must be literals ({shown})"
     return ""
 
 

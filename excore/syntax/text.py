@@ -6,22 +6,33 @@ exceptions add one. ``utf16`` columns are what LSP uses by default.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
+
+_LINE_END = re.compile(r"\r\n?|\n")
 
 
 class LineIndex:
-    """Maps offsets of one text to (line, column) and back."""
+    """Maps offsets of one text to (line, column) and back.
+
+    Lines end at ``\n``, ``\r\n`` or a lone ``\r``, as the Language Server Protocol counts them
+    (TOML itself rejects a lone ``\r``; the parser reports it, but positions must still agree
+    with the editor's).
+    """
 
     __slots__ = ("_starts", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
         starts = [0]
-        find = text.find
-        pos = find("\n")
-        while pos != -1:
-            starts.append(pos + 1)
-            pos = find("\n", pos + 1)
+        if "\r" in text:
+            starts.extend(m.end() for m in _LINE_END.finditer(text))
+        else:
+            find = text.find
+            pos = find("\n")
+            while pos != -1:
+                starts.append(pos + 1)
+                pos = find("\n", pos + 1)
         self._starts = starts
 
     @property
@@ -34,12 +45,15 @@ class LineIndex:
         return self._starts[max(line, 0)]
 
     def line_end(self, line: int) -> int:
-        """Offset of the end of ``line``, before its ``\\r\\n`` or ``\\n``."""
+        """Offset of the end of ``line``, before its ``\\r\\n``, ``\\n`` or ``\\r``."""
         if line + 1 < len(self._starts):
-            end = self._starts[line + 1] - 1
-            if end > 0 and self.text[end - 1 : end] == "\r":
+            end = self._starts[line + 1]
+            if self.text[end - 1 : end] == "\n":
                 end -= 1
-            return end
+                if end > 0 and self.text[end - 1 : end] == "\r":
+                    end -= 1
+                return end
+            return end - 1  # a lone "\r"
         return len(self.text)
 
     def position(self, offset: int) -> tuple[int, int]:

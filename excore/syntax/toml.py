@@ -433,6 +433,9 @@ class _TreeBuilder:
 # ---------------------------------------------------------------------------------------------
 # The scanner.
 
+#: Arrays and inline tables nested deeper than this are reported and not read (documented).
+MAX_NESTING = 64
+_LONE_CR = re.compile(r"\r(?!\n)")
 _WS = re.compile(r"[ \t]*")
 _BARE_KEY = re.compile(r"[A-Za-z0-9_\-]+")
 _PREFIXED_BARE_KEY = re.compile(PREFIX_CLASS + r"[A-Za-z0-9_\-]*")
@@ -475,7 +478,7 @@ _NEW_STATEMENT = re.compile(
 _SIMPLE_LINE = re.compile(
     r"(?:[ \t\r\n]|#[^\n]*(?=\n|\Z))*"
     r'(?:([A-Za-z0-9_\-]+)|"([^"\\\n\r]*)")[ \t]*=[ \t]*'
-    r'(?:"([^"\\\n\r]*)"|(true|false)|([+-]?(?:0|[1-9]\d*))|([+-]?(?:0|[1-9]\d*)\.\d+))'
+    r'(?:"([^"\\\n\r]*)"|(true|false)|([+-]?(?:0|[1-9]\d{0,17}))|([+-]?(?:0|[1-9]\d*)\.\d+))'
     r"[ \t]*(?:#[^\n]*)?(?=\r?\n|\Z)"
 )
 
@@ -564,6 +567,7 @@ class _Scanner:
         self.n = len(text)
         self.file = file
         self.pos = 0
+        self.depth = 0  # arrays and inline tables open around the current value
         self.problems: list[Problem] = []
 
     # -- helpers -------------------------------------------------------------------------------
@@ -624,6 +628,20 @@ class _Scanner:
 
     # -- document ------------------------------------------------------------------------------
 
+    def report_lone_cr(self) -> None:
+        """A carriage return not followed by a newline is not a line end in TOML (nor allowed
+        anywhere else): reported once, at the first, with how many there are."""
+        found = _LONE_CR.search(self.text)
+        if found is None:
+            return
+        count = sum(1 for _ in _LONE_CR.finditer(self.text, found.start()))
+        more = f" ({count} in this file)" if count > 1 else ""
+        self.error(
+            "a carriage return (\\r) must be followed by a newline (\\n) in TOML" + more,
+            found.start(),
+            found.start() + 1,
+        )
+
     def parse(self, sink: _DocumentSink | _TreeBuilder) -> list[Problem]:
         """Read the whole text into ``sink``; return the syntax problems."""
         text, n = self.text, self.n
@@ -632,6 +650,8 @@ class _Scanner:
         simple_header = _SIMPLE_HEADER.match
         add_table, add_entry, add_simple_lines = sink.table, sink.entry, sink.simple_lines
         add_simple_header = sink.simple_header
+        if "\r" in text:
+            self.report_lone_cr()
         pos = 0
         while True:
             m = simple_line(text, pos)
@@ -723,6 +743,13 @@ class _Scanner:
         if not parts:
             self.pos = start
             return None
+        if len(parts) > MAX_NESTING:
+            self.error(
+                f"keys of more than {MAX_NESTING} dotted parts are not read in full",
+                parts[MAX_NESTING].start,
+                parts[-1].end,
+            )
+            del parts[MAX_NESTING:]
         return Key(parts, start, parts[-1].end)
 
     def parse_key_part(self, first: bool) -> KeyPart | None:
@@ -787,10 +814,14 @@ class _Scanner:
             return None
         if ch == '"' or ch == "'":
             return self.parse_string()
-        if ch == "[":
-            return self.parse_array()
-        if ch == "{":
-            return self.parse_inline_table()
+        if ch == "[" or ch == "{":
+            if self.depth >= MAX_NESTING:
+                return self.skip_too_deep()
+            self.depth += 1
+            try:
+                return self.parse_array() if ch == "[" else self.parse_inline_table()
+            finally:
+                self.depth -= 1
         m = _BOOL.match(text, pos)
         if m:
             self.pos = m.end()
@@ -804,6 +835,14 @@ class _Scanner:
         m = _NUMBER.match(text, pos)
         if m and m.end() > pos and not _continues_word(text, m.end()):
             raw = m.group()
+            if _int_out_of_range(raw):
+                self.pos = m.end()
+                self.error(
+                    "integer out of range: TOML integers are 64-bit (-2**63 .. 2**63-1)",
+                    pos,
+                    m.end(),
+                )
+                return Value("invalid", pos, m.end(), None)
             number = _parse_number(raw)
             if number is not None:
                 self.pos = m.end()
@@ -815,6 +854,38 @@ class _Scanner:
         word = text[pos:end]
         self.error(f"invalid value {word!r} (strings need quotes)", pos, end)
         return Value("invalid", pos, end, None)
+
+    def skip_too_deep(self) -> Value:
+        """An array or inline table nested deeper than :data:`MAX_NESTING`: reported, and
+        skipped up to its closing bracket (brackets counted, strings skipped roughly)."""
+        text, start, n = self.text, self.pos, self.n
+        depth = 0
+        pos = start
+        quote = ""
+        while pos < n:
+            ch = text[pos]
+            if quote:
+                if ch == "\\" and quote == '"':
+                    pos += 1
+                elif ch == quote or ch == "\n":
+                    quote = ""
+            elif ch in "\"'":
+                quote = ch
+            elif ch in "[{":
+                depth += 1
+            elif ch in "]}":
+                depth -= 1
+                if depth == 0:
+                    pos += 1
+                    break
+            pos += 1
+        self.pos = pos
+        self.error(
+            f"arrays and inline tables nested more than {MAX_NESTING} levels deep are not read",
+            start,
+            start + 1,
+        )
+        return Value("invalid", start, pos, None)
 
     def parse_string(self) -> Value:
         text, start = self.text, self.pos
@@ -1060,6 +1131,28 @@ class _Scanner:
 
 def _continues_word(text: str, pos: int) -> bool:
     return pos < len(text) and (text[pos].isalnum() or text[pos] in "_-.:")
+
+
+def _int_out_of_range(raw: str) -> bool:
+    """An integer literal beyond 64 bits (TOML's range), judged without converting a huge one."""
+    body = raw.replace("_", "")
+    base = {"0x": 16, "0o": 8, "0b": 2}.get(body[:2])
+    if base is not None:
+        digits = body[2:].lstrip("0")
+        return len(digits) > 64 or (bool(digits) and _safe_int(digits, base) >= 2**63)
+    if any(c in body for c in ".eEn"):  # floats, inf, nan
+        return False
+    digits = body.lstrip("+-").lstrip("0")
+    if len(digits) != 19:
+        return len(digits) > 19
+    return not -(2**63) <= _safe_int(body, 10) < 2**63
+
+
+def _safe_int(digits: str, base: int) -> int:
+    try:
+        return int(digits, base)
+    except ValueError:
+        return 0
 
 
 def _parse_number(raw: str) -> int | float | None:

@@ -54,10 +54,9 @@ def context_at(cfg: ConfigFile, offset: int) -> Context:
     text = cfg.text
     offset = max(0, min(offset, len(text)))
     section = cfg.section_at(offset)
-    line_start = text.rfind("\n", 0, offset) + 1
-    line_end = text.find("\n", offset)
-    if line_end == -1:
-        line_end = len(text)
+    line = cfg.lines.position(offset)[0]  # lines end as LSP says: \n, \r\n or a lone \r
+    line_start = cfg.lines.line_start(line)
+    line_end = cfg.lines.line_end(line)
     before = text[line_start:offset]
     after = text[offset:line_end]
     if _in_comment(before):
