@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterable
 
 from excore.cli._common import add_workspace_option, console, load_with_overrides
 
@@ -12,6 +13,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     parser.add_argument("config", metavar="CONFIG", help="TOML config file")
     parser.add_argument(
         "--toml", action="store_true", help="print it as TOML (what `dump` writes) instead"
+    )
+    parser.add_argument(
+        "--plain",
+        action="store_true",
+        help="one `key = value  # file:line` line per value instead of a table (the default "
+        "past 2,000 values)",
     )
     parser.add_argument(
         "-o",
@@ -31,5 +38,25 @@ def run(args: argparse.Namespace) -> int:
 
         sys.stdout.write(lazy_cfg.dumps())
         return 0
+    from excore.config.lazy import PLAIN_OUTPUT_VALUES
+
+    if args.plain or lazy_cfg.value_count() > PLAIN_OUTPUT_VALUES:
+        write_lines(lazy_cfg.plain_lines())
+        return 0
     console().print(lazy_cfg.table())
     return 0
+
+
+def write_lines(lines: Iterable[str]) -> None:
+    """Plain lines to stdout, written in large chunks."""
+    import sys
+
+    out = sys.stdout
+    chunk: list[str] = []
+    for line in lines:
+        chunk.append(line)
+        if len(chunk) >= 4096:
+            out.write("\n".join(chunk) + "\n")
+            chunk = []
+    if chunk:
+        out.write("\n".join(chunk) + "\n")

@@ -259,9 +259,9 @@ def build_model(loaded: LoadedConfig, source: SignatureSource) -> ConfigModel:
                 )
             else:
                 model.variables[key] = node
-        elif key in (referenced := referenced or _referenced_names(loaded.root)) or (
-            _has_prefixed_keys(node)
-        ):
+        elif key in (
+            referenced := referenced if referenced is not None else _referenced_names(loaded.root)
+        ) or (_has_prefixed_keys(node)):
             model.top_level[key] = _read_module(model, node, key, None, None, "intermediate")
         else:
             model.variables[key] = node
