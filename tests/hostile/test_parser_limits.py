@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import run_excore
+from hostile_helpers import run_excore
 
 from excore.cli.main import main
 from excore.syntax.grammar import parse_reference

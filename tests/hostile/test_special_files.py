@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import run_excore
+from hostile_helpers import run_excore
 
 from excore.cli.main import main
 from excore.fileio import MAX_CONFIG_BYTES

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import run_excore
+from hostile_helpers import run_excore
 
 from excore import fileio
 from excore.cli.main import main
