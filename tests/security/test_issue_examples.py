@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,8 @@ BASE = EXAMPLES / "configs" / "_base_" / "model.toml"
 def _config(tmp_path: Path, key: str, value: str) -> tuple[Path, Path, str]:
     canary = tmp_path / "canary"
     text = (
-        f"__base__ = [{json.dumps(str(BASE))}]\n\n"
+        # relative: an absolute __base__ is refused (base-outside); this one lies in the workspace
+        f"__base__ = [{json.dumps(os.path.relpath(BASE, tmp_path))}]\n\n"
         "[Backbone.ResNet]\n"
         f"{key} = {json.dumps(value.replace('{C}', str(canary)))}\n"
     )
