@@ -10,6 +10,7 @@ workspace relative — so that the same workspace gives the same files on every 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
