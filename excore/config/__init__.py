@@ -159,13 +159,13 @@ def load(
     ``base_key`` must be ``"__base__"``.
     """
     from excore.config.lazy import LazyConfig
-    from excore.config.loader import load_config_files
+    from excore.config.loader import base_roots, load_config_files
 
     _check_base_key(base_key)
     del parse_config  # validation always runs before building (see the docstring)
     file = _check_path(path)
     ws = resolve_workspace(file, workspace)
-    loaded = load_config_files(file)
+    loaded = load_config_files(file, roots=base_roots(str(file), ws))
     _raise_parse_errors(loaded.problems, loaded)
     cfg = LazyConfig(loaded, live_source(ws), ws)
     if update_dict:

@@ -13,12 +13,16 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from excore.fileio import UnreadableFile, read_config_text, unreadable_reason
 from excore.problems import Problem, make_problem
 from excore.syntax.grammar import BASE_KEY, DELETE_KEY, strip_prefix
 from excore.syntax.text import LineIndex
 from excore.syntax.toml import TreeLeaf, TreeTable, Value, parse_tree
+
+if TYPE_CHECKING:
+    from excore.workspace import Workspace
 
 ReadText = Callable[[str], "str | None"]
 
@@ -98,18 +102,20 @@ def _read_disk(path: str) -> str | None:
 MAX_BASE_DEPTH = 64
 
 
-def base_roots(config: str) -> tuple[str, ...]:
+def base_roots(config: str, workspace: Workspace | None = None) -> tuple[str, ...]:
     """The folders ``__base__`` files of ``config`` may lie in (real paths): the config's own
-    folder, the root of its workspace and the workspace's ``base_roots``."""
+    folder, the root of its workspace (``workspace``, else the one found from the config or
+    ``$EXCORE_WORKSPACE``) and the workspace's ``base_roots``."""
     from excore.errors import ExcoreError
     from excore.workspace import find_workspace
 
     folder = os.path.dirname(normalize_path(config))
     roots = [os.path.realpath(folder)]
-    try:
-        workspace = find_workspace(folder)
-    except (ExcoreError, OSError, ValueError):
-        workspace = None
+    if workspace is None:
+        try:
+            workspace = find_workspace(folder)
+        except (ExcoreError, OSError, ValueError):
+            workspace = None
     if workspace is not None:
         roots.append(os.path.realpath(workspace.root))
         roots.extend(os.path.realpath(p) for p in workspace.base_roots)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from engine_paths import CONFIGS, cfg_path
@@ -82,9 +83,10 @@ def test_shuffled_broken_config_reports_the_same_problems(tmp_path_factory, text
     assert outcome(path) == reference
 
 
-def _with_absolute_base(text: str) -> str:
-    base = cfg_path("compose/expr_base.toml")
-    return text.replace('["expr_base.toml"]', f"[{str(base)!r}]".replace("'", '"'))
+def _with_base_from(text: str, folder: Path) -> str:
+    """``text`` naming its base from ``folder`` (relative: an absolute base is refused)."""
+    base = os.path.relpath(cfg_path("compose/expr_base.toml"), folder)
+    return text.replace('["expr_base.toml"]', f"[{base!r}]".replace("'", '"'))
 
 
 @SETTINGS
@@ -93,7 +95,7 @@ def test_shuffled_delete_and_expressions_build_the_same(tmp_path_factory, text: 
     reference = outcome(cfg_path("compose/determinism_compose.toml"))
     assert reference[0] == []  # type: ignore[index]
     path = tmp_path_factory.mktemp("shuffled") / "c.toml"
-    path.write_text(_with_absolute_base(text))
+    path.write_text(_with_base_from(text, path.parent))
     assert outcome(path) == reference
 
 
@@ -104,5 +106,5 @@ def test_shuffled_delete_and_expressions_report_the_same(tmp_path_factory, text:
     codes = {code for code, _, _ in reference[0]}  # type: ignore[index]
     assert {"bad-delete", "variable-cycle", "type-mismatch", "undefined-variable"} <= codes
     path = tmp_path_factory.mktemp("shuffled") / "c.toml"
-    path.write_text(_with_absolute_base(text))
+    path.write_text(_with_base_from(text, path.parent))
     assert outcome(path) == reference
