@@ -75,7 +75,9 @@ def _from_upstream(folder: Path, target: Path) -> int:
 
     data = _read_toml(source)
     converted = convert(data, workspace.positions)
-    target.write_text(to_excore_toml(converted, workspace.imports), encoding="utf-8")
+    from excore.fileio import atomic_write
+
+    atomic_write(target, to_excore_toml(converted, workspace.imports))
     for note in converted.notes:
         print(f"{source}:{note.line}:{note.column}: note: {note.message}", file=sys.stderr)
     print(f"wrote {target}", file=sys.stderr)
