@@ -53,6 +53,9 @@ def main(argv: list[str] | None = None) -> int:
 
     with _no_full_collection():
         from excore_ls.server import server
+    # A long check runs in a worker thread (excore_ls.publish): hand the interpreter back to
+    # the thread answering requests every millisecond rather than every five.
+    sys.setswitchinterval(0.001)
 
     if args.tcp:
         server.start_tcp(args.host, args.port)

@@ -1,7 +1,8 @@
 """Publishing diagnostics: when (at once on open, debounced after edits) and off the request path.
 
 The check of a file runs in a worker thread (``asyncio.to_thread``) over a snapshot of the texts,
-so requests are answered while a long check runs (a 100,000-line config takes seconds). One
+so requests are answered while a long check runs (a 100,000-line config takes seconds; such a
+large document is first analysed for the features, which requests then find ready). One
 check per document runs at a time; an edit made meanwhile marks it superseded: its result is
 dropped (the document's version moved on) and the check runs again on the newest text.
 """
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from excore_ls.server import ExcoreLanguageServer
 
 log = logging.getLogger("excore_ls")
+LARGE = 1 << 20  # characters: a larger document is analysed for the features before its check
 DEBOUNCE = 0.08  # seconds after the last edit of a document before it is checked again
 OTHERS_DEBOUNCE = 0.4  # ... before the other open documents (they may include it) are
 
@@ -134,6 +136,11 @@ class Publisher:
                 if doc is None:
                     return
                 version = doc.version
+                if len(doc.text) > LARGE:
+                    # the features' analysis first (it is kept per version): requests made
+                    # while the long check runs then find it ready instead of parsing the
+                    # file in competition with the check
+                    self.ls.analysis(uri)
                 try:
                     found = await asyncio.to_thread(self.job(doc))
                 except Exception:
