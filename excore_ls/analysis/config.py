@@ -6,11 +6,10 @@ Nothing here knows the registries; ``resolve`` adds what the index says.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from dataclasses import field as dc_field
 from pathlib import Path
 
-from excore.problems import Problem
 from excore.syntax.grammar import (
     BASE_KEY,
     MODULE_PREFIXES,
@@ -23,8 +22,9 @@ from excore.syntax.grammar import (
     parse_reference,
     parse_variable_value,
 )
+from excore.syntax.incremental import reparse
 from excore.syntax.text import LineIndex
-from excore.syntax.toml import Document, Entry, Key, KeyPart, Table, Value, parse_toml
+from excore.syntax.toml import Document, Entry, KeyPart, Table, Value, parse_toml
 
 REFERENCE_PREFIXES = MODULE_PREFIXES
 
@@ -213,144 +213,15 @@ def string_at(param: Param, offset: int) -> int:
 # -- incremental re-analysis ---------------------------------------------------------------------
 
 
-INCREMENTAL_MIN = 4096  # smaller files are parsed whole
-_RUNS_ON = ("unterminated multi-line", "unterminated array")
-
-
-def changed_region(old: str, new: str) -> tuple[int, int, int]:
-    """(start, old_end, new_len): the one edit that turns ``old`` into ``new``.
-
-    Binary searches over slice comparisons (memcmp), so it stays fast on megabytes.
-    """
-    limit = min(len(old), len(new))
-    lo, hi = 0, limit
-    while lo < hi:  # longest common prefix
-        mid = (lo + hi + 1) // 2
-        if old[:mid] == new[:mid]:
-            lo = mid
-        else:
-            hi = mid - 1
-    prefix = lo
-    lo, hi = 0, limit - prefix
-    while lo < hi:  # longest common suffix not overlapping the prefix
-        mid = (lo + hi + 1) // 2
-        if old[len(old) - mid :] == new[len(new) - mid :]:
-            lo = mid
-        else:
-            hi = mid - 1
-    suffix = lo
-    return prefix, len(old) - suffix, len(new) - suffix - prefix
-
-
 def update(prev: ConfigFile, text: str) -> ConfigFile:
-    """The analysis of ``text``, re-using ``prev`` (an earlier version) where the edit allows."""
-    if len(text) >= INCREMENTAL_MIN and prev.text is not text:
-        start, old_end, new_len = changed_region(prev.text, text)
-        found = reanalyse(prev, text, start, old_end, new_len)
-        if found is not None:
-            return found
-    return analyse_text(prev.key, text)
-
-
-def reanalyse(
-    prev: ConfigFile, text: str, start: int, old_end: int, new_len: int
-) -> ConfigFile | None:
-    """Re-analyse only the sections one edit touched; ``None`` when a full parse is needed.
-
-    ``prev`` is the analysis of the text before the edit, which replaced ``[start, old_end)`` by
-    ``new_len`` characters. The touched sections (from the header before the edit to the header
-    after it) are parsed again; the sections after them are moved by the edit's length. The
-    result is the same as a full parse; when that cannot be guaranteed (a header was removed, an
-    unterminated multi-line string, ...) the caller parses the whole text.
-    """
-    old = prev.text
-    delta = new_len - (old_end - start)
-    if len(old) + delta != len(text) or not (
-        text[:start] == old[:start] and text[start + new_len :] == old[old_end:]
-    ):
-        return None
-    tables = prev.doc.tables
-    first = 0
-    for i, table in enumerate(tables):
-        if table.start < start:
-            first = i
-        else:
+    """The analysis of ``text``, re-using ``prev`` (an earlier version) where the edit allows:
+    the syntax layer re-parses only the touched tables (``excore.syntax.incremental``), and the
+    sections of the tables it shares with ``prev`` are shared too. ``prev`` is not changed."""
+    doc = reparse(prev.doc, text)
+    same = 0
+    for old, new in zip(prev.doc.tables, doc.tables):
+        if old is not new:
             break
-    last = first
-    for j in range(first, len(tables)):
-        if tables[j].start <= old_end:
-            last = j
-        else:
-            break
-    region_start = tables[first].start if first > 0 else 0
-    following = tables[last + 1 :]
-    region_end_old = following[0].start if following else len(old)
-    region_end = region_end_old + delta
-    if following and region_end > 0 and text[region_end - 1] != "\n":
-        return None
-    region = parse_toml(text[region_start:region_end], prev.key)
-    if first > 0:
-        root = region.tables[0]
-        if root.entries or len(region.tables) < 2 or region.tables[1].start != 0:
-            return None
-    if following and any(p.message.startswith(_RUNS_ON) for p in region.problems):
-        return None  # in the whole text it would run into (or stop at) the next section
-    new_tables = list(tables[:first])
-    for table in region.tables if first == 0 else region.tables[1:]:
-        if region_start:
-            _shift_table(table, region_start)
-        new_tables.append(table)
-    for table in following:
-        _shift_table(table, delta)
-        new_tables.append(table)
-    problems = [p for p in prev.doc.problems if p.end <= region_start]
-    problems += [_moved(p, region_start) for p in region.problems]
-    problems += [_moved(p, delta) for p in prev.doc.problems if p.start >= region_end_old]
-    doc = Document(text, prev.key, new_tables, problems)
-    sections = list(prev.sections[:first])
-    sections += [_section(table) for table in new_tables[first:]]
+        same += 1
+    sections = list(prev.sections[:same]) + [_section(t) for t in doc.tables[same:]]
     return ConfigFile(prev.key, text, doc, sections, LineIndex(text))
-
-
-def _moved(problem: Problem, delta: int) -> Problem:
-    if not delta:
-        return problem
-    return replace(problem, start=problem.start + delta, end=problem.end + delta)
-
-
-def _shift_table(table: Table, d: int) -> None:
-    table.start += d
-    table.header_end += d
-    table.end += d
-    if table.header is not None:
-        _shift_key(table.header, d)
-    for entry in table.entries:
-        _shift_entry(entry, d)
-
-
-def _shift_key(key: Key, d: int) -> None:
-    key.start += d
-    key.end += d
-    for part in key.parts:
-        part.start += d
-        part.end += d
-
-
-def _shift_entry(entry: Entry, d: int) -> None:
-    entry.start += d
-    entry.end += d
-    _shift_key(entry.key, d)
-    if entry.value is not None:
-        _shift_value(entry.value, d)
-
-
-def _shift_value(value: Value, d: int) -> None:
-    value.start += d
-    value.end += d
-    if value.kind == "string":
-        value.content_start += d
-        value.content_end += d
-    for item in value.items:
-        _shift_value(item, d)
-    for entry in value.entries:
-        _shift_entry(entry, d)

@@ -216,7 +216,8 @@ def test_quote_prefixed_keys_edits_only_the_keys(analyzer: Analyzer, workspace: 
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from excore_ls.analysis.config import ConfigFile, analyse_text, changed_region, update  # noqa: E402
+from excore.syntax.incremental import changed_region  # noqa: E402
+from excore_ls.analysis.config import ConfigFile, analyse_text, update  # noqa: E402
 
 _BIG = "\n".join(
     [(CASES.parent / "ws/configs/_base_/model.toml").read_text()]

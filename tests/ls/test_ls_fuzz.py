@@ -21,7 +21,7 @@ from ls_helpers import Docs, column, encoding_of, ident
 from lsprotocol import types as lsp
 from pytest_lsp import LanguageClient
 
-from excore_ls.analysis.config import INCREMENTAL_MIN
+from excore.syntax.incremental import INCREMENTAL_MIN
 from excore_ls.analysis.documents import DocumentStore, path_to_uri
 from excore_ls.analysis.session import Analyzer, FileAnalysis
 from excore_ls.features import (
