@@ -1317,7 +1317,7 @@ class LiveSource:
 
     def members_of(self, info: ModuleInfo) -> list[MemberInfo]:
         """Public members of a registered class, read when first asked (checking chains)."""
-        if info.members or info.kind not in ("class", "hook"):
+        if info.members or info.kind not in ("class", "hook", "module"):
             return info.members
         key = (info.registry, info.name, info.target)
         if key not in self._members:
@@ -1329,6 +1329,8 @@ class LiveSource:
         reg = registries.get(info.registry)
         try:
             obj = reg.get_object(info.name) if reg is not None else None
+            if info.kind == "module":  # a registered Python module (or one below it)
+                return _module_members(obj)
             return _class_members(obj) if isinstance(obj, type) else []
         except Exception:
             return []
@@ -1350,7 +1352,7 @@ class LiveSource:
         info = self._index.python_modules.get(name)  # below a registered Python module
         return info if info is not None and info.registry == reg.name else None
 
-    def _describe_uncached(self, reg: Any, name: str, target: str) -> ModuleInfo:
+    def _describe_uncached(self, reg: Any, name: str, target: str) -> ModuleInfo | None:
         known = self._from_index(reg, name, target)
         if known is not None:
             return known
@@ -1362,6 +1364,8 @@ class LiveSource:
             return ModuleInfo(
                 name, reg.name, "other", target, signature_known=False, refused=exc.message
             )
+        except KeyError:
+            return None  # a dotted name the imported module does not have (torch.nn.GELLU)
         except Exception:
             # Registered but not importable: known by name, signature unknown (the builder
             # reports the import error where the module is built).

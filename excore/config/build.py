@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from excore.config.envvalue import convert, env_variable, substitute
 from excore.config.loader import Leaf, Section
 from excore.config.model import (
     ConfigModel,
@@ -43,10 +44,10 @@ from excore.errors import (
 )
 from excore.registry import Registry, UnsafeReferenceError
 from excore.safety import chain_reason, foreign_reason, package_of, underscore_reason, unsafe_name
-from excore.syntax.grammar import Call, Ident, Link, parse_module_name
+from excore.syntax.grammar import Call, Ident, Link, find_env_refs, parse_module_name
 
 if TYPE_CHECKING:
-    from excore.signatures import SignatureSource
+    from excore.signatures import ParamInfo, SignatureSource
 
 __all__ = ["Builder", "ModuleNode", "SuffixHandler", "register_suffix_handler"]
 
@@ -188,7 +189,10 @@ class Builder:
             at = where if isinstance(where, Where) else self.where_module(where)
             if isinstance(exc, UnsafeReferenceError):
                 raise self.error(StrToClassError, exc.message, at, "unsafe-reference") from exc
-            message = exc.message if isinstance(exc, ExcoreError) else str(exc).strip("\"'")
+            if isinstance(exc, ExcoreError):
+                message = exc.message
+            else:  # str(KeyError) quotes its argument: use the argument itself
+                message = str(exc.args[0]) if exc.args else str(exc)
             raise self.error(StrToClassError, f"cannot import '{name}': {message}", at) from exc
         if found is None:
             at = where if isinstance(where, Where) else self.where_module(where)
@@ -247,7 +251,9 @@ class Builder:
         kwargs: dict[str, Any] = {}
         for name in sorted(params):
             param = params[name]
-            if param.prefix or param.kind in ("array", "table"):
+            if param.prefix == "&":
+                kwargs[name] = self.variable_value(param, module)
+            elif param.prefix or param.kind in ("array", "table"):
                 kwargs[name] = self.param_value(param)
             else:
                 kwargs[name] = param.data  # a plain scalar (most parameters)
@@ -315,7 +321,9 @@ class Builder:
             return flat
         return values
 
-    def variable_value(self, param: ParamDef) -> Any:
+    def variable_value(self, param: ParamDef, module: ModuleDef | None = None) -> Any:
+        """A ``&`` value: a top-level variable, or a ``${ENV}`` template. Text read from the
+        environment is converted by the annotation of ``module``'s parameter (``int``...)."""
         var = param.variable
         value = param.leaf.value
         where = Where(param.file, value.start, value.end, param.path)
@@ -325,24 +333,40 @@ class Builder:
                 StrToClassError, f"'{param.leaf.key.text}': {message}", where, "bad-reference"
             )
         if not var.is_template:
-            return self.computed_value(param.leaf)
+            env_leaf = env_variable(self.model, var)
+            if env_leaf is None:
+                return self.computed_value(param.leaf)
+            # a top-level variable read from the environment: `channels = "${CHANNELS}"`
+            value = env_leaf.value
+            refs = find_env_refs(str(value.data), value.content_start)
+            where = Where(env_leaf.file, value.start, value.end, env_leaf.path)
+        else:
+            refs = var.env
         env = self.env if self.env is not None else os.environ
-        pieces = []
-        pos = value.content_start
-        text = str(value.data)
-        for ref in var.env:
-            if ref.name not in env:
-                raise self.error(
-                    EnvVarParseError,
-                    f"environment variable '{ref.name}' is not set",
-                    Where(param.file, ref.start, ref.end, param.path),
-                    "undefined-env",
-                )
-            pieces.append(text[pos - value.content_start : ref.start - value.content_start])
-            pieces.append(env[ref.name])
-            pos = ref.end
-        pieces.append(text[pos - value.content_start :])
-        return "".join(pieces)
+        text, missing = substitute(str(value.data), value.content_start, refs, env)
+        if missing is not None:
+            raise self.error(
+                EnvVarParseError,
+                f"environment variable '{missing.name}' is not set",
+                Where(where.file, missing.start, missing.end, where.key),
+                "undefined-env",
+            )
+        spec = self.param_spec(module, param.name) if module is not None else None
+        converted, why = convert(text, spec)
+        if why:
+            names = ", ".join(f"${{{r.name}}}" for r in refs)
+            expected = spec.annotation if spec is not None else ""
+            raise self.error(
+                EnvVarParseError,
+                f"'{param.name}' expects {expected}: {why} (from the environment: {names})",
+                where,
+                "type-mismatch",
+            )
+        return converted
+
+    def param_spec(self, module: ModuleDef, name: str) -> ParamInfo | None:
+        info = self.source.lookup(module.lookup_name, module.registry)
+        return info.param(name) if info is not None else None
 
     def computed_value(self, leaf: Leaf) -> Any:
         """A variable or expression of an ``&`` key (see :mod:`excore.config.compute`)."""

@@ -14,11 +14,13 @@ navigation resolves references with ``excore.config.model.resolve`` over
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import get_args
 
 from excore.config.compute import computation_of
+from excore.config.envvalue import convert, env_variable, substitute
 from excore.config.loader import ReadText, load_config_files
 from excore.config.model import (
     ConfigModel,
@@ -34,10 +36,26 @@ from excore.config.model import (
 from excore.problems import Problem, Related, make_problem
 from excore.safety import chain_module_reason, underscore_reason, unsafe_name
 from excore.signatures import ModuleInfo, ParamInfo, SignatureSource
-from excore.syntax.grammar import OBJECT_PREFIXES, parse_module_name
+from excore.syntax.grammar import (
+    OBJECT_PREFIXES,
+    EnvRef,
+    find_env_refs,
+    parse_module_name,
+    parse_reference,
+)
 from excore.syntax.toml import Value, ValueKind
 
 HOOK_BASE_PARAMS = ("node", "enabled")
+
+
+def _follow_on(p: Problem) -> bool:
+    """What a base file that cannot be found would most likely have given: a variable with no
+    close name defined (a close one is a typo), a required parameter, a field's module."""
+    if p.code == "undefined-variable":
+        return not p.data.get("suggestions")
+    return p.code == "missing-param" or bool(p.data.get("context"))
+
+
 _JSON_TYPE_OF = {
     bool: "boolean",
     int: "integer",
@@ -121,11 +139,31 @@ def _signature_facts(params: list[ParamInfo], known: bool, hook: bool) -> _Signa
     plain_ok = {
         name: _accepted_kinds(spec) if spec.json_type else _ALL_KINDS
         for name, spec in named.items()
-        if not spec.literal_values
+        if not spec.literal_values and not object_prefix(spec)
     }
     skip = HOOK_BASE_PARAMS if hook else ()
     required = [p for p in named.values() if p.required and p.name not in skip] if known else []
     return _SignatureFacts(named, open_ended, plain_ok, required)
+
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_CLASS_ANNOTATION = re.compile(
+    r"(?:^|[\[|,(]\s*)(?:typing\.|collections\.abc\.)?(?:type|Type|Callable)(?:\[|\s*\||\s*\]|\s*$)"
+)
+
+
+def object_prefix(spec: ParamInfo) -> str:
+    """The prefix a string value of this parameter has most likely lost: ``$`` when the
+    annotation takes a class or a callable (``type[...]``, ``Callable``), ``!`` when it takes an
+    instance of a class; ``""`` when a plain string may be meant (the annotation accepts ``str``,
+    or says nothing)."""
+    if "string" in spec.json_type or "any" in spec.json_type or not spec.annotation:
+        return ""
+    if _CLASS_ANNOTATION.search(spec.annotation):
+        return "$"
+    if spec.annotation_targets and not spec.json_type:
+        return "!"
+    return ""
 
 
 def _did_you_mean(name: str, candidates: list[str]) -> tuple[list[str], str]:
@@ -137,7 +175,10 @@ def _did_you_mean(name: str, candidates: list[str]) -> tuple[list[str], str]:
 
 
 def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
-    unique = {(p.file, p.start, p.end, p.code, p.message): p for p in problems}
+    """By file and offset; in each file a ``base-not-found`` first (it explains the rest)."""
+    unique = {
+        (p.file, p.code != "base-not-found", p.start, p.end, p.code, p.message): p for p in problems
+    }
     return [unique[k] for k in sorted(unique)]
 
 
@@ -174,6 +215,7 @@ class _Checker:
             self.check_module(module)
         self.check_reuse()
         self.check_computed()
+        self.drop_follow_ons()
 
     def check_computed(self) -> None:
         """Top-level computed values, then every problem of the computation (once each)."""
@@ -182,6 +224,29 @@ class _Checker:
             computation_of(model, self.options.env).all_top_level()
         if model.computation is not None:
             self.problems.extend(model.computation.problems)
+
+    def drop_follow_ons(self) -> None:
+        """A ``__base__`` file that cannot be found would likely have defined the variables,
+        parameters and modules that now look missing: those are not separate mistakes, so only
+        the ``base-not-found`` problem is reported (it says how many it hides)."""
+        missing = [p for p in self.problems if p.code == "base-not-found"]
+        if not missing:
+            return
+        kept = [p for p in self.problems if not _follow_on(p)]
+        hidden = len(self.problems) - len(kept)
+        if hidden:
+            first = missing[0]
+            note = f"; {hidden} problem{'s' * (hidden > 1)} that it may cause not shown"
+            kept[kept.index(first)] = make_problem(
+                first.code,
+                first.message + note,
+                first.file,
+                first.start,
+                first.end,
+                first.key,
+                {**first.data, "hidden": hidden},
+            )
+        self.problems = kept
 
     # -- modules ---------------------------------------------------------------------------------
 
@@ -396,7 +461,9 @@ class _Checker:
             if spec is None and not open_ended and not self.accepts(info, name):
                 self.unknown_param(module, info, name, param.file, key.start, key.end, param.path)
         if prefix == "":
-            if spec is not None and (spec.json_type or spec.literal_values):
+            if spec is not None and param.kind == "string" and object_prefix(spec):
+                self.check_lost_prefix(param, spec, object_prefix(spec))
+            elif spec is not None and (spec.json_type or spec.literal_values):
                 value = param.leaf.value
                 if spec.literal_values or value.kind not in _accepted_kinds(spec):
                     self.check_type(param, spec, value)
@@ -456,11 +523,53 @@ class _Checker:
             {"expected": expected, "actual": actual},
         )
 
+    def check_lost_prefix(self, param: ParamDef, spec: ParamInfo, prefix: str) -> None:
+        """``block = "BasicBlock"`` where ``block`` takes a class: the ``$`` is missing (the
+        string itself would be passed). For an instance annotation only a string naming a
+        module is reported (``!``)."""
+        value = param.leaf.value
+        text = value.data if isinstance(value.data, str) else ""
+        ref = parse_reference(text.strip(), value.content_start)
+        named = ref.head is not None and not ref.problems
+        if named:
+            target, problem = resolve(self.model, ref, self.source)
+            named = target is not None and problem is None
+        if prefix == "!" and not named:
+            return
+        key = param.leaf.key
+        src = self.model.loaded.files.get(param.file)
+        start, end = key.start, key.end
+        if src is not None and src.text[start - 1 : start] in ('"', "'"):
+            start, end = start - 1, end + 1  # the key's quotes are replaced too
+        new_key = f'"{prefix}{key.name}"'
+        what = "a class or a callable" if prefix == "$" else "an object"
+        doing = f"pass '{text}' itself" if prefix == "$" else f"build '{text}' here"
+        hint = f"; to {doing}, write {new_key}" if named else ""
+        data: dict[str, object] = {"expected": spec.annotation, "actual": "string"}
+        if named:  # the quick fix: the key with the prefix
+            data["fix"] = {"title": f"Write {new_key}", "start": start, "end": end, "text": new_key}
+        self.add(
+            "type-mismatch",
+            f"'{param.name}' expects {what} ({spec.annotation}), got the string {text!r}{hint}",
+            param.file,
+            value.start,
+            value.end,
+            param.path,
+            data,
+        )
+
     def check_variable(self, param: ParamDef, spec: ParamInfo | None = None) -> None:
         var = param.variable
         if var is None:
             return
         if not var.is_template:
+            env_leaf = env_variable(self.model, var)
+            if env_leaf is not None:
+                # a top-level variable read from the environment: `channels = "${CHANNELS}"`
+                value = env_leaf.value
+                refs = find_env_refs(str(value.data), value.content_start)
+                self.check_env(param, spec, refs, value, env_leaf.file, env_leaf.path)
+                return
             # a name or an expression: computed (its problems are added by check_computed)
             result = computation_of(self.model, self.options.env).computed(param.leaf)
             if result.ok and spec is not None and (spec.json_type or spec.literal_values):
@@ -470,29 +579,51 @@ class _Checker:
             self.add(
                 "bad-reference", problem.message, param.file, problem.start, problem.end, param.path
             )
-        if var.name is not None and var.name.text not in self.model.variables:
-            candidates = list(self.model.variables)
-            suggestions, hint = _did_you_mean(var.name.text, candidates)
-            self.add(
-                "undefined-variable",
-                f"variable '{var.name.text}' is not defined at the top level{hint}",
-                param.file,
-                var.name.start,
-                var.name.end,
-                param.path,
-                {"name": var.name.text, "suggestions": suggestions},
-            )
-        for env_ref in var.env:
-            if env_ref.closed and env_ref.name and env_ref.name not in self.env:
+        if not var.problems:
+            self.check_env(param, spec, var.env, param.leaf.value, param.file, param.path)
+
+    def check_env(
+        self,
+        param: ParamDef,
+        spec: ParamInfo | None,
+        refs: list[EnvRef],
+        value: Value,
+        file: str,
+        path: str,
+    ) -> None:
+        """Unset variables (without a ``:-`` default), and text the parameter's annotation
+        cannot take once substituted."""
+        missing = False
+        for env_ref in refs:
+            if not env_ref.closed or not env_ref.name or not _ENV_NAME.match(env_ref.name):
+                return
+            if env_ref.default is None and env_ref.name not in self.env:
+                missing = True
                 self.add(
                     "undefined-env",
                     f"environment variable '{env_ref.name}' is not set",
-                    param.file,
+                    file,
                     env_ref.start,
                     env_ref.end,
-                    param.path,
+                    path,
                     {"name": env_ref.name},
                 )
+        if missing or spec is None:
+            return
+        text, _ = substitute(str(value.data), value.content_start, refs, self.env)
+        _, why = convert(text, spec)
+        if why:
+            names = ", ".join(f"${{{r.name}}}" for r in refs)
+            self.add(
+                "type-mismatch",
+                f"'{param.name}' expects {spec.annotation or ' or '.join(spec.json_type)}: "
+                f"{why} (from the environment: {names})",
+                file,
+                value.start,
+                value.end,
+                path,
+                {"expected": spec.annotation, "actual": "string"},
+            )
 
     def check_computed_type(self, param: ParamDef, spec: ParamInfo, data: object) -> None:
         """A computed value must match the parameter's annotation, like a written one."""

@@ -171,23 +171,18 @@ class Computation:
         return value
 
     def _template(self, var: VariableValue, leaf: Leaf) -> str:
-        text = var.text
-        pieces: list[str] = []
-        pos = var.start
-        for ref in var.env:
-            pieces.append(text[pos - var.start : ref.start - var.start])
-            if ref.name not in self.env:
-                raise EvalError(
-                    "undefined-env",
-                    f"environment variable '{ref.name}' is not set",
-                    ref.start,
-                    ref.end,
-                    {"name": ref.name},
-                )
-            pieces.append(self.env[ref.name])
-            pos = ref.end
-        pieces.append(text[pos - var.start :])
-        return "".join(pieces)
+        from excore.config.envvalue import substitute
+
+        text, missing = substitute(var.text, var.start, var.env, self.env)
+        if missing is not None:
+            raise EvalError(
+                "undefined-env",
+                f"environment variable '{missing.name}' is not set",
+                missing.start,
+                missing.end,
+                {"name": missing.name},
+            )
+        return text
 
     def _cycle(self, leaf: Leaf) -> None:
         frames = self._stack

@@ -164,14 +164,17 @@ class _Interpreter:
         for ref in node.env:
             offset = ref.start - node.content_start
             pieces.append(_unescape(node.raw[pos:offset]))
-            pieces.append(self.env_value(ref.name, ref.start, ref.end))
+            pieces.append(self.env_value(ref.name, ref.start, ref.end, ref.default))
             pos = ref.end - node.content_start
         pieces.append(_unescape(node.raw[pos:]))
         return "".join(pieces)
 
-    def env_value(self, name: str, start: int, end: int) -> str:
-        if name in self.env:
-            return self.env[name]
+    def env_value(self, name: str, start: int, end: int, default: str | None = None) -> str:
+        value = self.env.get(name)
+        if default is not None and not value:  # ${NAME:-default}: unset or empty
+            return default
+        if value is not None:
+            return value
         raise EvalError(
             "undefined-env",
             f"environment variable '{name}' is not set",

@@ -227,12 +227,11 @@ class _Loader:
                     continue
                 if self.source(base_path) is None:
                     reason = self.unreadable.get(base_path, "no such file")
-                    message = (
-                        f"base file not found: {item.data} (looked for {base_path})"
-                        if reason == "no such file"
-                        else f"base file {str(item.data)!r} cannot be read: {reason}"
-                    )
-                    self._problem("base-not-found", message, path, item)
+                    if reason == "no such file":
+                        self.problems.append(_base_not_found(path, item, base_path))
+                    else:
+                        message = f"base file {str(item.data)!r} cannot be read: {reason}"
+                        self._problem("base-not-found", message, path, item)
                     continue
                 resolved.append(base_path)
                 self.edges[(path, base_path)] = item
@@ -361,6 +360,45 @@ class _Loader:
             seen.add(base_path)
             out.append((item, base_path))
         return out
+
+
+def _base_not_found(path: str, item: Value, base_path: str) -> Problem:
+    """``base-not-found`` at the ``__base__`` item, offering the closest file of that folder
+    (``_base_/modle.toml`` → ``_base_/model.toml``) as a did-you-mean with its fix."""
+    shown = str(item.data)
+    data: dict[str, object] = {"name": shown}
+    hint = ""
+    folder, name = os.path.split(base_path)
+    try:
+        names = sorted(
+            n for n in os.listdir(folder) if n.endswith(".toml") and n != os.path.basename(path)
+        )
+    except OSError:
+        names = []
+    if names:
+        import difflib
+
+        close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+        if close:
+            head = shown[: len(shown) - len(shown.replace("\\", "/").rsplit("/", 1)[-1])]
+            suggestions = [head + n for n in close]
+            hint = f" (did you mean '{suggestions[0]}'?)"
+            data["suggestions"] = suggestions
+            data["fix"] = {
+                "title": f"Did you mean '{suggestions[0]}'?",
+                "start": item.content_start,
+                "end": item.content_end,
+                "text": suggestions[0],
+            }
+    return make_problem(
+        "base-not-found",
+        f"base file not found: {shown}{hint} (looked for {base_path})",
+        path,
+        item.content_start,
+        item.content_end,
+        BASE_KEY,
+        data,
+    )
 
 
 def _bare(key: str) -> str:

@@ -792,7 +792,7 @@ def _resolve_python_path(
         dotted = ".".join(n.text for n in names[:i])
         info = source.lookup(dotted)
         if info is None:
-            break
+            return best, _not_a_member(best, names[i - 1], source)
         if info.refused:
             name = names[i - 1]
             return None, ResolveProblem(
@@ -800,3 +800,25 @@ def _resolve_python_path(
             )
         best = Target("python", dotted, info=info, consumed=i)
     return best, None
+
+
+def _not_a_member(parent: Target, name: Ident, source: SignatureSource) -> ResolveProblem | None:
+    """``torch.nn.GELLU``: an unknown name below a Python module whose members the source
+    knows (the index walked it, or the live module was imported). Below a module the source
+    does not know in full nothing can be said."""
+    info = parent.info
+    if info is None or info.kind != "module":
+        return None
+    members = source.members_of(info)
+    if not members or any(m.name == name.text for m in members):
+        return None
+    candidates = [m.name for m in members if not m.name.startswith("_")]
+    suggestions = _close(name.text, candidates)
+    hint = f" (did you mean '{suggestions[0]}'?)" if suggestions else ""
+    return ResolveProblem(
+        "unknown-module",
+        f"'{name.text}' is not a member of the Python module '{parent.name}'{hint}",
+        name.start,
+        name.end,
+        {"name": name.text, "suggestions": suggestions},
+    )

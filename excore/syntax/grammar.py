@@ -306,25 +306,28 @@ def _read_call_arguments(call: Call) -> str:
 
 @dataclass(slots=True)
 class EnvRef:
-    """``${NAME}`` inside a string."""
+    """``${NAME}`` or ``${NAME:-default}`` inside a string."""
 
     name: str
     start: int  # the "$"
     end: int  # after "}"
     name_start: int
     closed: bool = True
+    default: str | None = None  # the text after ":-" (used when NAME is unset or empty)
 
 
 def find_env_refs(text: str, start: int = 0) -> list[EnvRef]:
     refs = []
     for m in _ENV.finditer(text):
+        name, sep, default = m.group(1).partition(":-")
         refs.append(
             EnvRef(
-                m.group(1),
+                name,
                 start + m.start(),
                 start + m.end(),
                 start + m.start(1),
                 m.group().endswith("}"),
+                default if sep else None,
             )
         )
     return refs

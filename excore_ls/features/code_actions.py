@@ -52,6 +52,21 @@ def _all_actions(fa: FileAnalysis, start: int, end: int, problems: list[Problem]
     out: list[Action] = []
     here = [p for p in problems if p.start <= end and start <= max(p.end, p.start + 1)]
     for p in here:
+        if p.data.get("base"):  # reported at a __base__ entry: the fix belongs in the base
+            continue
+        fix = p.data.get("fix")
+        if isinstance(fix, dict):  # the checker's own fix: one replacement in this file
+            out.append(
+                Action(
+                    str(fix["title"]),
+                    edits=[
+                        Edit(fa.config.key, int(fix["start"]), int(fix["end"]), str(fix["text"]))
+                    ],
+                    diagnostic_codes=[(p.code, p.start, p.end)],
+                    preferred=True,
+                )
+            )
+            continue
         if p.code in DID_YOU_MEAN_CODES:
             out.extend(_did_you_mean(fa, p))
         elif p.code == "missing-param":

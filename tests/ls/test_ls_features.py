@@ -314,3 +314,50 @@ async def test_symbols_tokens_links_hints(
     found = await client.workspace_symbol_async(lsp.WorkspaceSymbolParams(query="resn"))
     assert found is not None and [s.name for s in found] == ["ResNet"]
     await docs.close(main)
+
+
+async def quick_fixes(
+    client: LanguageClient, uri: str, diag: lsp.Diagnostic, diags: list[lsp.Diagnostic]
+) -> list[lsp.CodeAction]:
+    actions = await client.text_document_code_action_async(
+        lsp.CodeActionParams(
+            text_document=ident(uri),
+            range=diag.range,
+            context=lsp.CodeActionContext(diagnostics=diags, only=[lsp.CodeActionKind.QuickFix]),
+        )
+    )
+    return [a for a in actions or [] if isinstance(a, lsp.CodeAction)]
+
+
+async def test_unknown_member_of_a_walked_python_module(client: LanguageClient, docs: Docs) -> None:
+    text = '[Backbone.ResNet]\n"$block" = "BasicBlock"\nlayers = [1]\n"!act" = "torch.nn.GELLU"\n'
+    uri = await docs.open("cases/gellu.toml", text)
+    diags = await docs.diagnostics(uri)
+    assert [(d.code, d.range.start.line, d.range.start.character) for d in diags] == [
+        ("unknown-module", 3, 19)
+    ]
+    assert "did you mean 'GELU'?" in diags[0].message
+    fixes = await quick_fixes(client, uri, diags[0], diags)
+    fix = next(a for a in fixes if a.title == "Did you mean 'GELU'?")
+    assert fix.edit is not None and fix.edit.changes is not None
+    assert apply(text, list(fix.edit.changes[uri])) == text.replace("GELLU", "GELU")
+    # a member the module has: nothing to say
+    other = text.replace("torch.nn.GELLU", "torch.nn.ReLU")
+    uri2 = await docs.open("cases/relu.toml", other)
+    assert await docs.diagnostics(uri2) == []
+    await docs.close(uri)
+    await docs.close(uri2)
+
+
+async def test_forgotten_dollar_quick_fix(client: LanguageClient, docs: Docs) -> None:
+    text = '[Backbone.ResNet]\nblock = "BasicBlock"\nlayers = [1]\n'
+    uri = await docs.open("cases/lost_dollar.toml", text)
+    diags = await docs.diagnostics(uri)
+    assert [(d.code, d.range.start.line, d.range.start.character) for d in diags] == [
+        ("type-mismatch", 1, 8)
+    ]
+    fixes = await quick_fixes(client, uri, diags[0], diags)
+    fix = next(a for a in fixes if a.title == 'Write "$block"')
+    assert fix.is_preferred and fix.edit is not None and fix.edit.changes is not None
+    assert apply(text, list(fix.edit.changes[uri])) == text.replace("block =", '"$block" =')
+    await docs.close(uri)
