@@ -60,6 +60,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 def run(args: argparse.Namespace) -> int:
     from excore.config import live_source, resolve_workspace
     from excore.config.family import check_in_context, fragment_rule
+    from excore.config.loader import bases_within
 
     problems: list[Problem] = []
     seen: set[Problem] = set()
@@ -75,9 +76,10 @@ def run(args: argparse.Namespace) -> int:
             lazy = config_api.load(config, workspace=workspace, overrides=args.override)
             found = lazy.check()
         else:
-            found = check_in_context(
-                config, source, rule=rule, as_fragment=True if args.fragment else None
-            )
+            with bases_within(workspace):  # --workspace also decides where __base__ may reach
+                found = check_in_context(
+                    config, source, rule=rule, as_fragment=True if args.fragment else None
+                )
         for problem in found:
             if problem not in seen:
                 seen.add(problem)

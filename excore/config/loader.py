@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -102,15 +104,30 @@ def _read_disk(path: str) -> str | None:
 MAX_BASE_DEPTH = 64
 
 
+_BASES_WORKSPACE: ContextVar[Workspace | None] = ContextVar("excore_bases_workspace", default=None)
+
+
+@contextmanager
+def bases_within(workspace: Workspace | None) -> Iterator[None]:
+    """Within this block, configs loaded without an explicit workspace take their ``__base__``
+    roots from ``workspace`` (``excore check --workspace``)."""
+    token = _BASES_WORKSPACE.set(workspace)
+    try:
+        yield
+    finally:
+        _BASES_WORKSPACE.reset(token)
+
+
 def base_roots(config: str, workspace: Workspace | None = None) -> tuple[str, ...]:
     """The folders ``__base__`` files of ``config`` may lie in (real paths): the config's own
-    folder, the root of its workspace (``workspace``, else the one found from the config or
-    ``$EXCORE_WORKSPACE``) and the workspace's ``base_roots``."""
+    folder, the root of its workspace (``workspace``, else the one of :func:`bases_within`,
+    else the one found from the config or ``$EXCORE_WORKSPACE``) and its ``base_roots``."""
     from excore.errors import ExcoreError
     from excore.workspace import find_workspace
 
     folder = os.path.dirname(normalize_path(config))
     roots = [os.path.realpath(folder)]
+    workspace = workspace or _BASES_WORKSPACE.get()
     if workspace is None:
         try:
             workspace = find_workspace(folder)

@@ -11,6 +11,8 @@ from hostile_helpers import run_excore
 from excore.cli.main import main
 from excore.config.loader import MAX_BASE_DEPTH, load_config_files
 
+pytestmark = pytest.mark.timeout(120)  # a generous bound: a hang fails, not a slow run
+
 SECRET = "aws_secret_access_key = 'AKIA-DO-NOT-PRINT'"
 
 
@@ -142,3 +144,18 @@ def test_nul_in_a_base_path_is_a_located_problem(
     assert out == (
         "nul.toml:2:14: error base-outside a __base__ path cannot contain a NUL character\n"
     )
+
+
+def test_check_with_workspace_option_lets_bases_reach_that_workspace(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = tmp_path / "project"
+    _write(project / "excore.toml", 'name = "p"\n')
+    _write(project / "shared" / "base.toml", "width = 64\n")
+    _write(project / "exps" / "a.toml", '__base__ = ["../shared/base.toml"]\n')
+    elsewhere = tmp_path / "scratch" / "b.toml"  # outside the project, named with --workspace
+    _write(elsewhere, '__base__ = ["../project/shared/base.toml"]\n')
+    assert main(["check", str(project / "exps" / "a.toml")]) == 0
+    assert main(["check", str(elsewhere)]) == 1
+    assert "base-outside" in capsys.readouterr().out
+    assert main(["check", str(elsewhere), "--workspace", str(project)]) == 0

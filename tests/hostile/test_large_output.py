@@ -9,6 +9,8 @@ import pytest
 from excore.cli.main import main
 from excore.config.lazy import PLAIN_OUTPUT_VALUES
 
+pytestmark = pytest.mark.timeout(120)  # a generous bound: a hang fails, not a slow run
+
 
 def _huge(ws: Path, count: int) -> Path:
     lines = [f"key_{i} = {i}" for i in range(count)]

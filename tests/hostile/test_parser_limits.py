@@ -14,6 +14,8 @@ from excore.syntax.grammar import parse_reference
 from excore.syntax.text import LineIndex
 from excore.syntax.toml import MAX_NESTING, parse_toml, parse_tree
 
+pytestmark = pytest.mark.timeout(120)  # a generous bound: a hang fails, not a slow run
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover

@@ -12,7 +12,10 @@ from hostile_helpers import run_excore
 from excore.cli.main import main
 from excore.fileio import MAX_CONFIG_BYTES
 
-pytestmark = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+pytestmark = [
+    pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs"),
+    pytest.mark.timeout(120),
+]
 
 
 @pytest.mark.timeout(60)

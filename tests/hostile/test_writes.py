@@ -14,6 +14,8 @@ from hostile_helpers import run_excore
 from excore import fileio
 from excore.cli.main import main
 
+pytestmark = pytest.mark.timeout(120)  # a generous bound: a hang fails, not a slow run
+
 UNQUOTED = "!backbone = 1\nlr = 0.1\n"
 QUOTED = '"!backbone" = 1\nlr = 0.1\n'
 
@@ -161,3 +163,24 @@ def test_quote_keeps_a_bom_that_check_accepts(ws: Path, capsys: pytest.CaptureFi
     assert main(["check", "bom.toml", "--no-hints"]) == 0
     assert main(["quote", "-i", "bom.toml"]) == 0
     assert config.read_bytes() == b"\xef\xbb\xbf" + QUOTED.replace("\n", "\r\n").encode()
+
+
+def test_schema_dump_on_a_full_disk_keeps_the_old_index(
+    ws: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert main(["schema", "dump"]) == 0
+    index = ws / ".excore" / "index.json"
+    before = index.read_bytes()
+    (ws / "excore.toml").write_text('name = "renamed"\n', encoding="utf-8")  # a new index
+
+    def full_disk(fd: int, data: bytes) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    capsys.readouterr()
+    monkeypatch.setattr(fileio.os, "write", full_disk)
+    assert main(["schema", "dump"]) == 1
+    monkeypatch.undo()
+    err = capsys.readouterr().err
+    assert "cannot write the file: no space left on the device (the file was not changed)" in err
+    assert index.read_bytes() == before
+    assert _leftovers(ws / ".excore") == []
