@@ -250,3 +250,133 @@ def test_registry_uses_the_registration_never_the_index_target() -> None:
         assert "no module of the workspace registers 'Shell'" in caught.value.message
     finally:
         Registry.remove_registry("TSecIndexRule")
+
+
+# -- the real server process -----------------------------------------------------------------------
+
+
+def _frame(message: dict[str, Any]) -> bytes:
+    body = json.dumps(message).encode()
+    return b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+
+
+def _read_until(proc: subprocess.Popen[bytes], want: Any, timeout: float = 60.0) -> list[dict]:
+    """Messages from the server until ``want(message)`` holds (or the time runs out)."""
+    import select
+    import time
+
+    assert proc.stdout is not None
+    fd, buf, seen = proc.stdout.fileno(), b"", []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        head, sep, rest = buf.partition(b"\r\n\r\n")
+        if sep:
+            length = int(head.split(b"Content-Length: ")[1].split(b"\r\n")[0])
+            if len(rest) >= length:
+                buf = rest[length:]
+                seen.append(json.loads(rest[:length]))
+                if want(seen[-1]):
+                    return seen
+                continue
+        if not select.select([fd], [], [], max(deadline - time.monotonic(), 0))[0]:
+            break
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            break
+        buf += chunk
+    return seen
+
+
+def test_the_server_process_never_imports_from_a_tampered_index(ws: Path) -> None:
+    """excore-ls over stdio, with the workspace's code importable and every index target
+    pointing at ``victim.evil``: opening, hovering, completing and going to definition create
+    no canary."""
+
+    def edit(data: dict[str, Any]) -> None:
+        for registry in data["registries"].values():
+            for info in registry["modules"].values():
+                info["target"] = "victim.evil" if info["kind"] == "module" else "victim.evil:Boom"
+        for info in data.get("python_modules", {}).values():
+            info["target"] = "victim.evil:Boom"
+
+    tamper(ws, edit)
+    canary = ws / "canary"
+    path = ws / "configs" / "edit.toml"
+    path.write_text(CONFIG)
+    env = {
+        **os.environ,
+        "EXCORE_TEST_CANARY": str(canary),
+        "PYTHONPATH": os.pathsep.join([str(REPO), str(ws / "src")]),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "excore_ls", "--stdio"],
+        cwd=ws,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        assert proc.stdin is not None
+        uri = path.as_uri()
+
+        def send(message: dict[str, Any]) -> None:
+            assert proc.stdin is not None
+            proc.stdin.write(_frame({"jsonrpc": "2.0", **message}))
+            proc.stdin.flush()
+
+        send(
+            {
+                "id": 1,
+                "method": "initialize",
+                "params": {
+                    "capabilities": {},
+                    "rootUri": ws.as_uri(),
+                    "workspaceFolders": [{"uri": ws.as_uri(), "name": "ws"}],
+                },
+            }
+        )
+        assert _read_until(proc, lambda m: m.get("id") == 1)
+        send({"method": "initialized", "params": {}})
+        send(
+            {
+                "method": "textDocument/didOpen",
+                "params": {
+                    "textDocument": {"uri": uri, "languageId": "toml", "version": 1, "text": CONFIG}
+                },
+            }
+        )
+        published = _read_until(
+            proc, lambda m: m.get("method") == "textDocument/publishDiagnostics"
+        )
+        assert published and published[-1]["params"]["uri"] == uri
+        lines = CONFIG.splitlines()
+        requests = []
+        for line_no, needle in ((1, "Head"), (0, "Net"), (9, "Safe"), (2, "width")):
+            character = lines[line_no].index(needle) + 1
+            position = {"line": line_no, "character": character}
+            for method in ("textDocument/hover", "textDocument/definition"):
+                requests.append((method, position))
+            requests.append(("textDocument/completion", position))
+        for msg_id, (method, position) in enumerate(requests, start=10):
+            send(
+                {
+                    "id": msg_id,
+                    "method": method,
+                    "params": {"textDocument": {"uri": uri}, "position": position},
+                }
+            )
+        last = 10 + len(requests) - 1
+        answers = _read_until(proc, lambda m: m.get("id") == last)
+        assert any(m.get("id") == last for m in answers)
+        hovers = [m for m in answers if m.get("id") == 10]
+        assert hovers and hovers[0].get("result")  # the tampered index is the one read
+        send({"id": 99, "method": "shutdown"})
+        _read_until(proc, lambda m: m.get("id") == 99)
+        send({"method": "exit"})
+        proc.wait(30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+    assert not canary.exists()
