@@ -642,8 +642,9 @@ class _Scanner:
             found.start() + 1,
         )
 
-    def parse(self, sink: _DocumentSink | _TreeBuilder) -> list[Problem]:
-        """Read the whole text into ``sink``; return the syntax problems."""
+    def parse(self, sink: _DocumentSink | _TreeBuilder, start: int = 0) -> list[Problem]:
+        """Read the text from ``start`` (0, or where a table's header starts) into ``sink``;
+        return the syntax problems."""
         text, n = self.text, self.n
         skip = _SKIP.match
         simple_line = _SIMPLE_LINE.match
@@ -652,7 +653,7 @@ class _Scanner:
         add_simple_header = sink.simple_header
         if "\r" in text:
             self.report_lone_cr()
-        pos = 0
+        pos = start
         while True:
             m = simple_line(text, pos)
             if m is not None:
@@ -1195,6 +1196,17 @@ def _parse_datetime(m: re.Match[str]) -> object | None:
 
 def _without_bom(text: str) -> str:
     return " " + text[1:] if text.startswith("\ufeff") else text
+
+
+def parse_tables_from(text: str, start: int, file: str = "") -> tuple[list[Table], list[Problem]]:
+    """The tables of ``text`` from ``start`` (where a table's header starts) to the end, with
+    their problems: what ``parse_toml`` finds there when the text before ``start`` parses to
+    the same state (``excore.syntax.incremental`` checks that). Offsets are the text's."""
+    sink = _DocumentSink()
+    problems = _Scanner(text, file).parse(sink, start)
+    if sink.tables[0].entries:  # something before the first header: not a table's start
+        raise ValueError(f"offset {start} does not start a table")
+    return sink.tables[1:], problems
 
 
 def parse_toml(text: str, file: str = "") -> Document:
