@@ -22,6 +22,7 @@ _COMMANDS = (
     "excore.cli.check_cmd",
     "excore.cli.build_cmd",
     "excore.cli.print_cmd",
+    "excore.cli.diff_cmd",
     "excore.cli.registry_cmd",
     "excore.cli.quote_cmd",
     "excore.cli.init_cmd",

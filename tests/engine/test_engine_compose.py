@@ -119,3 +119,44 @@ def test_override_grammar_is_the_same_on_check_build_and_print(capsys) -> None:
     assert code == 1 and "type-mismatch" in out
     code, _, err = _cli(capsys, "check", path, "-o", "~Nothing")
     assert code == 1 and "the config has no key 'Nothing'" in err and "Traceback" not in err
+
+
+def test_diff_lists_added_removed_changed_with_origins(capsys, monkeypatch) -> None:
+    import json
+
+    monkeypatch.chdir(cfg_path("compose"))
+    code, out, err = _cli(capsys, "diff", "expr_child.toml", "swap.toml", "--format", "json")
+    assert code == 1
+    changes = {c["key"]: c for c in json.loads(out)}
+    removed = changes["Model.EFCN.backbone"]
+    assert removed["change"] == "removed" and removed["b"] is None
+    assert removed["a"] == {
+        "key": "Model.EFCN.@backbone",
+        "value": "EResNet",
+        "file": "expr_base.toml",
+        "line": 5,
+    }
+    added = changes["Model.SegNet.head"]
+    assert added["change"] == "added" and added["b"]["file"] == "swap.toml"
+    assert added["b"]["line"] == 7
+    changed = changes["batch_size"]
+    assert changed["change"] == "changed"
+    assert (changed["a"]["value"], changed["a"]["file"], changed["a"]["line"]) == (
+        1024,
+        "expr_child.toml",
+        2,
+    )
+    assert (changed["b"]["value"], changed["b"]["file"], changed["b"]["line"]) == (
+        512,
+        "expr_grand.toml",
+        3,
+    )
+    # a computed value that changes only through its operands is a change, with both values
+    steps = changes["steps"]
+    assert steps["a"]["value"] == steps["b"]["value"] == "epochs * (samples // batch_size)"
+    assert (steps["a"]["computed"], steps["b"]["computed"]) == (12, 27)
+    code, out, err = _cli(capsys, "diff", "expr_child.toml", "expr_child.toml")
+    assert (code, out) == (0, "") and "0 added, 0 removed, 0 changed" in err
+    code, out, _ = _cli(capsys, "diff", "expr_child.toml", "swap.toml")
+    assert "~ batch_size: 1024 -> 512    (expr_child.toml:2 -> expr_grand.toml:3)" in out
+    assert '- Model.EFCN.backbone = @"EResNet"    (expr_base.toml:5)' in out
