@@ -100,11 +100,14 @@ def compare(a: dict[str, Written], b: dict[str, Written]) -> list[dict[str, Any]
             changes.append({"change": "added", "key": key, "a": None, "b": right.record()})
         elif right is None and left is not None:
             changes.append({"change": "removed", "key": key, "a": left.record(), "b": None})
-        elif left is not None and right is not None:
-            if (left.value, left.key, left.computed) != (right.value, right.key, right.computed):
-                changes.append(
-                    {"change": "changed", "key": key, "a": left.record(), "b": right.record()}
-                )
+        elif (
+            left is not None
+            and right is not None
+            and (left.value, left.key, left.computed) != (right.value, right.key, right.computed)
+        ):
+            changes.append(
+                {"change": "changed", "key": key, "a": left.record(), "b": right.record()}
+            )
     return changes
 
 
