@@ -118,11 +118,12 @@ def _shown(file: str) -> str:
 
 def _value(record: dict[str, Any]) -> str:
     from excore.config.lazy import toml_literal
+    from excore.syntax.grammar import PREFIXES
 
     literal = toml_literal(record["value"])
     shown = literal if literal is not None else repr(record["value"])
     key = record["key"].rsplit(".", 1)[-1]
-    prefix = key[:1] if key[:1] in "!@$&" else ""
+    prefix = key[:1] if key[:1] and key[:1] in PREFIXES else ""
     if prefix == "&" and record.get("computed") is not None:
         computed = toml_literal(record["computed"])
         return f"&{shown} (= {computed if computed is not None else record['computed']!r})"
