@@ -1235,6 +1235,12 @@ def _called_class(dotted: str, namespace: dict[str, Any]) -> str:
 # --------------------------------------------------------------------------------- LiveSource
 
 
+# Check-grade descriptions by (registry, name, target, root), with the object they describe
+# (reused only while the registered object is that very object) and its extra info.
+_SHARED_DESCRIPTIONS: dict[tuple[str, str, str, str | None], tuple[Any, ModuleInfo, Any]] = {}
+_SHARED_DESCRIPTIONS_SIZE = 16384
+
+
 class LiveSource:
     """The :class:`~excore.signatures.SignatureSource` over this process's registries.
 
@@ -1339,8 +1345,28 @@ class LiveSource:
         target = dict.get(reg, name) or name
         key = (reg.name, name, target)
         if key not in self._cache:
-            self._cache[key] = self._describe_uncached(reg, name, target)
+            self._cache[key] = self._describe_shared(reg, name, target)
         return self._cache[key]
+
+    def _describe_shared(self, reg: Any, name: str, target: str) -> ModuleInfo:
+        """Descriptions are kept across sources (each ``config.load`` makes a new one: a sweep
+        planner or a server loads again and again) while the registered object is the same one;
+        answers of an index are not kept here."""
+        if self._index is not None:
+            return self._describe_uncached(reg, name, target)
+        try:
+            obj = reg.get_object(name)
+        except Exception:
+            return self._describe_uncached(reg, name, target)
+        key = (reg.name, name, target, self._root)
+        found = _SHARED_DESCRIPTIONS.get(key)
+        if found is not None and found[0] is obj and found[2] is reg.extra_info.get(name):
+            return found[1]
+        info = self._describe_uncached(reg, name, target)
+        if len(_SHARED_DESCRIPTIONS) >= _SHARED_DESCRIPTIONS_SIZE:
+            _SHARED_DESCRIPTIONS.clear()
+        _SHARED_DESCRIPTIONS[key] = (obj, info, reg.extra_info.get(name))
+        return info
 
     def _from_index(self, reg: Any, name: str, target: str) -> ModuleInfo | None:
         if self._index is None:

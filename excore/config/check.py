@@ -86,6 +86,9 @@ class _SignatureFacts:
 
 
 _NO_FACTS = _SignatureFacts({}, True, {}, [])
+# facts by (id of a parameter list, known, hook), with the list itself (kept alive, compared)
+_SHARED_FACTS: dict[tuple[int, bool, bool], tuple[list[ParamInfo], _SignatureFacts]] = {}
+_SHARED_FACTS_SIZE = 16384
 
 
 def check_config(
@@ -423,7 +426,17 @@ class _Checker:
         key = (id(info.params), info.signature_known, hook)
         facts = self.facts.get(key)
         if facts is None:
-            facts = self.facts[key] = _signature_facts(info.params, info.signature_known, hook)
+            # parameter lists are shared across checks (live descriptions are kept while their
+            # object is registered): so are their facts, while that very list is alive
+            shared = _SHARED_FACTS.get(key)
+            if shared is not None and shared[0] is info.params:
+                facts = shared[1]
+            else:
+                facts = _signature_facts(info.params, info.signature_known, hook)
+                if len(_SHARED_FACTS) >= _SHARED_FACTS_SIZE:
+                    _SHARED_FACTS.clear()
+                _SHARED_FACTS[key] = (info.params, facts)
+            self.facts[key] = facts
             self.facts_owners.append(info.params)
         return facts
 
