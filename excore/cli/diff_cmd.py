@@ -126,7 +126,8 @@ def _value(record: dict[str, Any]) -> str:
     prefix = key[:1] if key[:1] and key[:1] in PREFIXES else ""
     if prefix == "&" and record.get("computed") is not None:
         computed = toml_literal(record["computed"])
-        return f"&{shown} (= {computed if computed is not None else record['computed']!r})"
+        text = computed if computed is not None else repr(record["computed"])
+        return f"&{shown} (= {text})"
     return f"{prefix}{shown}" if prefix else shown
 
 

@@ -32,7 +32,7 @@ def _forget_the_example_afterwards() -> Iterator[None]:
         Registry.remove_registry(name)
 
 
-@pytest.mark.parametrize("name", ["fcn_resnet.toml", "fcn_simple_head.toml"])
+@pytest.mark.parametrize("name", ["fcn_resnet.toml", "fcn_simple_head.toml", "fcn_compose.toml"])
 def test_example_config_is_clean_and_trains_one_step(name: str) -> None:
     lazy = config.load(EXAMPLES / name)
     assert [p for p in lazy.check() if p.severity.value == "error"] == []
@@ -53,3 +53,19 @@ def test_example_config_is_clean_and_trains_one_step(name: str) -> None:
     optimized = {id(p) for group in optimizer.param_groups for p in group["params"]}
     assert optimized == {id(p) for p in model.parameters()}
     assert "num_classes" in run_info
+
+
+def test_composed_example_deletes_names_and_computes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", "/home/someone")
+    lazy = config.load(EXAMPLES / "fcn_compose.toml", overrides=["batch_size=64"])
+    modules, run_info = config.build_all(lazy)
+    assert "LRScheduler" not in modules  # __delete__ of the base's scheduler
+    head = modules.Model.head
+    assert type(head).__name__ == "FCNHead"  # the named instance [wide_head]
+    # in_channels computed from the backbone: 16 * 2 ** (2 - 1)
+    assert head.block[0].in_channels == 32 and head.block[0].out_channels == 32
+    assert modules.Optimizer.param_groups[0]["lr"] == pytest.approx(0.01 * 64 / 16)
+    assert type(modules.TrainData.transforms[0]).__name__ == "RandomFlip"
+    assert modules.TrainData.transforms[0].prob == 1.0
+    assert str(modules.TrainData.data_root) == "/home/someone/data/synthetic-seg"
+    assert run_info["steps"] == 2 * max(16 // 64, 1)
