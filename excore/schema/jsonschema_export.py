@@ -14,7 +14,11 @@ without the ExCore language server. It knows ExCore's keys:
 - ``additionalProperties: false`` unless the target takes ``**kwargs`` (or its signature is
   unknown); integers are ``integer``; defaults and descriptions come from the signatures.
 
-Top-level keys that are not fields or module names are variables: anything is allowed there.
+Top-level keys that are not fields or module names are variables: anything is allowed there
+(named instances ``[train_tf]`` with ``__class__`` among them). A reference to a named instance
+cannot be known from the registries: a snake_case name (``train_tf``) is accepted as one, so a
+misspelt registered ``CamelCase`` name is still caught. ``__delete__`` takes key paths; a table
+under a field that is not a registered name must give its ``__class__``.
 """
 
 from __future__ import annotations
@@ -24,7 +28,15 @@ from typing import Any
 
 from excore.schema.index import WorkspaceIndex
 from excore.signatures import ModuleInfo, ParamInfo
-from excore.syntax.grammar import BASE_KEY, MODULE_PREFIXES, NO_CALL_KEY, PREFIXES, VALUE_PREFIXES
+from excore.syntax.grammar import (
+    BASE_KEY,
+    CLASS_KEY,
+    DELETE_KEY,
+    MODULE_PREFIXES,
+    NO_CALL_KEY,
+    PREFIXES,
+    VALUE_PREFIXES,
+)
 
 __all__ = ["REFERENCE_PATTERN", "config_schema"]
 
@@ -77,12 +89,18 @@ def config_schema(index: WorkspaceIndex) -> dict[str, Any]:
             if required:
                 definitions[key + ".required"] = required
     properties: dict[str, Any] = {
+        DELETE_KEY: {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Key paths of the bases to remove before this file's keys are merged "
+            '(e.g. ["LRScheduler", "Model.FCN.head"]).',
+        },
         BASE_KEY: {
             "type": "array",
             "items": {"type": "string"},
             "description": "Config files this one inherits (paths relative to this file), "
             "merged left to right, then this file on top.",
-        }
+        },
     }
     for name, keys in sorted(modules.items()):
         properties[name] = _one_of_definitions(keys, f"Parameters of the module `{name}`.")
@@ -160,8 +178,16 @@ def _field_schema(
         "properties": names,
         # dotted names below a registered Python module and fine-grained "Name*Config" tables
         "patternProperties": {r"[.*]": {"type": "object", "additionalProperties": True}},
-        "additionalProperties": False,
+        # any other name: a named instance, which gives its class
+        "additionalProperties": {
+            "type": "object",
+            "required": [CLASS_KEY],
+            "additionalProperties": True,
+        },
     }
+
+
+INSTANCE_PATTERN = "^[a-z_][a-z0-9_]*$"  # a named instance's section, e.g. "train_tf"
 
 
 def _module_name_schema(index: WorkspaceIndex) -> dict[str, Any]:
@@ -170,6 +196,7 @@ def _module_name_schema(index: WorkspaceIndex) -> dict[str, Any]:
         "anyOf": [
             {"type": "string", "enum": names},
             {"type": "string", "pattern": REFERENCE_PATTERN},
+            {"type": "string", "pattern": INSTANCE_PATTERN},
         ]
     }
 
@@ -196,6 +223,10 @@ def _module_schema(info: ModuleInfo) -> dict[str, Any]:
     properties[NO_CALL_KEY] = {
         "type": "boolean",
         "description": "Return the unbuilt node instead of calling the target.",
+    }
+    properties[CLASS_KEY] = {
+        "type": "string",
+        "description": "The registered class this section configures (a named instance).",
     }
     schema: dict[str, Any] = {
         "type": "object",
