@@ -56,7 +56,7 @@ def test_example_config_is_clean_and_trains_one_step(name: str) -> None:
 
 
 def test_composed_example_deletes_names_and_computes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HOME", "/home/someone")
+    monkeypatch.delenv("EXCORE_DATA_ROOT", raising=False)
     lazy = config.load(EXAMPLES / "fcn_compose.toml", overrides=["batch_size=64"])
     modules, run_info = config.build_all(lazy)
     assert "LRScheduler" not in modules  # __delete__ of the base's scheduler
@@ -67,5 +67,8 @@ def test_composed_example_deletes_names_and_computes(monkeypatch: pytest.MonkeyP
     assert modules.Optimizer.param_groups[0]["lr"] == pytest.approx(0.01 * 64 / 16)
     assert type(modules.TrainData.transforms[0]).__name__ == "RandomFlip"
     assert modules.TrainData.transforms[0].prob == 1.0
-    assert str(modules.TrainData.data_root) == "/home/someone/data/synthetic-seg"
+    assert str(modules.TrainData.data_root) == "/tmp/excore-data/synthetic-seg"  # the :- default
+    monkeypatch.setenv("EXCORE_DATA_ROOT", "/mnt/data")
+    again, _ = config.build_all(config.load(EXAMPLES / "fcn_compose.toml"))
+    assert str(again.TrainData.data_root) == "/mnt/data/synthetic-seg"
     assert run_info["steps"] == 2 * max(16 // 64, 1)

@@ -89,6 +89,8 @@ def test_env_templates_inside_string_literals() -> None:
         ("DATA", 1, 8)
     ]
     assert run("'${DATA}' + '/train'", {"DATA": "/mnt"}) == "/mnt/train"
+    assert run("'${DATA:-/data}' + '/train'", {}) == "/data/train"
+    assert run("'${DATA:-/data}' + '/train'", {"DATA": "/mnt"}) == "/mnt/train"
     error = fail("'${DATA}/x'", {})
     assert (error.code, error.start, error.end) == ("undefined-env", 1, 8)
 
