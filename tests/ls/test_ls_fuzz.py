@@ -11,6 +11,7 @@ text: the same symbols, semantic tokens and diagnostics. The texts are made at l
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from pathlib import Path
 
@@ -19,10 +20,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ls_helpers import Docs, column, encoding_of, ident
 from lsprotocol import types as lsp
+from lsprotocol.converters import get_converter
 from pytest_lsp import LanguageClient
 
 from excore.syntax.incremental import INCREMENTAL_MIN
+from excore.syntax.text import LineIndex
+from excore_ls import convert
 from excore_ls.analysis.documents import DocumentStore, path_to_uri
+from excore_ls.analysis.fragments import FamilyScanner
+from excore_ls.analysis.index_state import IndexState
 from excore_ls.analysis.session import Analyzer, FileAnalysis
 from excore_ls.features import (
     code_actions,
@@ -122,7 +128,10 @@ async def test_random_edits_every_request_answered(client: LanguageClient, works
     enc = encoding_of(client)
     docs = Docs(client, workspace)
     texts = sources()
+    texts += large_sources()[: len(texts) // 2]  # re-parsed incrementally by the server
     scripts = draw_scripts(EDITS // 2)
+    fresh_indexes = IndexState()
+    with_problems = 0  # scripts whose last version has diagnostics (the comparison is not vacuous)
     edits = 0
     for n, (pick, script) in enumerate(scripts):
         if edits >= EDITS:
@@ -144,8 +153,14 @@ async def test_random_edits_every_request_answered(client: LanguageClient, works
             at = position(text, int(where * len(text)), enc)
             doc = ident(uri)
             rng = lsp.Range(start=at, end=at)
-            await asyncio.wait_for(
+            answers = await asyncio.wait_for(
                 asyncio.gather(
+                    client.text_document_document_symbol_async(
+                        lsp.DocumentSymbolParams(text_document=doc)
+                    ),
+                    client.text_document_semantic_tokens_full_async(
+                        lsp.SemanticTokensParams(text_document=doc)
+                    ),
                     client.text_document_completion_async(
                         lsp.CompletionParams(text_document=doc, position=at)
                     ),
@@ -172,16 +187,88 @@ async def test_random_edits_every_request_answered(client: LanguageClient, works
                 ),
                 timeout=20,
             )
-        # the server's copy of the text is the client's: its symbols cover the final text
-        found = await client.text_document_document_symbol_async(
-            lsp.DocumentSymbolParams(text_document=ident(uri))
-        )
-        assert found is not None
+            # the server's copy of the text, updated edit by edit, is the client's: what it
+            # shows of it is what a fresh parse of the client's text shows
+            want_symbols, want_tokens = fresh_view(workspace / rel, text, enc, fresh_indexes)
+            assert as_json(answers[0]) == as_json(want_symbols), f"symbols, edit {edits}: {edit}"
+            assert as_json(answers[1]) == as_json(want_tokens), f"tokens, edit {edits}: {edit}"
+        # and the diagnostics of the last version are those of a fresh check of its text
+        want = fresh_diagnostics(workspace / rel, text, enc, fresh_indexes)
+        got = await published(client, uri, want)
+        assert got == want, f"diagnostics after the edits {script} of {rel}"
+        with_problems += bool(want)
         await docs.close(uri)
     assert edits == EDITS
+    assert with_problems > 0
     errors = [m.message for m in client.messages if m.type == lsp.MessageType.Error]
     errors += [m.message for m in client.log_messages if m.type == lsp.MessageType.Error]
     assert errors == []
+
+
+_CONVERTER = get_converter()
+
+
+def as_json(value: object) -> object:
+    """A protocol value as the JSON that travels (tuples and lists alike)."""
+    return json.loads(json.dumps(_CONVERTER.unstructure(value)))
+
+
+def fresh_view(
+    path: Path, text: str, encoding: str, indexes: IndexState
+) -> tuple[list[lsp.DocumentSymbol], lsp.SemanticTokens]:
+    """The symbols and semantic tokens of ``text`` parsed whole, as the server sends them."""
+    store = DocumentStore()
+    uri = path_to_uri(path)
+    store.open(uri, text, 1)
+    fa = Analyzer(documents=store, indexes=indexes).analysis(uri)
+    assert fa is not None
+    codec = convert.Codec(LineIndex(text), encoding)
+    return (
+        [convert.document_symbol(s, codec) for s in symbols.document_symbols(fa)],
+        convert.semantic_tokens(semantic_tokens.tokens(fa), codec),
+    )
+
+
+def fresh_diagnostics(
+    path: Path, text: str, encoding: str, indexes: IndexState
+) -> list[tuple[object, ...]]:
+    """(range, code, severity, message) of each problem a fresh check of ``text`` reports, in
+    the server's way (the open text, the workspace's index and its fragment rule)."""
+    store = DocumentStore()
+    uri = path_to_uri(path)
+    doc = store.open(uri, text, 1)
+    loaded = indexes.for_file(doc.path)
+    family = FamilyScanner(store).family(loaded.root) if loaded is not None else None
+    found = diagnostics.problems_of(
+        doc.key,
+        text,
+        loaded,
+        store.read_text,
+        family,
+        lambda: Analyzer(documents=store, indexes=indexes).analysis(uri),
+    )
+    codec = convert.Codec(LineIndex(text), encoding)
+    return [_diagnostic_row(convert.diagnostic(p, codec)) for p in found]
+
+
+def _diagnostic_row(d: lsp.Diagnostic) -> tuple[object, ...]:
+    return (as_json(d.range), d.code, as_json(d.severity), d.message)
+
+
+async def published(
+    client: LanguageClient, uri: str, want: list[tuple[object, ...]]
+) -> list[tuple[object, ...]]:
+    """The diagnostics the server publishes for ``uri``, once they equal ``want`` or after a
+    few seconds (publishing waits for the edits to pause, and runs off the request path)."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + 10.0
+    got: list[tuple[object, ...]] = []
+    while loop.time() < end:
+        got = [_diagnostic_row(d) for d in client.diagnostics.get(uri, [])]
+        if got == want:
+            break
+        await asyncio.sleep(0.02)
+    return got
 
 
 ANALYZER = Analyzer()
