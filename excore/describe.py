@@ -1348,7 +1348,7 @@ class LiveSource:
             self._cache[key] = self._describe_shared(reg, name, target)
         return self._cache[key]
 
-    def _describe_shared(self, reg: Any, name: str, target: str) -> ModuleInfo:
+    def _describe_shared(self, reg: Any, name: str, target: str) -> ModuleInfo | None:
         """Descriptions are kept across sources (each ``config.load`` makes a new one: a sweep
         planner or a server loads again and again) while the registered object is the same one;
         answers of an index are not kept here."""
@@ -1363,6 +1363,8 @@ class LiveSource:
         if found is not None and found[0] is obj and found[2] is reg.extra_info.get(name):
             return found[1]
         info = self._describe_uncached(reg, name, target)
+        if info is None:
+            return None
         if len(_SHARED_DESCRIPTIONS) >= _SHARED_DESCRIPTIONS_SIZE:
             _SHARED_DESCRIPTIONS.clear()
         _SHARED_DESCRIPTIONS[key] = (obj, info, reg.extra_info.get(name))
