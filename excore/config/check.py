@@ -343,6 +343,16 @@ class _Checker:
                 )
             for entry in table.entries.values():
                 self.check_param(module, entry, None)
+            for inner in table.nested:
+                self.add(
+                    "bad-prefix-value",
+                    f"'{table.prefix}{key}' is a table of references: '{inner.path}' is a table, "
+                    "not a module name or a list of names",
+                    inner.file,
+                    inner.start,
+                    inner.end,
+                    inner.path,
+                )
         if (
             info is not None
             and self.options.report_missing

@@ -107,6 +107,7 @@ class RefTable:
     prefix: str
     section: Section
     entries: dict[str, ParamDef] = field(default_factory=dict)  # by entry key
+    nested: list[Section] = field(default_factory=list)  # tables inside it: not references
 
 
 @dataclass(slots=True)
@@ -542,7 +543,8 @@ def read_ref_table(name: str, prefix: str, section: Section) -> RefTable:
     for key in sorted(section.items):
         node = section.items[key]
         if isinstance(node, Section):
-            continue  # deeper tables are not references; the checker reports them
+            table.nested.append(node)  # not a reference: the checker reports it
+            continue
         leaf_key = node.key
         entry = Leaf(
             key=KeyNode(prefix, leaf_key.text, leaf_key.start, leaf_key.end, leaf_key.start),

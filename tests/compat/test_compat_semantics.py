@@ -203,3 +203,14 @@ def test_manual_set_off_gives_missing_param(monkeypatch: pytest.MonkeyPatch, how
         monkeypatch.setattr("sys.stdin", io.StringIO())
     with pytest.raises(errors.ModuleBuildError, match="missing-param"):
         build("manual_set.toml")
+
+
+def test_table_inside_a_table_of_references_is_reported(tmp_path: Path) -> None:
+    text = '[Model.Holder."$cls"]\na = "Plain"\n[Model.Holder."$cls".deeper]\nb = "Tiny"\n'
+    path = write(tmp_path, "c.toml", text)
+    problems = errors_of(config.check_file(path, workspace=FIXTURES))
+    assert [(code, start) for code, _, start in problems] == [
+        ("bad-prefix-value", text.index("deeper"))
+    ]
+    with pytest.raises(errors.CoreConfigParseError):
+        config.build_all(config.load(path, workspace=FIXTURES))
