@@ -194,6 +194,8 @@ class ConfigModel:
     # modules of every table that is not a primary field, by its name: registry tables
     # ([Head.FCNHead]), free groups ([Scratch.VGG]) and ConfigHook ($Group, $Group::Name)
     groups: dict[str, list[ModuleDef]] = field(default_factory=dict)
+    # class_only_modules()'s answer and the source it was computed with
+    class_only: tuple[object, set[int]] | None = field(default=None, repr=False)
     problems: list[Problem] = field(default_factory=list)
     # resolve()'s answers by reference (the checker and the builder both ask for each one)
     resolved: dict[int, tuple[Reference, object, Resolved]] = field(
@@ -598,16 +600,27 @@ def class_only_modules(model: ConfigModel, source: SignatureSource) -> set[int]:
 
     As upstream: such a section is not built (its parameters are not required), and a primary
     one gives its field the class itself. A ``!`` or ``@`` reference anywhere makes it built.
+    Remembered in the model per source (the checker and the builder both ask).
     """
-    uses: dict[int, set[str]] = {}
+    cached = model.class_only
+    if cached is not None and cached[0] is source:
+        return cached[1]
+    params: list[ParamDef] = []
+    has_dollar = False
     for module in model.modules:
-        params: list[ParamDef] = [*module.params.values(), *module.conflicts]
+        for param in (*module.params.values(), *module.conflicts):
+            if param.prefix in ("!", "@", "$") and param.prefix:
+                params.append(param)
+                has_dollar = has_dollar or param.prefix == "$"
         for table in module.ref_tables.values():
             params.extend(table.entries.values())
+            has_dollar = has_dollar or table.prefix == "$"
+    result: set[int] = set()
+    if has_dollar:
+        classes: set[int] = set()
+        built: set[int] = set()
         for param in params:
-            prefix = param.prefix
-            if prefix not in MODULE_PREFIXES or not prefix:
-                continue
+            into = classes if param.prefix == "$" else built
             for use in param.refs:
                 if use.ref.head is None:
                     continue
@@ -615,14 +628,12 @@ def class_only_modules(model: ConfigModel, source: SignatureSource) -> set[int]:
                 if target is None:
                     continue
                 if target.kind == "field-all":
-                    targets = target.modules
+                    into.update(id(m) for m in target.modules)
                 elif target.module is not None:
-                    targets = [target.module]
-                else:
-                    continue
-                for found in targets:
-                    uses.setdefault(id(found), set()).add(prefix)
-    return {key for key, prefixes in uses.items() if prefixes == {"$"}}
+                    into.add(id(target.module))
+        result = classes - built
+    model.class_only = (source, result)
+    return result
 
 
 def resolve(model: ConfigModel, ref: Reference, source: SignatureSource) -> Resolved:
