@@ -609,7 +609,7 @@ def class_only_modules(model: ConfigModel, source: SignatureSource) -> set[int]:
     has_dollar = False
     for module in model.modules:
         for param in (*module.params.values(), *module.conflicts):
-            if param.prefix in ("!", "@", "$") and param.prefix:
+            if param.prefix in MODULE_PREFIXES:
                 params.append(param)
                 has_dollar = has_dollar or param.prefix == "$"
         for table in module.ref_tables.values():
