@@ -25,6 +25,7 @@ _LAZY = {
     "remove_logger": ("excore.engine.logging", "remove_logger"),
     "debug_only": ("excore.engine.logging", "debug_only"),
     "load_registries": ("excore.registry", "load_registries"),
+    "report": ("excore.sweep.report", "report"),
 }
 
 if TYPE_CHECKING:
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from excore.engine.hook import ConfigArgumentHook
     from excore.engine.logging import add_logger, debug_only, logger, remove_logger
     from excore.registry import Registry, load_registries
+    from excore.sweep.report import report
 
 __all__ = [
     "ConfigArgumentHook",
@@ -49,6 +51,7 @@ __all__ = [
     "load_registries",
     "logger",
     "remove_logger",
+    "report",
     "workspace",
 ]
 

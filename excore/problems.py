@@ -45,6 +45,8 @@ CODES: dict[str, Severity] = {
     "bad-expression": Severity.ERROR,
     "variable-cycle": Severity.ERROR,
     "bad-delete": Severity.ERROR,
+    "bad-sweep": Severity.ERROR,
+    "bad-axis": Severity.ERROR,
 }
 
 

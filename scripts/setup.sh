@@ -20,7 +20,7 @@ echo "installing ExCore and its dev dependencies into .venv (log: $log)"
 pip_install --upgrade pip
 # torch is pinned: an unpinned torch pulls a multi-GB CUDA build.
 pip_install "torch==2.13.0"
-pip_install -e ".[dev,torch]"
+pip_install -e ".[dev,torch,sweep]"
 # write the bytecode now: with PYTHONDONTWRITEBYTECODE set, an editable install
 # would otherwise recompile every module in every process (the server included)
 .venv/bin/python -m compileall -q excore excore_ls >"$log" 2>&1 || { cat "$log" >&2; exit 1; }

@@ -28,6 +28,7 @@ _COMMANDS = (
     "excore.cli.init_cmd",
     "excore.cli.schema_cmd",
     "excore.cli.upstream_cmd",
+    "excore.cli.sweep_cmd",
 )
 
 

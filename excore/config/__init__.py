@@ -167,6 +167,10 @@ def load(
     ws = resolve_workspace(file, workspace)
     loaded = load_config_files(file, roots=base_roots(str(file), ws))
     _raise_parse_errors(loaded.problems, loaded)
+    if loaded.sweep is not None or any(p.code == "bad-sweep" for p in loaded.problems):
+        # a sweep's table is for `excore sweep`: loading and building the file ignore it
+        loaded.sweep = None
+        loaded.problems = [p for p in loaded.problems if p.code != "bad-sweep"]
     cfg = LazyConfig(loaded, live_source(ws), ws)
     if update_dict:
         cfg.update(update_dict)

@@ -31,7 +31,9 @@ from excore.config.model import (
     bad_prefix_values,
     build_model,
     class_only_modules,
+    read_param,
     resolve,
+    resolve_axis,
 )
 from excore.problems import Problem, Related, make_problem
 from excore.safety import chain_module_reason, underscore_reason, unsafe_name
@@ -39,11 +41,13 @@ from excore.signatures import ModuleInfo, ParamInfo, SignatureSource
 from excore.syntax.grammar import (
     OBJECT_PREFIXES,
     EnvRef,
+    KeyNode,
     find_env_refs,
+    parse_key,
     parse_module_name,
     parse_reference,
 )
-from excore.syntax.toml import Value, ValueKind
+from excore.syntax.toml import TreeLeaf, Value, ValueKind
 
 HOOK_BASE_PARAMS = ("node", "enabled")
 
@@ -218,6 +222,8 @@ class _Checker:
             self.check_module(module)
         self.check_reuse()
         self.check_computed()
+        if self.model.loaded.sweep is not None:
+            self.check_sweep()
         self.drop_follow_ons()
 
     def check_computed(self) -> None:
@@ -250,6 +256,61 @@ class _Checker:
                 {**first.data, "hidden": hidden},
             )
         self.problems = kept
+
+    # -- sweeps ----------------------------------------------------------------------------------
+
+    def check_sweep(self) -> None:
+        """The ``[__sweep__]`` table: its keys, where each axis lands, and each of its values
+        against the annotation of the parameter it replaces (at the value)."""
+        from excore.sweep.spec import read_sweep
+
+        table = self.model.loaded.sweep
+        assert table is not None
+        spec = read_sweep(table, table.file)
+        self.problems.extend(spec.problems)
+        for axis in spec.axes:
+            target, problem = resolve_axis(self.model, [p.text for p in axis.parts], self.source)
+            if problem is not None:
+                first, last = axis.parts[problem.start], axis.parts[problem.end - 1]
+                self.add(
+                    problem.code,
+                    problem.message,
+                    axis.file,
+                    first.start,
+                    last.end,
+                    axis.key,
+                    dict(problem.data),
+                )
+                continue
+            assert target is not None
+            if target.kind != "param" or target.module is None:
+                continue
+            values = (
+                [p.value for p in axis.points]
+                if axis.kind == "list"
+                else [v for v in (axis.low, axis.high) if v is not None]
+            )
+            part = axis.parts[-1]
+            key = parse_key(part.text, part.start)
+            table_path = ".".join(target.table)
+            for value in values:
+                leaf = TreeLeaf(
+                    KeyNode(key.prefix, key.name, key.start, key.end, key.name_start),
+                    value,
+                    axis.file,
+                    table_path,
+                )
+                self.check_axis_value(target.module, read_param(leaf), target.info)
+
+    def check_axis_value(self, module: ModuleDef, param: ParamDef, info: ModuleInfo | None) -> None:
+        """One axis value, checked as the parameter it sets (references are not counted as uses
+        of their module: a trial uses one value, and ``sweep plan`` checks each trial whole)."""
+        saved = self.new_uses, self.shared_uses
+        self.new_uses, self.shared_uses = {}, {}
+        try:
+            self.check_param(module, param, info)
+        finally:
+            self.new_uses, self.shared_uses = saved
 
     # -- modules ---------------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from excore.workspace import Workspace
 
 ReadText = Callable[[str], "str | None"]
+SWEEP_KEY = "__sweep__"  # a sweep's table: read by excore.sweep, never part of the config
 
 
 @dataclass(slots=True)
@@ -61,6 +62,7 @@ class LoadedConfig:
     order: list[str]  # files in merge order, the config itself last
     # (file, base) -> the ``__base__`` item of ``file`` that names ``base``
     edges: dict[tuple[str, str], Value] = field(default_factory=dict)
+    sweep: Section | None = None  # the config's own [__sweep__] table (bases' are ignored)
 
     def source(self, file: str) -> SourceFile | None:
         return self.files.get(file)
@@ -527,9 +529,24 @@ def load_config_files(
             "base-not-found", f"cannot read config file {full}: {reason}", full, 0, 0
         )
         return LoadedConfig(full, Section(""), {}, [problem], {}, [])
+    own = loader.trees[full].items.get(SWEEP_KEY)
     root = loader.load(full, [full])
     root.items.pop(BASE_KEY, None)
     root.items.pop(DELETE_KEY, None)
-    return LoadedConfig(
-        full, root, loader.files, loader.problems, loader.bases, loader.order, loader.edges
+    root.items.pop(SWEEP_KEY, None)
+    sweep = own if isinstance(own, Section) else None
+    loaded = LoadedConfig(
+        full, root, loader.files, loader.problems, loader.bases, loader.order, loader.edges, sweep
     )
+    if isinstance(own, Leaf):
+        loaded.problems.append(
+            make_problem(
+                "bad-sweep",
+                "__sweep__ must be a table: [__sweep__]",
+                full,
+                own.key.start,
+                own.key.end,
+                SWEEP_KEY,
+            )
+        )
+    return loaded

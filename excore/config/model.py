@@ -203,6 +203,8 @@ class ConfigModel:
     )
     # the computed '&' values (excore.config.compute.computation_of), made when first asked for
     computation: Any = field(default=None, repr=False)
+    # ParamDefs by leaf, shared by the models of one sweep's trials (their trees share leaves)
+    param_cache: dict[int, ParamDef] | None = field(default=None, repr=False)
 
     def field_modules(self, name: str) -> list[ModuleDef]:
         return [m for m in self.modules if m.field_name == name and m.role == "primary"]
@@ -211,12 +213,19 @@ class ConfigModel:
         return [m for m in self.modules if m.role == "primary"]
 
 
-def build_model(loaded: LoadedConfig, source: SignatureSource) -> ConfigModel:
+def build_model(
+    loaded: LoadedConfig,
+    source: SignatureSource,
+    param_cache: dict[int, ParamDef] | None = None,
+) -> ConfigModel:
+    """The model of ``loaded``. ``param_cache`` (a dict kept by the caller) lets the models of
+    trees that share leaves (a sweep's trials) share the parameters read from them."""
     fields = source.primary_fields()
     registries = set(source.registry_names())
     if fields is None:
         fields = {name: name for name in sorted(registries)}
     model = ConfigModel(loaded, dict(fields))
+    model.param_cache = param_cache
     referenced: set[str] | None = None  # read only when a table is neither registered nor a field
     group_refs: set[str] | None = None  # "$Group" names, read only for a table of tables
     for key in sorted(loaded.root.items):
@@ -494,7 +503,16 @@ def _read_module(
             class_leaf = node
             continue
         leaf_key = node.key
-        param = read_param(node) if leaf_key.prefix else ParamDef(node, _NO_REFS)
+        cache = model.param_cache
+        if cache is None:
+            param = read_param(node) if leaf_key.prefix else ParamDef(node, _NO_REFS)
+        else:
+            cached = cache.get(id(node))
+            if cached is not None and cached.leaf is node:
+                param = cached
+            else:
+                param = read_param(node) if leaf_key.prefix else ParamDef(node, _NO_REFS)
+                cache[id(node)] = param
         bare = leaf_key.name
         if bare in params:
             if conflicts is _NO_CONFLICTS:
@@ -835,3 +853,111 @@ def _not_a_member(parent: Target, name: Ident, source: SignatureSource) -> Resol
         name.end,
         {"name": name.text, "suggestions": suggestions},
     )
+
+
+# -- sweep axes ----------------------------------------------------------------------------------
+
+AxisTargetKind = Literal["param", "variable", "value"]
+
+
+@dataclass(slots=True)
+class AxisTarget:
+    """Where a sweep axis (``"Optimizer.SGD.lr"``, ``"&batch_size"``) lands in the config."""
+
+    kind: AxisTargetKind  # a module's parameter, a top-level variable, a plain table's value
+    table: tuple[str, ...]  # the path of the table that receives the key (() at the top level)
+    key: str  # the key written there (with the axis's prefix, if any)
+    module: ModuleDef | None = None
+    info: ModuleInfo | None = None
+    replaces: str | None = None  # the key of the config it replaces (whatever its prefix)
+
+
+def resolve_axis(
+    model: ConfigModel, parts: list[str], source: SignatureSource
+) -> tuple[AxisTarget | None, ResolveProblem | None]:
+    """Resolve an axis key path against the resolved config. Problem offsets are part indexes:
+    ``start``/``end`` of the returned problem number the parts (``start`` = ``end`` - 1 = the part
+    at fault), and the caller turns them into offsets."""
+    from excore.syntax.grammar import parse_key
+
+    root = model.loaded.root
+    if len(parts) == 1:
+        key = parse_key(parts[0])
+        if key.prefix not in ("", "&"):
+            return None, ResolveProblem(
+                "bad-axis",
+                f"'{parts[0]}': a top-level axis names a variable ('&name' or 'name')",
+                0,
+                1,
+            )
+        node = root.items.get(key.name)
+        if isinstance(node, Section) and not node.inline:
+            return None, ResolveProblem(
+                "bad-axis",
+                f"'{key.name}' is a table; an axis names a value (e.g. '{key.name}.<key>')",
+                0,
+                1,
+            )
+        if node is None:
+            names = [k for k, v in root.items.items() if isinstance(v, Leaf) or v.inline]
+            suggestions = _close(key.name, names)
+            hint = f" (did you mean '{suggestions[0]}'?)" if suggestions else ""
+            return None, ResolveProblem(
+                "bad-axis",
+                f"the config has no top-level variable '{key.name}'{hint}",
+                0,
+                1,
+                {"name": key.name, "suggestions": suggestions},
+            )
+        return AxisTarget("variable", (), key.name, replaces=key.name), None
+    section = root
+    for i, part in enumerate(parts[:-1]):
+        child = section.items.get(part)
+        if not isinstance(child, Section):
+            names = [k for k, v in section.items.items() if isinstance(v, Section)]
+            suggestions = _close(part, names)
+            hint = f" (did you mean '{suggestions[0]}'?)" if suggestions else ""
+            where = f"[{section.path}]" if section.path else "the config"
+            return None, ResolveProblem(
+                "bad-axis",
+                f"{where} has no table '{part}'{hint}",
+                i,
+                i + 1,
+                {"name": part, "suggestions": suggestions},
+            )
+        section = child
+    last = parse_key(parts[-1])
+    table = tuple(parts[:-1])
+    replaces = next((k for k in section.items if parse_key(k).name == last.name), None)
+    module = next((m for m in model.modules if m.section is section), None)
+    n = len(parts)
+    if module is None:
+        if replaces is None:
+            names = [parse_key(k).name for k in section.items]
+            suggestions = _close(last.name, names)
+            hint = f" (did you mean '{suggestions[0]}'?)" if suggestions else ""
+            return None, ResolveProblem(
+                "bad-axis",
+                f"[{section.path}] has no key '{last.name}'{hint}",
+                n - 1,
+                n,
+                {"name": last.name, "suggestions": suggestions},
+            )
+        return AxisTarget("value", table, parts[-1], replaces=replaces), None
+    info = source.lookup(module.lookup_name, module.registry)
+    if info is None and "." in module.lookup_name:
+        info = source.lookup(module.lookup_name)
+    if replaces is None and info is not None and info.signature_known:
+        named = [p.name for p in info.params if p.kind in ("positional", "keyword")]
+        open_ended = any(p.kind == "var_keyword" for p in info.params)
+        if last.name not in named and not open_ended:
+            suggestions = _close(last.name, named)
+            hint = f" (did you mean '{suggestions[0]}'?)" if suggestions else ""
+            return None, ResolveProblem(
+                "bad-axis",
+                f"{info.name} has no parameter '{last.name}'{hint}",
+                n - 1,
+                n,
+                {"name": last.name, "suggestions": suggestions, "module": info.name},
+            )
+    return AxisTarget("param", table, parts[-1], module, info, replaces), None
