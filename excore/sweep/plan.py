@@ -126,14 +126,22 @@ def check_trial(
 def trial_model(plan: Plan, points: Sequence[AxisPoint], source: SignatureSource) -> ConfigModel:
     loaded = plan.loaded
     root = trial_root(plan, points)
-    trial = LoadedConfig(loaded.path, root, loaded.files, [], loaded.bases, loaded.order)
+    trial = LoadedConfig(
+        loaded.path, root, loaded.files, [], loaded.bases, loaded.order, loaded.edges
+    )
     return build_model(trial, source, plan.param_cache)
 
 
 def trial_loaded(plan: Plan, points: Sequence[AxisPoint]) -> LoadedConfig:
     loaded = plan.loaded
     return LoadedConfig(
-        loaded.path, trial_root(plan, points), loaded.files, [], loaded.bases, loaded.order
+        loaded.path,
+        trial_root(plan, points),
+        loaded.files,
+        [],
+        loaded.bases,
+        loaded.order,
+        loaded.edges,
     )
 
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import subprocess_env, write
+from sweep_toy import subprocess_env, write
 
 from excore import config
 from excore.cli.main import main
@@ -140,11 +140,16 @@ def test_plan_names_the_trial_and_the_axis_value_of_a_trial_problem(toy: Path, c
     code, _, err = run(capsys, "sweep", "plan", str(write(toy, "reuse.toml", text)))
     assert code == 1
     failed = [line for line in err.splitlines() if line.startswith("trial ")]
+    where = 'Optimizer.ToySGD.lr = {}, Optimizer.ToySGD.@momentum = "ToyLinear"'
     assert failed == [
-        f'trial {n} (Optimizer.ToySGD.lr = {lr}, Optimizer.ToySGD.@momentum = "ToyLinear"): '
-        "configs/base.toml:6:12: error reuse-conflict 'ToyLinear' is used both as a new module "
-        "('!') and as a shared one ('@')"
+        line
         for n, lr in ((0, "0.1"), (1, "0.01"))
+        for line in (
+            f"trial {n} ({where.format(lr)}): configs/base.toml:6:12: error reuse-conflict "
+            "'ToyLinear' is used both as a new module ('!') and as a shared one ('@')",
+            f"trial {n} ({where.format(lr)}): configs/reuse.toml:5:34: note: 'ToyLinear' is "
+            "used as a shared module here ('@momentum')",
+        )
     ]
     assert "2 of 2 trial(s) have problems" in err
 
