@@ -29,6 +29,7 @@ _COMMANDS = (
     "excore.cli.schema_cmd",
     "excore.cli.upstream_cmd",
     "excore.cli.sweep_cmd",
+    "excore.cli.run_cmd",
 )
 
 
@@ -73,8 +74,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return explain(words[0])
     parser, runners = build_parser()
+    # `excore run CONFIG -- CMD ...`, `excore sweep run SWEEP -- CMD ...`: what follows the first
+    # `--` is the command to run, never options of ours
+    command: list[str] | None = None
+    if "--" in words:
+        cut = words.index("--")
+        words, command = words[:cut], words[cut + 1 :]
     try:
         args = parser.parse_args(words)
+        if command is not None:
+            if not hasattr(args, "cmd"):
+                parser.parse_args([*words, "--", *command])  # argparse's own usage error
+            args.cmd = command
     except SystemExit as exc:  # --help, --version, usage errors
         return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 2
     module = runners.get(args.command or "")

@@ -41,7 +41,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         "and EXCORE_CONFIG, EXCORE_RUN_DIR (and CUDA_VISIBLE_DEVICES with --gpus-per-trial) set.",
     )
     run.add_argument("sweep", metavar="SWEEP.toml")
-    run.add_argument("command", nargs=argparse.REMAINDER, metavar="-- CMD ...")
+    run.set_defaults(cmd=[])
     run.add_argument("--jobs", type=int, default=1, metavar="N", help="trials run at once")
     run.add_argument(
         "--gpus-per-trial",

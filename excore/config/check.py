@@ -17,7 +17,7 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import get_args
+from typing import TYPE_CHECKING, get_args
 
 from excore.config.compute import computation_of
 from excore.config.envvalue import convert, env_variable, substitute
@@ -48,6 +48,9 @@ from excore.syntax.grammar import (
     parse_reference,
 )
 from excore.syntax.toml import TreeLeaf, Value, ValueKind
+
+if TYPE_CHECKING:
+    from excore.sweep.spec import SweepSpec
 
 HOOK_BASE_PARAMS = ("node", "enabled")
 
@@ -268,6 +271,7 @@ class _Checker:
         assert table is not None
         spec = read_sweep(table, table.file)
         self.problems.extend(spec.problems)
+        self.check_constraints(spec)
         for axis in spec.axes:
             target, problem = resolve_axis(self.model, [p.text for p in axis.parts], self.source)
             if problem is not None:
@@ -301,6 +305,39 @@ class _Checker:
                     table_path,
                 )
                 self.check_axis_value(target.module, read_param(leaf), target.info)
+
+    def check_constraints(self, spec: SweepSpec) -> None:
+        """Each constraint parses, and each name it reads is a variable or a path of the config,
+        or names an axis by its last key part."""
+        from excore.config.compute import Computation
+        from excore.config.evaluate import EvalError
+        from excore.sweep.plan import axis_names
+        from excore.syntax.expr import names_in
+        from excore.syntax.grammar import parse_expression
+
+        if not spec.constraints:
+            return
+        computation = Computation(self.model.loaded.root, self.env)
+        shorts = axis_names(spec.axes)
+        key = "__sweep__.constraints.expr"
+        for value in spec.constraints:
+            expression = parse_expression(str(value.data), value.content_start)
+            for problem in expression.problems:
+                self.add(
+                    "bad-expression", problem.message, spec.file, problem.start, problem.end, key
+                )
+            for name in names_in(expression.root):
+                if len(name.parts) == 1 and name.text in shorts:
+                    continue
+                try:
+                    computation._find(name)
+                except EvalError as error:
+                    message = error.message
+                    if len(name.parts) == 1 and shorts:
+                        message += f"; the axes' names: {', '.join(sorted(shorts))}"
+                    self.add(
+                        error.code, message, spec.file, error.start, error.end, key, error.data
+                    )
 
     def check_axis_value(self, module: ModuleDef, param: ParamDef, info: ModuleInfo | None) -> None:
         """One axis value, checked as the parameter it sets (references are not counted as uses

@@ -18,7 +18,8 @@ from excore.config.model import AxisTarget, ConfigModel, ParamDef, build_model, 
 from excore.problems import Problem, Severity
 from excore.signatures import SignatureSource
 from excore.sweep.spec import Axis, AxisPoint, SweepSpec, read_sweep
-from excore.syntax.grammar import KeyNode, parse_key
+from excore.syntax.expr import Expression, Name
+from excore.syntax.grammar import KeyNode, parse_expression, parse_key
 from excore.syntax.toml import TreeLeaf, Value, ValueKind
 
 
@@ -42,6 +43,7 @@ class Plan:
     problems: list[Problem]  # the sweep file's own (``excore check``'s answer)
     targets: list[AxisTarget] = field(default_factory=list)  # one per axis
     param_cache: dict[int, ParamDef] = field(default_factory=dict, repr=False)
+    constraints: list[Expression] | None = field(default=None, repr=False)
     trials: list[list[AxisPoint]] = field(default_factory=list)  # grid: every feasible trial
     excluded: list[list[AxisPoint]] = field(default_factory=list)  # ruled out by constraints
     failed: list[TrialCheck] = field(default_factory=list)  # trials with errors
@@ -96,18 +98,118 @@ def expand_grid(plan: Plan, source: SignatureSource, env: dict[str, str] | None 
     assert plan.spec is not None
     options = CheckOptions(env=env)
     for number, points in enumerate(grid_points(plan.spec)):
-        if not feasible(plan, points):
+        root = trial_root(plan, points)
+        meets, problems = meets_constraints(plan, points, root, env)
+        if not meets and not problems:
             plan.excluded.append(points)
             continue
         plan.trials.append(points)
-        problems = check_trial(plan, points, source, options)
+        problems += check_trial(plan, points, source, options, root)
         if problems:
             plan.failed.append(TrialCheck(number, points, problems))
 
 
-def feasible(plan: Plan, points: Sequence[AxisPoint]) -> bool:
-    """Whether the trial meets the sweep's constraints."""
-    return True
+def feasible(plan: Plan, points: Sequence[AxisPoint], env: dict[str, str] | None = None) -> bool:
+    """Whether the trial meets the sweep's constraints (one that cannot be evaluated does not)."""
+    meets, problems = meets_constraints(plan, points, trial_root(plan, points), env)
+    return meets and not problems
+
+
+def constraint_expressions(plan: Plan) -> list[Expression]:
+    """The constraints, parsed by the one grammar (once per plan)."""
+    if plan.constraints is None:
+        spec = plan.spec
+        values = spec.constraints if spec is not None else []
+        plan.constraints = [parse_expression(str(v.data), v.content_start) for v in values]
+    return plan.constraints
+
+
+def axis_names(axes: Sequence[Axis]) -> dict[str, int]:
+    """Axes a constraint may name by their last key part (``lr`` for ``Optimizer.SGD.lr``),
+    when that name is unique among the axes."""
+    counts: dict[str, int] = {}
+    for axis in axes:
+        counts[axis.name] = counts.get(axis.name, 0) + 1
+    return {axis.name: i for i, axis in enumerate(axes) if counts[axis.name] == 1}
+
+
+def meets_constraints(
+    plan: Plan,
+    points: Sequence[AxisPoint],
+    root: Section,
+    env: dict[str, str] | None = None,
+) -> tuple[bool, list[Problem]]:
+    """Evaluate every constraint over the trial's resolved config with the engine's
+    interpreter. A name is a top-level variable, a dotted path of the config, or an axis's last
+    key part; a constraint that cannot be evaluated is a problem of the trial."""
+    expressions = constraint_expressions(plan)
+    if not expressions:
+        return True, []
+    from excore.config.compute import Computation
+    from excore.config.evaluate import EvalError, evaluate, type_name
+    from excore.problems import make_problem
+
+    computation = Computation(root, env)
+    shorts = axis_names(plan.axes)
+
+    def lookup(name: Name) -> Any:
+        first = name.parts[0].text
+        if (
+            len(name.parts) == 1
+            and first in shorts
+            and first not in root.items
+            and ("&" + first not in root.items)
+        ):
+            return points[shorts[first]].data
+        node = computation._find(name)
+        if isinstance(node, TreeLeaf):
+            if node.key.prefix == "&":
+                return computation.value(node)
+            if node.key.prefix:
+                raise EvalError(
+                    "type-mismatch",
+                    f"'{name.text}' is a module reference, not a plain value",
+                    name.start,
+                    name.end,
+                )
+            return node.value.to_python()
+        if isinstance(node, Section):
+            return computation._plain(node)
+        return node
+
+    file = plan.spec.file if plan.spec is not None else plan.path
+    meets = True
+    problems: list[Problem] = []
+    for expression in expressions:
+        try:
+            value = evaluate(expression, lookup, env)
+        except EvalError as error:
+            problems.append(
+                make_problem(
+                    error.code,
+                    error.message,
+                    file,
+                    error.start,
+                    error.end,
+                    "__sweep__.constraints.expr",
+                    error.data,
+                )
+            )
+            continue
+        if not isinstance(value, bool):
+            problems.append(
+                make_problem(
+                    "type-mismatch",
+                    f"a constraint must be true or false, got {type_name(value)} {value!r}",
+                    file,
+                    expression.start,
+                    expression.end,
+                    "__sweep__.constraints.expr",
+                )
+            )
+        elif not value:
+            meets = False
+    return meets, problems
 
 
 def check_trial(
@@ -115,17 +217,23 @@ def check_trial(
     points: Sequence[AxisPoint],
     source: SignatureSource,
     options: CheckOptions | None = None,
+    root: Section | None = None,
 ) -> list[Problem]:
     """The errors of one trial's resolved config (the one checker over the trial's tree)."""
-    model = trial_model(plan, points, source)
+    model = trial_model(plan, points, source, root)
     if options is None:
         options = CheckOptions()
     return [p for p in check_model(model, source, options) if p.severity == Severity.ERROR]
 
 
-def trial_model(plan: Plan, points: Sequence[AxisPoint], source: SignatureSource) -> ConfigModel:
+def trial_model(
+    plan: Plan,
+    points: Sequence[AxisPoint],
+    source: SignatureSource,
+    root: Section | None = None,
+) -> ConfigModel:
     loaded = plan.loaded
-    root = trial_root(plan, points)
+    root = root if root is not None else trial_root(plan, points)
     trial = LoadedConfig(
         loaded.path, root, loaded.files, [], loaded.bases, loaded.order, loaded.edges
     )

@@ -70,7 +70,8 @@ from excore import config, report
 cfg = config.load(os.environ["EXCORE_CONFIG"])
 modules, info = config.build_all(cfg)
 model, opt = modules.Model, modules.Optimizer
-if os.environ.get("TOY_FAIL_WIDTH") == str(model.width):
+print("gpus:", os.environ.get("CUDA_VISIBLE_DEVICES", "-"), "args:", " ".join(sys.argv[1:]))
+if os.environ.get("TOY_FAIL") == f"{model.width}-{opt.lr}":
     print("diverged: loss is nan", file=sys.stderr)
     sys.exit(3)
 time.sleep(float(os.environ.get("TOY_SLEEP", "0")))
@@ -78,7 +79,7 @@ for epoch in range(info["epochs"]):
     loss = (opt.lr - 0.05) ** 2 + 1.0 / model.width + epoch
     report(epoch=epoch, val_loss=loss)
 report(val_loss=(opt.lr - 0.05) ** 2 + 1.0 / model.width)
-print("done", model.width, opt.lr, sys.argv[1:])
+print("done", model.width, opt.lr)
 """
 
 
