@@ -7,13 +7,15 @@ file, so a problem a value causes is reported at that value (``sweep.toml:7:28``
 
 from __future__ import annotations
 
+import gc
 import itertools
 import os
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from excore.config.check import CheckOptions, check_model
-from excore.config.loader import LoadedConfig, Section, load_config_files, paused_gc
+from excore.config.loader import LoadedConfig, Section, load_config_files
 from excore.config.model import AxisTarget, ConfigModel, ParamDef, build_model, resolve_axis
 from excore.problems import Problem, Severity
 from excore.signatures import SignatureSource
@@ -72,7 +74,7 @@ def load_plan(
     from excore.config.lazy import MemoSource
 
     source = source if isinstance(source, MemoSource) else MemoSource(source)
-    with paused_gc():
+    with _paused_gc():
         loaded = load_config_files(path)
         model = build_model(loaded, source)
         problems = check_model(model, source, CheckOptions(env=env))
@@ -87,6 +89,19 @@ def load_plan(
         if expand and spec.sampler == "grid":
             expand_grid(plan, source, env)
     return plan
+
+
+@contextmanager
+def _paused_gc() -> Iterator[None]:
+    """The trials' trees and models hold no reference cycles: no collection while they are
+    made (collections triggered by their allocation would each traverse all of them)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def grid_points(spec: SweepSpec) -> Iterator[list[AxisPoint]]:
