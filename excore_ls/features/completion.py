@@ -46,7 +46,40 @@ _BUILTIN_TYPES = {
 
 
 def complete(fa: FileAnalysis, offset: int, snippets: bool = True) -> list[Candidate]:
+    axis = _axis_keys(fa, offset)
+    if axis is not None:
+        return axis
     return _complete(fa, context_at(fa.config, offset), snippets)[0]
+
+
+def _axis_keys(fa: FileAnalysis, offset: int) -> list[Candidate] | None:
+    """A key of ``[__sweep__.axes]``: the key paths of the resolved config (None elsewhere)."""
+    from excore_ls.analysis.sweep import axis_key_context, axis_paths
+
+    ctx = axis_key_context(fa, offset)
+    if ctx is None:
+        return None
+    items = []
+    for i, path in enumerate(axis_paths(fa.model, fa)):
+        doc = param_markdown(path.param, path.owner) if path.param is not None else ""
+        key = f'"{path.path}"'
+        bare = bool(ctx.quote) or ctx.has_value
+        items.append(
+            Candidate(
+                path.path,
+                "variable" if path.path.startswith("&") else "param",
+                ctx.start,
+                ctx.end,
+                detail=path.detail,
+                doc=doc,
+                insert=key if bare else f"{key} = [$1]",
+                snippet=not bare,
+                plain_insert=None if bare else f"{key} = []",
+                sort=f"{i:05d}",
+                filter=f"{ctx.quote}{path.path}" if ctx.quote else path.path,
+            )
+        )
+    return items
 
 
 def _complete(fa: FileAnalysis, ctx: Context, snippets: bool) -> tuple[list[Candidate], bool]:
@@ -74,6 +107,9 @@ def complete_list(
     names a reference value may take are computed once per index and what they depend on (see
     :func:`_shared_list_key`), and placed at each position they are asked for.
     """
+    axis = _axis_keys(fa, offset)
+    if axis is not None:
+        return _cut(fa.config.text, offset, axis, False)
     ctx = context_at(fa.config, offset)
     key = _shared_list_key(fa, ctx)
     if key is None or fa.index is None:

@@ -14,6 +14,9 @@ from excore_ls.features.describe import member_markdown, module_markdown, param_
 
 
 def hover(fa: FileAnalysis, offset: int) -> HoverResult | None:
+    sweep = _sweep_hover(fa, offset)
+    if sweep is not None:
+        return sweep
     target = target_at(fa, offset)
     if target is None:
         return None
@@ -21,6 +24,29 @@ def hover(fa: FileAnalysis, offset: int) -> HoverResult | None:
     if not text:
         return None
     return HoverResult(text, target.start, target.end)
+
+
+def _sweep_hover(fa: FileAnalysis, offset: int) -> HoverResult | None:
+    """An axis key of ``[__sweep__.axes]`` or the ``[__sweep__]`` header: values and trials."""
+    from excore_ls.analysis.sweep import (
+        SWEEP_TABLE,
+        axis_at,
+        axis_markdown,
+        sweep_header_markdown,
+    )
+
+    header = fa.config.section_at(offset).header_text
+    if not header.startswith(SWEEP_TABLE):
+        return None
+    found = axis_at(fa, offset)
+    if found is not None:
+        spec, axis = found
+        return HoverResult(axis_markdown(fa, spec, axis), axis.start, axis.end)
+    text = sweep_header_markdown(fa, offset)
+    if text is None:
+        return None
+    table = fa.config.section_at(offset).table
+    return HoverResult(text, table.start, table.header_end)
 
 
 def _markdown(fa: FileAnalysis, t: Target) -> str:
