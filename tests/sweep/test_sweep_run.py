@@ -162,6 +162,17 @@ def test_grid_sweep_end_to_end_with_two_jobs_gpus_and_a_failing_trial(toy: Path,
     assert text[0] == "sweep 'toy': 4 trial(s), minimize val_loss"
     assert text[2].split()[1:5] == ["complete", "0.125", "0.05", "8"]
 
+    # --plot: Optuna's own plots when plotly is installed (the sweep extra), else a clear error
+    page = toy / "plots.html"
+    code = main(["sweep", "show", "toy", "--plot", str(page)])
+    err = capsys.readouterr().err
+    if optuna.visualization.is_available():
+        assert code == 0 and "optimization history, parallel coordinates" in err
+        html = page.read_text()
+        assert "<h2>optimization history</h2>" in html and "Plotly.newPlot" in html
+    else:
+        assert code == 1 and "--plot needs plotly" in err and "excore[sweep]" in err
+
     # run again: every trial is finished, nothing runs
     again = excore(toy, "sweep", "run", "configs/sweep.toml", "--", *TRAIN, env=env)
     assert "has all its 4 trial(s); nothing to run" in again.stderr
