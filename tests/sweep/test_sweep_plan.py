@@ -184,3 +184,27 @@ def test_import_excore_imports_neither_optuna_nor_submitit() -> None:
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_constraints_rule_out_trials_and_are_checked(toy: Path, capsys) -> None:
+    text = GOOD + '[__sweep__.constraints]\nexpr = "lr * width <= 0.4 and epochs >= 1"\n'
+    code, out, err = run(capsys, "sweep", "plan", str(write(toy, "c.toml", text)))
+    assert code == 0, err
+    assert out.splitlines()[0] == (
+        "sweep 'lr_width': grid of 3 × 2 × 2 = 12 trial(s), minimize val_loss; "
+        "2 ruled out by constraints, 10 left"
+    )
+    rows = [line.split() for line in out.splitlines()[2:-1]]
+    assert all(float(lr) * int(width) <= 0.4 for _, lr, width, _ in rows)
+    # a name that is neither a variable, a path of the config nor an axis: at the name
+    bad = GOOD + '[__sweep__.constraints]\nexpr = "lr * widht <= Optimizer.ToySGD.lrr"\n'
+    code, out, _ = run(capsys, "check", str(write(toy, "bad_c.toml", bad)))
+    assert code == 1
+    assert positions(out) == [(12, 14, "undefined-variable"), (12, 40, "undefined-variable")]
+    assert "variable 'widht' is not defined at the top level" in out
+    assert "the axes' names: epochs, lr, width" in out
+    # a constraint that is not true or false is a problem of each trial
+    text = GOOD + '[__sweep__.constraints]\nexpr = "lr * 2"\n'
+    code, _, err = run(capsys, "sweep", "plan", str(write(toy, "num.toml", text)))
+    assert code == 1
+    assert "a constraint must be true or false, got float 0.2" in err
