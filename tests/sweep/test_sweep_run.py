@@ -301,3 +301,24 @@ def test_report_writes_the_run_folder_metrics_only_inside_one(
 def test_show_of_an_unknown_sweep(toy: Path, capsys) -> None:
     assert main(["sweep", "show", "nope"]) == 1
     assert "no sweep 'nope' here" in capsys.readouterr().err
+
+
+def test_random_sampler_runs_its_trials_in_the_space(toy: Path) -> None:
+    text = (
+        GRID.replace(
+            'objective = "val_loss"',
+            'objective = "val_loss"\nsampler = "random"\ntrials = 3\nseed = 7',
+        )
+        .replace("[0.1, 0.05]", "{float = [0.001, 0.5], log = true}")
+        .replace("[4, 8]", "{int = [2, 16], step = 2}")
+    )
+    write(toy, "sweep.toml", text)
+    done = excore(toy, "sweep", "run", "configs/sweep.toml", "--quiet", "--", *TRAIN)
+    assert done.returncode == 0, done.stderr
+    trials = load_study(toy).get_trials()
+    assert [t.state for t in trials] == [TrialState.COMPLETE] * 3
+    for trial in trials:
+        lr, width = trial.params["Optimizer.ToySGD.lr"], trial.params["Model.ToyMLP.width"]
+        assert 0.001 <= lr <= 0.5 and width in range(2, 17, 2)
+        assert trial.value == pytest.approx(loss(lr, width))
+        assert trial.distributions["Optimizer.ToySGD.lr"].log
