@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from excore.config.model import ConfigModel, resolve_axis
+from excore.config.model import ConfigModel
 from excore.signatures import ModuleInfo, ParamInfo
 from excore.sweep.spec import Axis, SweepSpec, read_sweep
 from excore_ls.analysis.session import FileAnalysis
@@ -142,23 +142,6 @@ def trials_text(spec: SweepSpec) -> str:
         sizes = " × ".join(str(len(a.points)) for a in spec.axes)
         return f"grid of {sizes} = **{spec.grid_size()} trial(s)**"
     return f"{spec.sampler} sampler, **{spec.trials or '?'} trial(s)**"
-
-
-def axis_markdown(fa: FileAnalysis, spec: SweepSpec, axis: Axis) -> str:
-    lines = [f"**axis** `{axis.key}`: {axis.describe()}"]
-    if axis.points:
-        lines[0] += f" ({len(axis.points)} value(s))"
-    lines.append(f"sweep `{spec.name}`: {trials_text(spec)}")
-    target, _ = resolve_axis(fa.model, [p.text for p in axis.parts], fa.source)
-    if target is not None and target.kind == "param" and target.info is not None:
-        from excore_ls.features.describe import param_markdown
-
-        param = target.info.param(axis.name)
-        if param is not None:
-            lines.append(param_markdown(param, target.info))
-    elif target is not None and target.kind == "variable":
-        lines.append(f"the top-level variable `{target.key}`")
-    return "\n\n".join(lines)
 
 
 def sweep_header_markdown(fa: FileAnalysis, offset: int) -> str | None:

@@ -9,6 +9,7 @@ from excore.syntax.grammar import NO_CALL_KEY
 from excore_ls.analysis.config import ConfigFile, Param
 from excore_ls.analysis.results import HoverResult
 from excore_ls.analysis.session import FileAnalysis
+from excore_ls.analysis.sweep import Axis, SweepSpec, trials_text
 from excore_ls.analysis.target import Target, target_at
 from excore_ls.features.describe import member_markdown, module_markdown, param_markdown
 
@@ -31,7 +32,6 @@ def _sweep_hover(fa: FileAnalysis, offset: int) -> HoverResult | None:
     from excore_ls.analysis.sweep import (
         SWEEP_TABLE,
         axis_at,
-        axis_markdown,
         sweep_header_markdown,
     )
 
@@ -41,12 +41,29 @@ def _sweep_hover(fa: FileAnalysis, offset: int) -> HoverResult | None:
     found = axis_at(fa, offset)
     if found is not None:
         spec, axis = found
-        return HoverResult(axis_markdown(fa, spec, axis), axis.start, axis.end)
+        return HoverResult(_axis_markdown(fa, spec, axis), axis.start, axis.end)
     text = sweep_header_markdown(fa, offset)
     if text is None:
         return None
     table = fa.config.section_at(offset).table
     return HoverResult(text, table.start, table.header_end)
+
+
+def _axis_markdown(fa: FileAnalysis, spec: SweepSpec, axis: Axis) -> str:
+    lines = [f"**axis** `{axis.key}`: {axis.describe()}"]
+    if axis.points:
+        lines[0] += f" ({len(axis.points)} value(s))"
+    lines.append(f"sweep `{spec.name}`: {trials_text(spec)}")
+    from excore.config.model import resolve_axis
+
+    target, _ = resolve_axis(fa.model, [p.text for p in axis.parts], fa.source)
+    if target is not None and target.kind == "param" and target.info is not None:
+        param = target.info.param(axis.name)
+        if param is not None:
+            lines.append(param_markdown(param, target.info))
+    elif target is not None and target.kind == "variable":
+        lines.append(f"the top-level variable `{target.key}`")
+    return "\n\n".join(lines)
 
 
 def _markdown(fa: FileAnalysis, t: Target) -> str:
