@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from excore.config.check import CheckOptions, check_model
 from excore.config.loader import LoadedConfig, Section, load_config_files
