@@ -322,3 +322,21 @@ def test_random_sampler_runs_its_trials_in_the_space(toy: Path) -> None:
         assert 0.001 <= lr <= 0.5 and width in range(2, 17, 2)
         assert trial.value == pytest.approx(loss(lr, width))
         assert trial.distributions["Optimizer.ToySGD.lr"].log
+
+
+def test_a_drawn_trial_with_a_problem_is_failed_without_running(toy: Path) -> None:
+    # each value is fine alone; the trial's config is not: '@momentum' shares ToyLinear, which
+    # [Model.ToyMLP] builds new with '!head' (a problem of the whole config)
+    text = GRID.replace(
+        'objective = "val_loss"', 'objective = "val_loss"\nsampler = "random"\ntrials = 2'
+    ).replace('"Model.ToyMLP.width" = [4, 8]', '"Optimizer.ToySGD.@momentum" = ["ToyLinear"]')
+    write(toy, "sweep.toml", text)
+    done = excore(toy, "sweep", "run", "configs/sweep.toml", "--", *TRAIN)
+    assert done.returncode == 1
+    assert "not run (Optimizer.ToySGD.lr = " in done.stderr
+    assert "reuse-conflict" in done.stderr
+    trials = load_study(toy).get_trials()
+    assert [t.state for t in trials] == [TrialState.FAIL] * 2
+    assert all(t.user_attrs["failure"] == "check" for t in trials)
+    assert all("reuse-conflict" in t.user_attrs["stderr_tail"] for t in trials)
+    assert sorted(p.name for p in (toy / "runs" / "toy").iterdir()) == ["study.db"]
