@@ -13,7 +13,14 @@ from typing import Literal, overload
 
 from excore.schema.index import WorkspaceIndex
 from excore.signatures import MemberInfo, ModuleInfo, ParamInfo
-from excore.syntax.grammar import MODULE_PREFIXES, NO_CALL_KEY, PREFIXES, parse_reference
+from excore.syntax.grammar import (
+    CLASS_KEY,
+    DELETE_KEY,
+    MODULE_PREFIXES,
+    NO_CALL_KEY,
+    PREFIXES,
+    parse_reference,
+)
 from excore_ls.analysis.config import BASE_KEY, ConfigFile, Section
 from excore_ls.analysis.context import Context, context_at
 from excore_ls.analysis.resolve import (
@@ -488,6 +495,10 @@ def _string_value(fa: FileAnalysis, ctx: Context) -> list[Candidate]:
     closing = _closing(ctx)
     if ctx.section.is_root and key.name == BASE_KEY and not key.prefix:
         return _base_paths(fa.config, ctx)
+    if ctx.section.is_root and key.name == DELETE_KEY and not key.prefix:
+        return _delete_paths(fa, ctx, closing)
+    if key.name == CLASS_KEY and not key.prefix:
+        return _class_values(fa, ctx, closing)
     if key.prefix == "&":
         return _variable_values(fa, ctx, closing)
     if _is_reference_key(key.prefix):
@@ -565,10 +576,125 @@ def _short(value: object, cfg: ConfigFile) -> str:
     return ""
 
 
+_EXPR_WORD = re.compile(r"[A-Za-z_][\w.]*\Z|\Z")
+
+
+def _delete_paths(fa: FileAnalysis, ctx: Context, closing: str) -> list[Candidate]:
+    """``__delete__`` items: the key paths the bases define (tables first, three levels)."""
+    from excore.config.loader import deletable_paths, load_config_files
+
+    merged = None
+    for path in _base_files(fa):
+        loaded = load_config_files(path, fa.read_text)
+        if merged is None:
+            merged = loaded.root
+        else:
+            from excore.config.loader import merge_into
+
+            merge_into(merged, loaded.root)
+    if merged is None:
+        return []
+    return [
+        Candidate(
+            path,
+            "field" if "." not in path else "property",
+            ctx.start,
+            ctx.end,
+            detail="defined by the bases",
+            insert=path + closing,
+        )
+        for path in deletable_paths(merged)
+    ]
+
+
+def _base_files(fa: FileAnalysis) -> list[str]:
+    """The files the open config names in ``__base__`` (existing ones, in order)."""
+    from excore_ls.analysis.family import resolve_base
+
+    p = fa.config.root.param(BASE_KEY)
+    if p is None or p.value is None:
+        return []
+    items = list(p.value.items) if p.value.kind == "array" else [p.value]
+    out = []
+    for item in items:
+        if isinstance(item.data, str):
+            found = resolve_base(fa.config, item.data)
+            if found is not None and found.is_file():
+                out.append(str(found))
+    return out
+
+
+def _class_values(fa: FileAnalysis, ctx: Context, closing: str) -> list[Candidate]:
+    """``__class__`` values: registered names (classes and functions)."""
+    index = fa.index
+    if index is None:
+        return []
+    return [
+        Candidate(
+            info.name,
+            _kind_of(info),
+            ctx.start,
+            ctx.end,
+            detail=info.registry,
+            insert=info.name + closing,
+        )
+        for info in _unique_modules(index)
+        if info.kind != "module"
+    ]
+
+
+def _expression_values(fa: FileAnalysis, ctx: Context, word: str) -> list[Candidate]:
+    """Inside an expression: the word under the cursor completed as a variable, a function or
+    (after a dot) a key of the resolved config."""
+    from excore.config.loader import Section as TreeSection
+    from excore.syntax.expr import FUNCTIONS
+
+    start = ctx.offset - len(word)
+    rest = fa.config.text[ctx.offset : ctx.end]
+    tail = _WORD.match(rest)
+    end = ctx.offset + (tail.end() if tail else 0)
+    if "." in word:
+        parts = word.split(".")[:-1]
+        section: TreeSection | None = fa.model.loaded.root
+        for part in parts:
+            node = section.items.get(part) if section is not None else None
+            section = node if isinstance(node, TreeSection) else None
+        if section is None:
+            return []
+        prefix = ".".join(parts) + "."
+        return [
+            Candidate(
+                prefix + key.lstrip("&"),
+                "property",
+                start,
+                end,
+                insert=prefix + key.lstrip("&"),
+                filter=prefix + key.lstrip("&"),
+                detail="key of the resolved config",
+            )
+            for key, node in sorted(section.items.items())
+            if key[:1] not in MODULE_PREFIXES
+        ]
+    out = [
+        Candidate(name, "variable", start, end, detail=f"= {_short(p.value, cfg)}", insert=name)
+        for name, (cfg, p) in sorted(fa.family.variables().items())
+    ]
+    out += [
+        Candidate(name, "function", start, end, detail="expression function", insert=name + "(")
+        for name in FUNCTIONS
+    ]
+    return out
+
+
 def _variable_values(fa: FileAnalysis, ctx: Context, closing: str) -> list[Candidate]:
     typed = ctx.typed
     env_open = typed.rfind("${")
-    if env_open != -1 and "}" not in typed[env_open:]:
+    in_env = env_open != -1 and "}" not in typed[env_open:]
+    word_match = _EXPR_WORD.search(typed)
+    expr_word = word_match.group() if word_match else ""
+    if not in_env and (typed != expr_word or "." in expr_word):
+        return _expression_values(fa, ctx, expr_word)  # inside an expression: the word there
+    if in_env:
         start = ctx.start + env_open + 2
         rest = fa.config.text[ctx.offset : ctx.end]
         close = "" if rest.startswith("}") else "}"
@@ -600,6 +726,20 @@ def _variable_values(fa: FileAnalysis, ctx: Context, closing: str) -> list[Candi
                 insert=name + closing,
             )
         )
+    from excore.syntax.expr import FUNCTIONS
+
+    out += [
+        Candidate(
+            name,
+            "function",
+            ctx.start,
+            ctx.end,
+            detail="expression function",
+            insert=name + "(",
+            sort="7",
+        )
+        for name in FUNCTIONS
+    ]
     if not typed:
         out.append(
             Candidate(

@@ -18,6 +18,9 @@ def hover(fa: FileAnalysis, offset: int) -> HoverResult | None:
     sweep = _sweep_hover(fa, offset)
     if sweep is not None:
         return sweep
+    computed = _expression_hover(fa, offset)
+    if computed is not None:
+        return computed
     target = target_at(fa, offset)
     if target is None:
         return None
@@ -135,3 +138,45 @@ def _variable_text(fa: FileAnalysis, name: str, cfg: ConfigFile, p: Param) -> st
     line = cfg.lines.position(p.entry.start)[0] + 1
     where = "this file" if cfg.key == fa.config.key else f"`{Path(cfg.key).name}`"
     return f"```toml\n{name} = {text}\n```\n\ndefined in {where}, line {line}"
+
+
+def _expression_hover(fa: FileAnalysis, offset: int) -> HoverResult | None:
+    """Over an ``&`` expression: its computed value, and each operand's value and origin (over
+    one operand: that operand only)."""
+    if not any(p.variables and any(v.expr is not None for v in p.variables) for p in _params(fa)):
+        return None
+    from excore_ls.analysis.computed import computed_values, operand_origin, shown
+
+    for result in computed_values(fa).values():
+        value = result.leaf.value
+        if not (value.start <= offset <= value.end) or result.var.expr is None:
+            continue
+        for operand in result.operands:
+            if operand.name.start <= offset <= operand.name.end:
+                where = operand_origin(fa, operand.origin)
+                text = f"`{operand.name.text}` = `{shown(operand.value)}`"
+                return HoverResult(
+                    text + (f" ({where})" if where else ""), operand.name.start, operand.name.end
+                )
+        if result.ok:
+            lines = [f"**= `{shown(result.value)}`** (computed)"]
+        elif result.problem is not None:
+            lines = [f"cannot be computed: {result.problem.message}"]
+        else:
+            lines = ["cannot be computed (a value it reads cannot)"]
+        seen: set[str] = set()
+        for operand in result.operands:
+            if operand.name.text in seen:
+                continue
+            seen.add(operand.name.text)
+            where = operand_origin(fa, operand.origin)
+            lines.append(
+                f"- `{operand.name.text}` = `{shown(operand.value)}`"
+                + (f" ({where})" if where else "")
+            )
+        return HoverResult("\n".join(lines), value.start, value.end)
+    return None
+
+
+def _params(fa: FileAnalysis) -> list[Param]:
+    return [p for section in fa.config.sections for p in section.params]

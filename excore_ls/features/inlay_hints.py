@@ -1,10 +1,12 @@
-"""Inlay hints: the resolved value of ``&var`` and of ``${ENV}`` after the string."""
+"""Inlay hints: the resolved value of ``&var``, of ``${ENV}`` and of an ``&`` expression (the
+value the engine computes) after the string."""
 
 from __future__ import annotations
 
 import os
 
 from excore.syntax.grammar import VariableValue
+from excore_ls.analysis.computed import computed_values, shown
 from excore_ls.analysis.config import ConfigFile, Param
 from excore_ls.analysis.results import Hint
 from excore_ls.analysis.session import FileAnalysis
@@ -25,6 +27,12 @@ def inlay_hints(fa: FileAnalysis, start: int, end: int) -> list[Hint]:
             if variables is None:
                 variables = fa.family.variables()
             for value, v in zip(p.strings, p.variables):
+                if v.expr is not None:  # an expression: the value the engine computes
+                    result = computed_values(fa).get(value.start)
+                    if result is not None and result.ok:
+                        text = shown(result.value)
+                        out.append(Hint(value.end, f"= {_clip(text)}", text))
+                    continue
                 label = _resolved(v, variables)
                 if label is not None:
                     out.append(Hint(value.end, f"= {_clip(label)}", label))
