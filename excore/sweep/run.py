@@ -418,7 +418,10 @@ class SweepRunner:
         common: dict[str, object] = {"exit_code": code, "metrics": _jsonable(metrics)}
         if self.stopping and code != 0:
             outcome = Outcome(number, "FAIL", None, run_dir, seconds, "interrupted", tail)
-            return self.finish(trial, outcome, failure="interrupted", stderr_tail=tail, **common)
+            self.finish(trial, outcome, failure="interrupted", stderr_tail=tail, **common)
+            with self.lock:  # the next run tries these values again
+                self.study.enqueue_trial(dict(trial.params), user_attrs={"retry_of": number})
+            return outcome
         if code != 0:
             outcome = Outcome(number, "FAIL", None, run_dir, seconds, f"exit code {code}", tail)
             return self.finish(trial, outcome, failure="exit", stderr_tail=tail, **common)

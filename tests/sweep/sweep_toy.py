@@ -70,7 +70,7 @@ from excore import config, report
 cfg = config.load(os.environ["EXCORE_CONFIG"])
 modules, info = config.build_all(cfg)
 model, opt = modules.Model, modules.Optimizer
-print("gpus:", os.environ.get("CUDA_VISIBLE_DEVICES", "-"), "args:", " ".join(sys.argv[1:]))
+print("gpus:", os.environ.get("CUDA_VISIBLE_DEVICES", "-"), "args:", " ".join(sys.argv[1:]), flush=True)
 if os.environ.get("TOY_FAIL") == f"{model.width}-{opt.lr}":
     print("diverged: loss is nan", file=sys.stderr)
     sys.exit(3)

@@ -340,3 +340,44 @@ def test_a_drawn_trial_with_a_problem_is_failed_without_running(toy: Path) -> No
     assert all(t.user_attrs["failure"] == "check" for t in trials)
     assert all("reuse-conflict" in t.user_attrs["stderr_tail"] for t in trials)
     assert sorted(p.name for p in (toy / "runs" / "toy").iterdir()) == ["study.db"]
+
+
+def test_an_interrupted_sweep_queues_its_running_trial_again(toy: Path) -> None:
+    write(toy, "sweep.toml", GRID.replace("[4, 8]", "[8]"))
+    env = subprocess_env()
+    env["TOY_SLEEP"] = "30"
+    runner = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "excore.cli.main",
+            "sweep",
+            "run",
+            "configs/sweep.toml",
+            "--",
+            *TRAIN,
+        ],
+        cwd=toy,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    stdout = toy / "runs" / "toy" / "0000" / "stdout.log"
+    deadline = time.monotonic() + 120
+    while not (stdout.exists() and stdout.read_text()):  # trial 0's process is running
+        assert runner.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    runner.send_signal(signal.SIGTERM)
+    _, err = runner.communicate(timeout=60)
+    assert runner.returncode == 128 + signal.SIGTERM
+    assert "interrupted: running trials marked failed" in err
+    (first,) = [t for t in load_study(toy).get_trials() if t.state == TrialState.FAIL]
+    assert first.user_attrs["failure"] == "interrupted"
+    env["TOY_SLEEP"] = "0"
+    done = excore(toy, "sweep", "run", "configs/sweep.toml", "--", *TRAIN, env=env)
+    assert done.returncode == 0, done.stderr
+    trials = load_study(toy).get_trials()
+    complete = [t for t in trials if t.state == TrialState.COMPLETE]
+    assert sorted(t.params["Optimizer.ToySGD.lr"] for t in complete) == [0.05, 0.1]
+    assert [t.user_attrs.get("retry_of") for t in complete].count(first.number) == 1
