@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from excore.schema.index import WorkspaceIndex
 from excore.signatures import MemberInfo, ModuleInfo
-from excore.syntax.grammar import Ident, Reference
+from excore.syntax.grammar import CLASS_KEY, Ident, Reference
 from excore_ls.analysis.config import ConfigFile, Param, Section
 from excore_ls.analysis.results import Place
 
@@ -36,10 +36,16 @@ def registry_of(index: WorkspaceIndex | None, field_name: str) -> str | None:
 
 
 def section_module(index: WorkspaceIndex | None, section: Section) -> ModuleInfo | None:
-    """The registered module a section configures."""
+    """The registered module a section configures (its ``__class__`` when it names one)."""
     if index is None or section.module is None:
         return None
     name = section.module.name
+    named = section.param(CLASS_KEY)
+    if named is not None and named.value is not None and isinstance(named.value.data, str):
+        cls = named.value.data
+        registry = registry_of(index, section.field.text) if section.field is not None else None
+        found = index.lookup(cls, registry) if registry is not None else None
+        return found if found is not None else index.lookup(cls)
     if section.field is not None:
         registry = registry_of(index, section.field.text)
         if registry is not None:

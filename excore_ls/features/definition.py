@@ -17,7 +17,39 @@ def module_place(fa: FileAnalysis, info: ModuleInfo | None) -> Place | None:
     return Place(str(path), line=max(info.line, 1))
 
 
+def expression_definition(fa: FileAnalysis, offset: int) -> list[Place] | None:
+    """On a name or dotted path inside an ``&`` expression: where its value was written (the
+    key of a top-level variable, of a computed value, or of a parameter of the resolved config).
+    None when the offset is not on an operand of an expression."""
+    from excore.config.loader import Leaf
+    from excore_ls.analysis.computed import computed_values
+
+    if not any(
+        v.expr is not None
+        for section in fa.config.sections
+        for p in section.params
+        for v in p.variables
+    ):
+        return None
+    for result in computed_values(fa).values():
+        value = result.leaf.value
+        if not (value.start <= offset <= value.end) or result.var.expr is None:
+            continue
+        for operand in result.operands:
+            if operand.name.start <= offset <= operand.name.end:
+                node = operand.origin
+                if isinstance(node, Leaf):
+                    return [Place(node.file, node.key.start, node.key.end)]
+                if node is not None:
+                    return [Place(node.file, node.start, node.end)]
+                return []
+    return None
+
+
 def definition(fa: FileAnalysis, offset: int) -> list[Place]:
+    in_expression = expression_definition(fa, offset)
+    if in_expression is not None:
+        return in_expression
     t = target_at(fa, offset)
     if t is None:
         return []

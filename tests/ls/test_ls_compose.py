@@ -109,3 +109,43 @@ def test_completion_of_delete_paths_and_class_values(analyzer: Analyzer, workspa
     text, offset, _ = split_cursor('[train_head]\n__class__ = "FCN<|>"\n')
     fa = open_text(analyzer, workspace / "cases/cls.toml", text)
     assert "FCNHead" in _labels(fa, offset)
+
+
+def test_named_instances_follow_their_class(analyzer: Analyzer, workspace: Path) -> None:
+    # keys completed from the class's signature
+    text, offset, _ = split_cursor('[wide_head]\n__class__ = "FCNHead"\n<|>\n')
+    fa = open_text(analyzer, workspace / "cases/named.toml", text)
+    labels = _labels(fa, offset)
+    assert any("in_channels" in label for label in labels)
+    assert any("num_classes" in label for label in labels)
+    # hover over a parameter of the instance: the class's parameter
+    text, offset, _ = split_cursor('[wide_head]\n__class__ = "FCNHead"\nin_chan<|>nels = 3\n')
+    fa = open_text(analyzer, workspace / "cases/named.toml", text)
+    result = hover.hover(fa, offset)
+    assert result is not None and "in_channels" in result.markdown
+    # diagnostics check the instance's parameters against its class
+    text = '[wide_head]\n__class__ = "FCNHead"\nin_chanels = 3\n'
+    fa = open_text(analyzer, workspace / "cases/named.toml", text)
+    codes = {
+        (p.code, text[p.start : p.end])
+        for p in diagnostics.diagnostics(fa, analyzer.documents.read_text, None)
+    }
+    assert ("unknown-param", "in_chanels") in codes
+
+
+def test_definition_of_names_and_paths_in_expressions(analyzer: Analyzer, workspace: Path) -> None:
+    from excore_ls.features import definition
+
+    text, offset, _ = split_cursor(EXPR.replace('"lr * num_classes"', '"lr * num_cl<|>asses"'))
+    fa = open_text(analyzer, workspace / "cases/expr.toml", text)
+    (place,) = definition.definition(fa, offset)
+    model = workspace / "configs/_base_/model.toml"
+    assert place.file == str(model)
+    assert model.read_text()[place.start : place.end] == "num_classes"
+    at_path = text.index("Backbone.ResNet.layers") + len("Backbone.Res")
+    (place,) = definition.definition(fa, at_path)
+    assert place.file == str(model) and model.read_text()[place.start : place.end] == "layers"
+    at_lr = text.index('"lr * ') + 2
+    (place,) = definition.definition(fa, at_lr)
+    assert place.file == str(workspace / "cases/expr.toml")
+    assert text[place.start : place.end] == "&lr"
