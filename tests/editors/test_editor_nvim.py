@@ -148,3 +148,50 @@ def test_nvim_manual_setup_when_autoenable_is_off(
     result = run_nvim(["manual_setup"], scenario, env, cwd=Path(scenario.workspace))
     assert result.returncode == 0, output_of(result)
     assert "1 passed, 0 failed" in result.stdout, output_of(result)
+
+
+def test_checkhealth_reports_a_server_that_cannot_start(
+    scenario: Scenario, editor_env: dict[str, str], tmp_path: Path
+) -> None:
+    """A server that prints its version but dies when started (a broken environment): an
+    ERROR with what it wrote on stderr."""
+    broken = tmp_path / "broken-excore-ls"
+    broken.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1" = "--version" ]; then echo "excore-ls 0.0"; exit 0; fi\n'
+        "echo \"ModuleNotFoundError: No module named 'pygls'\" >&2\n"
+        "exit 1\n"
+    )
+    broken.chmod(0o755)
+    report = tmp_path / "health.txt"
+    config = Path(scenario.workspace) / scenario.definition["file"]
+    env = dict(editor_env)
+    env["EXCORE_E2E_SERVER_CMD"] = json.dumps([str(broken), "--stdio"])
+    env["EXCORE_E2E_NO_AUTOENABLE"] = "1"
+    cmd = [
+        find_nvim(),
+        "--headless",
+        "--clean",
+        "-u",
+        str(NVIM_DIR / "init.lua"),
+        str(config),
+        "-c",
+        "checkhealth excore",
+        "-c",
+        f"write! {report}",
+        "-c",
+        "qall!",
+    ]
+    result = subprocess.run(
+        ["timeout", "-k", "5", "60", *cmd],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=scenario.workspace,
+        timeout=75,
+    )
+    assert result.returncode == 0, output_of(result)
+    text = report.read_text(encoding="utf-8")
+    assert "cannot start: exit 1" in text, text
+    assert "No module named 'pygls'" in text, text
+    assert "ERROR" in text, text

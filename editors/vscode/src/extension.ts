@@ -1,6 +1,6 @@
 // The ExCore extension: starts `excore-ls` (one client per ExCore workspace root) for the TOML
 // files of ExCore workspaces only, and adds the commands and the index status bar item.
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -253,7 +253,9 @@ class ExcoreExtension implements vscode.Disposable {
 
   private reportStartFailure(entry: Entry): void {
     const commandText = entry.command ? formatCommand(entry.command.command, entry.command.args) : '(no command)';
-    const message = `ExCore: cannot start the language server \`${commandText}\`: ${entry.error}. Install it (pip install "excore[ls]") or set "excore.server.command".`;
+    const stderr = entry.command ? startStderr(entry.command.command, entry.command.args ?? [], entry.root) : '';
+    const reason = stderr ? `${entry.error}; it says: ${stderr}` : entry.error;
+    const message = `ExCore: cannot start the language server \`${commandText}\`: ${reason}. Install ExCore in your project's environment (pip install /path/to/ExCore, or a built wheel) or set "excore.server.command".`;
     this.output.appendLine(`[excore] ${message}`);
     void vscode.window.showErrorMessage(message, 'Open Settings', 'Show Server Log').then((choice) => {
       if (choice === 'Open Settings') {
@@ -407,4 +409,22 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 export async function deactivate(): Promise<void> {
   await extension?.stopAll();
   extension = undefined;
+}
+
+/** The server started once more with stdin closed: a server that can start exits 0 at end of
+ * file; one that cannot exits non-zero, and the last lines of its stderr say why. */
+function startStderr(command: string, args: string[], cwd: string): string {
+  try {
+    const result = spawnSync(command, args, { cwd, input: '', encoding: 'utf8', timeout: 20000 });
+    if (result.error) {
+      return result.error.message;
+    }
+    if (result.status === 0) {
+      return '';
+    }
+    const lines = (result.stderr ?? '').trim().split('\n').filter((line) => line.trim() !== '');
+    return lines.slice(-6).join(' | ') || `exit ${result.status ?? 'by signal'}`;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
 }

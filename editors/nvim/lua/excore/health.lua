@@ -23,6 +23,23 @@ local function server_version(cmd)
   return nil, ('`%s` exited %d: %s'):format(table.concat(args, ' '), result.code, out)
 end
 
+--- Start the server with its stdin closed: a server that can start reads end-of-file and exits
+--- 0; one that cannot (a missing dependency, a broken install) exits non-zero with its reason on
+--- stderr, which is returned.
+local function start_failure(cmd)
+  local ok, proc = pcall(vim.system, cmd, { text = true, stdin = '' })
+  if not ok then
+    return tostring(proc)
+  end
+  local result = proc:wait(20000)
+  if result.code == 0 then
+    return nil
+  end
+  local lines = vim.split(vim.trim(result.stderr or ''), '\n')
+  local tail = table.concat(vim.list_slice(lines, math.max(1, #lines - 11)), '\n')
+  return ('exit %d%s'):format(result.code, tail ~= '' and (':\n' .. tail) or ' (no output on stderr)')
+end
+
 function M.check()
   local health = vim.health
   local excore = require('excore')
@@ -42,7 +59,7 @@ function M.check()
   local exe = vim.fn.exepath(cmd[1])
   if exe == '' then
     health.error(('`%s` not found (command: %s)'):format(cmd[1], table.concat(cmd, ' ')), {
-      'pip install "excore[ls]" in the environment of your project and start Neovim from it',
+      'install ExCore in the environment of your project (pip install /path/to/ExCore, or a built wheel) and start Neovim from it',
       "or set the command: require('excore').setup({ cmd = { '/path/to/excore-ls', '--stdio' } })",
     })
   else
@@ -51,6 +68,14 @@ function M.check()
       health.ok(('`%s` found: %s'):format(exe, version))
     else
       health.warn(('`%s` found, but its version could not be read: %s'):format(exe, err or ''))
+    end
+    local failure = start_failure(vim.list_extend({ exe }, vim.list_slice(cmd, 2)))
+    if failure then
+      health.error(('`%s` cannot start: %s'):format(table.concat(cmd, ' '), failure), {
+        'install ExCore in the environment of your project (pip install /path/to/ExCore, or a built wheel) and start Neovim from it',
+      })
+    else
+      health.ok('the server starts')
     end
   end
 
