@@ -22,7 +22,8 @@ def test_the_language_server_needs_no_extra() -> None:
     torch = [d for d in project["optional-dependencies"]["torch"] if d.startswith("torch")]
     assert torch == ["torch>=2.1"]
     setup = (REPO / "scripts" / "setup.sh").read_text()
-    assert setup.index('"torch==2.13.0"') < setup.index('".[dev,torch]"')
+    pinned = setup.index('pip_install "torch==2.13.0"')
+    assert pinned < setup.index('pip_install -e ".[dev,torch')
 
 
 def test_no_document_or_client_points_at_upstream() -> None:
