@@ -186,4 +186,12 @@ for _method, _handler, _options in ROUTES:
         server.feature(_method)(_handler)
     else:
         server.feature(_method, _options)(_handler)
-server.command(DUMP_COMMAND)(dump.dump_index)
+
+
+async def dump_index(ls: ExcoreLanguageServer, *args: Any) -> str:
+    """The dump command. Registered from here: pygls reads a command's annotations to convert
+    its arguments, and ``ExcoreLanguageServer`` resolves only in this module."""
+    return await dump.dump_index(ls, *args)
+
+
+server.command(DUMP_COMMAND)(dump_index)

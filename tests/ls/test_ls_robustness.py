@@ -133,9 +133,11 @@ async def test_missing_index_message_and_dump_command(
     assert result is not None
     items = result.items if isinstance(result, lsp.CompletionList) else result
     assert "num_classes" in [i.label for i in items]
-    await fresh.workspace_execute_command_async(
-        lsp.ExecuteCommandParams(command="excore.dumpIndex")
+    # with an argument list, as Neovim and VS Code send it (pygls then reads the annotations)
+    answer = await fresh.workspace_execute_command_async(
+        lsp.ExecuteCommandParams(command="excore.dumpIndex", arguments=[])
     )
+    assert isinstance(answer, str)
     assert (root / ".excore" / "index.json").is_file()
     await wait_for(lambda: "unknown-module" in {d.code for d in fresh.diagnostics.get(uri, [])})
     kinds = [type(v).__name__ for reports in fresh.progress_reports.values() for v in reports]
