@@ -50,10 +50,27 @@ def require_config_file(path: str) -> Path:
     return file
 
 
+def require_workspace(config: str | Path, workspace: Workspace | None) -> None:
+    """A config with no workspace, in a process that registered nothing, would only give
+    ``unknown-field`` for every section: say in one line where a workspace was looked for."""
+    if workspace is not None:
+        return
+    from excore.config import no_workspace_message
+    from excore.errors import WorkspaceError
+    from excore.registry import Registry
+
+    if not Registry.registries():
+        raise WorkspaceError(no_workspace_message(config))
+
+
 def load_with_overrides(args: argparse.Namespace) -> LazyConfig:
     """``config.load`` of ``args.config`` with the ``-o KEY=VALUE`` overrides applied."""
     from excore import config
 
+    if args.workspace is None:
+        from excore.config import resolve_workspace
+
+        require_workspace(args.config, resolve_workspace(require_config_file(args.config), None))
     lazy_cfg = config.load(require_config_file(args.config), workspace=args.workspace)
     if args.override:
         lazy_cfg.apply_text_overrides(args.override)

@@ -18,7 +18,12 @@ import os
 import sys
 from typing import Any
 
-from excore.cli._common import add_workspace_option, read_text, require_config_file
+from excore.cli._common import (
+    add_workspace_option,
+    read_text,
+    require_config_file,
+    require_workspace,
+)
 from excore.errors import problem_position
 from excore.problems import Problem, Severity
 from excore.syntax.text import LineIndex
@@ -68,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
     for config in configs:
         require_config_file(config)
         workspace = resolve_workspace(config, args.workspace)
+        require_workspace(config, workspace)
         source = live_source(workspace)
         rule = fragment_rule(workspace.root if workspace else None)
         if getattr(args, "override", None):

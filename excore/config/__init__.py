@@ -82,11 +82,50 @@ def resolve_workspace(
             None if config_path is None else Path(config_path),
             None if workspace is None else Path(workspace),
         )
+        if found is None and workspace is None and config_path is not None:
+            # A config outside any workspace (a dumped copy in /tmp...): the workspace its dump
+            # recorded, else the one of the current folder (upstream's rule).
+            found = _recorded_workspace(Path(config_path)) or find_workspace(None)
     if found is not None:
         from excore.schema.lazy import prepare_registries
 
         prepare_registries(found)  # importing is cheap when its modules are already imported
     return found
+
+
+WORKSPACE_MARK = "# excore workspace: "
+
+
+def _recorded_workspace(config: Path) -> Workspace | None:
+    """The workspace a ``cfg.dump`` file names in its header (``# excore workspace: PATH``),
+    when that file still exists."""
+    from excore.errors import WorkspaceError
+    from excore.workspace import load_workspace
+
+    try:
+        with open(config, encoding="utf-8") as fh:
+            head = [fh.readline() for _ in range(3)]
+    except (OSError, UnicodeDecodeError):
+        return None
+    for line in head:
+        if line.startswith(WORKSPACE_MARK):
+            file = Path(line[len(WORKSPACE_MARK) :].strip())
+            if file.is_file():
+                try:
+                    return load_workspace(file)
+                except WorkspaceError:
+                    return None
+    return None
+
+
+def no_workspace_message(config: str | os.PathLike[str]) -> str:
+    """One line saying where a workspace was looked for, for a config that has none."""
+    folder = Path(config).resolve().parent
+    return (
+        f"no ExCore workspace for {config}: no excore.toml, pyproject.toml with [tool.excore] or "
+        f".excore.toml in {folder} or above, nor in the current folder {Path.cwd()} or above "
+        "(`excore init` writes one; --workspace or $EXCORE_WORKSPACE names one)"
+    )
 
 
 def live_source(workspace: Workspace | None = None) -> SignatureSource:

@@ -564,6 +564,10 @@ class LazyConfig:
 
         doc = tomlkit.document()
         doc.add(tomlkit.comment(f"resolved from {os.path.basename(self.path)} by excore"))
+        if self.workspace is not None:  # so that the copy loads back from anywhere
+            from excore.config import WORKSPACE_MARK
+
+            doc.add(tomlkit.comment(WORKSPACE_MARK[2:] + str(self.workspace.file)))
         _fill_toml(doc, self._loaded.root, tomlkit)
         return tomlkit.dumps(doc)
 

@@ -4,9 +4,12 @@ module, a forgotten `$`, values read from the environment."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
-from engine_paths import cfg_path
+from engine_paths import REPO, cfg_path
 
 from excore import config, errors
 from excore.cli.main import main
@@ -148,3 +151,47 @@ def test_a_wrong_base_path_offers_the_close_file_and_hides_its_follow_ons(capsys
     assert isinstance(fix, dict)
     fixed = text[: fix["start"]] + fix["text"] + text[fix["end"] :]
     assert fixed.splitlines()[0] == '__base__ = ["_base_/net.toml", "_base_/model.toml"]'
+
+
+def _cli(cwd: object, *argv: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env.pop("EXCORE_WORKSPACE", None)
+    return subprocess.run(
+        [sys.executable, "-m", "excore.cli.main", *argv],
+        cwd=str(cwd),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+def test_a_dumped_config_loads_back_from_anywhere(tmp_path) -> None:
+    cfg = config.load(cfg_path("all_forms.toml"))
+    dumped = tmp_path / "out" / "resolved.toml"
+    dumped.parent.mkdir()
+    cfg.dump(dumped)
+    assert (
+        f"# excore workspace: {cfg_path('all_forms.toml').parents[1] / 'excore.toml'}"
+        in (dumped.read_text().splitlines()[:3])
+    )
+    # a fresh process, in a folder that belongs to no workspace
+    result = _cli(tmp_path, "check", str(dumped))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 error(s)" in result.stderr
+    result = _cli(tmp_path, "build", str(dumped))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_outside_any_workspace_the_current_folder_s_workspace_is_used(tmp_path) -> None:
+    copy = tmp_path / "copy.toml"
+    copy.write_text(cfg_path("all_forms.toml").read_text())
+    result = _cli(cfg_path("all_forms.toml").parents[1], "check", str(copy))
+    assert result.returncode == 0, result.stdout + result.stderr
+    # and with none there either: one line naming where it looked
+    result = _cli(tmp_path, "check", str(copy))
+    assert result.returncode != 0
+    assert result.stdout == ""
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"excore: error: no ExCore workspace for {copy}: ")
+    assert f"in {tmp_path} or above, nor in the current folder {tmp_path} or above" in line
