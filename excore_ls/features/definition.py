@@ -46,10 +46,29 @@ def expression_definition(fa: FileAnalysis, offset: int) -> list[Place] | None:
     return None
 
 
+def class_value_at(fa: FileAnalysis, offset: int) -> tuple[ModuleInfo | None, int, int] | None:
+    """On the value of ``__class__ = "Name"``: the class it names and the value's range."""
+    from excore.syntax.grammar import CLASS_KEY
+    from excore_ls.analysis.resolve import section_module
+
+    for section in fa.config.sections:
+        p = section.param(CLASS_KEY)
+        value = p.value if p is not None else None
+        if value is not None and value.start <= offset <= value.end and p is not None:
+            if p.key.prefix:
+                return None
+            return section_module(fa.index, section), value.start, value.end
+    return None
+
+
 def definition(fa: FileAnalysis, offset: int) -> list[Place]:
     in_expression = expression_definition(fa, offset)
     if in_expression is not None:
         return in_expression
+    named = class_value_at(fa, offset)
+    if named is not None:
+        place = module_place(fa, named[0])
+        return [place] if place else []
     t = target_at(fa, offset)
     if t is None:
         return []

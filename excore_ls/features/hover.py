@@ -21,6 +21,14 @@ def hover(fa: FileAnalysis, offset: int) -> HoverResult | None:
     computed = _expression_hover(fa, offset)
     if computed is not None:
         return computed
+    from excore_ls.features.definition import class_value_at
+
+    named = class_value_at(fa, offset)
+    if named is not None:
+        info, start, end = named
+        if info is None:
+            return None
+        return HoverResult(module_markdown(info), start, end)
     target = target_at(fa, offset)
     if target is None:
         return None

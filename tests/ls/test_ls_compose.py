@@ -149,3 +149,15 @@ def test_definition_of_names_and_paths_in_expressions(analyzer: Analyzer, worksp
     (place,) = definition.definition(fa, at_lr)
     assert place.file == str(workspace / "cases/expr.toml")
     assert text[place.start : place.end] == "&lr"
+
+
+def test_hover_and_definition_of_a_class_value(analyzer: Analyzer, workspace: Path) -> None:
+    from excore_ls.features import definition
+
+    text, offset, _ = split_cursor('[wide_head]\n__class__ = "FCN<|>Head"\nin_channels = 3\n')
+    fa = open_text(analyzer, workspace / "cases/named.toml", text)
+    result = hover.hover(fa, offset)
+    assert result is not None and "FCNHead" in result.markdown
+    assert text[result.start : result.end] == '"FCNHead"'
+    places = definition.definition(fa, offset)
+    assert places and places[0].file.endswith(".py") and places[0].line >= 1
