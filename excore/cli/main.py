@@ -66,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     Called without ``argv`` it is the ``excore`` process itself and sets the process's garbage
     collector policy; called with ``argv`` (from Python) it leaves the caller's collector alone.
     """
-    if argv is None:
+    if argv is None and not (set(sys.argv[1:2]) & LONG_RUNNING):
         _collector_policy()
     words = list(argv) if argv is not None else sys.argv[1:]
     if words and words[0] in UPSTREAM_COMMANDS:  # whatever options upstream's command took
@@ -102,6 +102,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+
+
+# commands that supervise other processes for as long as they run: the collector stays on
+LONG_RUNNING = {"run", "sweep"}
 
 
 def _collector_policy() -> None:

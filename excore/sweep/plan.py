@@ -7,11 +7,9 @@ file, so a problem a value causes is reported at that value (``sweep.toml:7:28``
 
 from __future__ import annotations
 
-import gc
 import itertools
 import os
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,34 +73,20 @@ def load_plan(
     from excore.config.lazy import MemoSource
 
     source = source if isinstance(source, MemoSource) else MemoSource(source)
-    with _paused_gc():
-        loaded = load_config_files(path)
-        model = build_model(loaded, source)
-        problems = check_model(model, source, CheckOptions(env=env))
-        spec = read_sweep(loaded.sweep, loaded.sweep.file) if loaded.sweep is not None else None
-        plan = Plan(loaded.path, loaded, model, spec, problems)
-        if spec is None or plan.errors:
-            return plan
-        for axis in spec.axes:
-            target, _ = resolve_axis(model, [p.text for p in axis.parts], source)
-            assert target is not None  # the checker reported every axis that does not resolve
-            plan.targets.append(target)
-        if expand and spec.sampler == "grid":
-            expand_grid(plan, source, env)
+    loaded = load_config_files(path)
+    model = build_model(loaded, source)
+    problems = check_model(model, source, CheckOptions(env=env))
+    spec = read_sweep(loaded.sweep, loaded.sweep.file) if loaded.sweep is not None else None
+    plan = Plan(loaded.path, loaded, model, spec, problems)
+    if spec is None or plan.errors:
+        return plan
+    for axis in spec.axes:
+        target, _ = resolve_axis(model, [p.text for p in axis.parts], source)
+        assert target is not None  # the checker reported every axis that does not resolve
+        plan.targets.append(target)
+    if expand and spec.sampler == "grid":
+        expand_grid(plan, source, env)
     return plan
-
-
-@contextmanager
-def _paused_gc() -> Iterator[None]:
-    """The trials' trees and models hold no reference cycles: no collection while they are
-    made (collections triggered by their allocation would each traverse all of them)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def grid_points(spec: SweepSpec) -> Iterator[list[AxisPoint]]:

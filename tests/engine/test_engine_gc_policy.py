@@ -79,9 +79,33 @@ def test_the_excore_process_sets_its_own_policy(tmp_path: Path) -> None:
         "sys.argv = ['excore', '--version']\n"
         "m.main()\n"
         "print(gc.isenabled())\n"
+        "gc.enable()\n"
+        "sys.argv = ['excore', 'run', '--help']\n"
+        "m.main()\n"
+        "print(gc.isenabled())\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=tmp_path
     )
     lines = [line for line in out.stdout.splitlines() if line in ("True", "False")]
-    assert lines == ["True", "False"], out.stdout + out.stderr
+    # as a library: untouched; as the process: off; a long-running command: left on
+    assert lines == ["True", "False", "True"], out.stdout + out.stderr
+
+
+def test_only_the_entry_points_switch_the_collector() -> None:
+    """``gc.disable``/``enable``/``freeze``/thresholds appear only in the two process entry
+    points (``excore/cli/main.py``, ``excore_ls/__main__.py``)."""
+    import re
+
+    repo = Path(__file__).resolve().parents[2]
+    allowed = {repo / "excore" / "cli" / "main.py", repo / "excore_ls" / "__main__.py"}
+    switch = re.compile(r"\bgc\.(disable|enable|freeze|unfreeze|set_threshold)\(")
+    found = [
+        f"{path.relative_to(repo)}:{n}"
+        for package in ("excore", "excore_ls")
+        for path in sorted((repo / package).rglob("*.py"))
+        if path not in allowed
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if switch.search(line)
+    ]
+    assert found == []
