@@ -188,6 +188,26 @@ def test_config_schema_is_valid_draft7(example: Path) -> None:
     }
 
 
+def test_config_schema_describes_the_sweep_table(example: Path) -> None:
+    import jsonschema
+
+    schema = load(example, "config.schema.json")
+    validator = jsonschema.Draft7Validator(schema)
+    good = {
+        "__sweep__": {
+            "name": "s",
+            "sampler": "grid",
+            "axes": {"Optimizer.SGD.lr": [0.1, 0.01], "&size": {"int": [8, 64], "step": 8}},
+            "constraints": {"expr": "size <= 64"},
+        }
+    }
+    assert [e.message for e in validator.iter_errors(good)] == []
+    bad = {"__sweep__": {"sampler": "grd", "axes": {"x": {"float": [1, 2], "stp": 1}}}}
+    messages = sorted(e.message for e in validator.iter_errors(bad))
+    assert any("'grd' is not one of" in m for m in messages)
+    assert any("is not valid under any of the given schemas" in m for m in messages)
+
+
 def test_taplo_accepts_every_valid_example_config(example: Path) -> None:
     schema = (example / ".excore" / "config.schema.json").as_uri()
     files = [str(p) for p in valid_configs(example)]

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from excore.fileio import UnreadableFile, read_config_text, unreadable_reason
 from excore.problems import Problem, make_problem
-from excore.syntax.grammar import BASE_KEY, DELETE_KEY, strip_prefix
+from excore.syntax.grammar import BASE_KEY, DELETE_KEY, SWEEP_KEY, strip_prefix
 from excore.syntax.text import LineIndex
 from excore.syntax.toml import TreeLeaf, TreeTable, Value, parse_tree
 
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from excore.workspace import Workspace
 
 ReadText = Callable[[str], "str | None"]
-SWEEP_KEY = "__sweep__"  # a sweep's table: read by excore.sweep, never part of the config
 
 
 @dataclass(slots=True)

@@ -35,6 +35,7 @@ from excore.syntax.grammar import (
     MODULE_PREFIXES,
     NO_CALL_KEY,
     PREFIXES,
+    SWEEP_KEY,
     VALUE_PREFIXES,
 )
 
@@ -89,6 +90,7 @@ def config_schema(index: WorkspaceIndex) -> dict[str, Any]:
             if required:
                 definitions[key + ".required"] = required
     properties: dict[str, Any] = {
+        SWEEP_KEY: _sweep_schema(),
         DELETE_KEY: {
             "type": "array",
             "items": {"type": "string"},
@@ -147,6 +149,55 @@ def config_schema(index: WorkspaceIndex) -> dict[str, Any]:
             "additionalProperties": True,
         }
     return schema
+
+
+def _sweep_schema() -> dict[str, Any]:
+    """The ``[__sweep__]`` table (``excore sweep``): its keys and the forms of an axis."""
+    from excore.sweep.spec import DIRECTIONS, SAMPLERS
+
+    bounds = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
+    axis_range = {
+        "type": "object",
+        "properties": {
+            "int": {**bounds, "items": {"type": "integer"}},
+            "float": bounds,
+            "step": {"type": "number", "exclusiveMinimum": 0},
+            "log": {"type": "boolean"},
+        },
+        "additionalProperties": False,
+    }
+    return {
+        "type": "object",
+        "description": "A sweep over this config (`excore sweep plan|run|show`); ignored by "
+        "load and build.",
+        "properties": {
+            "name": {"type": "string", "description": "The sweep's (and study's) name."},
+            "objective": {"type": "string", "description": "The metric each trial reports."},
+            "direction": {"enum": list(DIRECTIONS)},
+            "sampler": {"enum": list(SAMPLERS)},
+            "trials": {"type": "integer", "minimum": 1},
+            "seed": {"type": "integer"},
+            "axes": {
+                "type": "object",
+                "description": "Key paths of the resolved config and their values: a list, "
+                "{int = [low, high], step} or {float = [low, high], log}.",
+                "additionalProperties": {"anyOf": [{"type": "array", "minItems": 1}, axis_range]},
+            },
+            "constraints": {
+                "type": "object",
+                "properties": {
+                    "expr": {
+                        "anyOf": [
+                            {"type": "string"},
+                            {"type": "array", "items": {"type": "string"}},
+                        ]
+                    }
+                },
+                "additionalProperties": False,
+            },
+        },
+        "additionalProperties": False,
+    }
 
 
 def _fields(index: WorkspaceIndex) -> dict[str, str]:

@@ -38,6 +38,7 @@ BASE_KEY = "__base__"  # the files a config inherits
 NO_CALL_KEY = "__no_call__"  # a section whose target is not called
 DELETE_KEY = "__delete__"  # key paths of the bases a config removes
 CLASS_KEY = "__class__"  # a named instance: [train_tf] __class__ = "Compose"
+SWEEP_KEY = "__sweep__"  # a sweep over the config (excore sweep); load and build ignore it
 _NAME = re.compile(r"[^\W\d][\w\-]*")
 _ENV = re.compile(r"\$\{([^}]*)\}?")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")

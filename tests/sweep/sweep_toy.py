@@ -1,6 +1,6 @@
 """A small pure-Python workspace for the sweep tests, written into a temporary folder.
 
-``toy`` registers an ``MLP`` model, an ``SGD`` optimizer and two heads; ``train.py`` builds the
+``sweeptoy`` registers a ``ToyMLP`` model, a ``ToySGD`` optimizer and two heads; ``train.py`` builds the
 config it is given (``$EXCORE_CONFIG``) and reports a loss computed from the parameters, so a
 trial takes a fraction of a second and its value is known in advance.
 """
@@ -15,7 +15,7 @@ import pytest
 
 from excore import config
 
-WORKSPACE = 'name = "toy"\nsrc_paths = ["src"]\nimport = ["toy.models"]\n\n[primary_fields]\nModel = "ToyModel"\nOptimizer = "ToyOptimizer"\n'
+WORKSPACE = 'name = "toy"\nsrc_paths = ["src"]\nimport = ["sweeptoy.models"]\n\n[primary_fields]\nModel = "ToyModel"\nOptimizer = "ToyOptimizer"\n'
 MODELS = """
 from __future__ import annotations
 
@@ -84,11 +84,11 @@ print("done", model.width, opt.lr)
 
 
 def write_workspace(root: Path) -> Path:
-    (root / "src" / "toy").mkdir(parents=True)
+    (root / "src" / "sweeptoy").mkdir(parents=True)
     (root / "configs").mkdir()
     (root / "excore.toml").write_text(WORKSPACE, encoding="utf-8")
-    (root / "src" / "toy" / "__init__.py").write_text("", encoding="utf-8")
-    (root / "src" / "toy" / "models.py").write_text(MODELS, encoding="utf-8")
+    (root / "src" / "sweeptoy" / "__init__.py").write_text("", encoding="utf-8")
+    (root / "src" / "sweeptoy" / "models.py").write_text(MODELS, encoding="utf-8")
     (root / "configs" / "base.toml").write_text(BASE, encoding="utf-8")
     (root / "train.py").write_text(TRAIN, encoding="utf-8")
     return root
