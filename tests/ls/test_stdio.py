@@ -224,3 +224,34 @@ def test_the_end_of_the_input_stops_the_server(tmp_path: Path) -> None:
     )
     assert [a["id"] for a in _answers(run.stdout) if "id" in a] == [1]
     assert b"Traceback" not in run.stderr
+
+
+def _until(pipe: Pipe, found: Any, timeout: float = 20.0) -> dict[str, Any] | None:
+    deadline = time.monotonic() + timeout
+    for message in pipe.seen:
+        if found(message):
+            return message
+    while (message := pipe._read_message(deadline)) is not None:
+        if found(message):
+            return message
+    return None
+
+
+def test_the_server_tells_the_client_the_index_status(pipe: Pipe, workspace: Path) -> None:
+    """``excore/indexStatus``, which the VS Code client shows in its status bar."""
+    pipe.send(frame({**INIT, "params": {"capabilities": {}, "rootUri": workspace.as_uri()}}))
+    assert pipe.answer(1) is not None
+    pipe.send(frame(INITIALIZED))
+    config = workspace / "configs" / "main.toml"
+    item = {"uri": config.as_uri(), "languageId": "toml", "version": 1, "text": config.read_text()}
+    pipe.send(
+        frame(
+            {"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": item}}
+        )
+    )
+    status = _until(pipe, lambda m: m.get("method") == "excore/indexStatus")
+    assert status is not None, pipe.stderr()
+    params = status["params"]
+    assert params["state"] == "loaded"
+    assert params["root"] == str(workspace.resolve())
+    assert params["path"] == str(workspace.resolve() / ".excore" / "index.json")
