@@ -227,7 +227,7 @@ class Computation:
                     {"name": name.text},
                 )
             else:
-                value = node.value.to_python()
+                value = self._plain_leaf(node)
         elif isinstance(node, Section):
             if self._is_module(node):
                 raise EvalError(
@@ -244,6 +244,17 @@ class Computation:
             Operand(name, value, node if isinstance(node, Leaf | Section) else None)
         )
         return value
+
+    def _plain_leaf(self, leaf: Leaf) -> Any:
+        """A plain value; a top-level ``"${ENV}"`` string is read from the environment (as
+        text: ``int(channels)`` converts it), as a bare ``&`` name reads it."""
+        value = leaf.value.to_python()
+        if leaf.table_path or not isinstance(value, str) or "${" not in value:
+            return value
+        var = parse_variable_value(value, leaf.value.content_start)
+        if not var.is_template or var.problems:
+            return value
+        return self._template(var, leaf)
 
     def _is_module(self, section: Section) -> bool:
         if self._module_paths is None:

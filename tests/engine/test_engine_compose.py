@@ -160,3 +160,26 @@ def test_diff_lists_added_removed_changed_with_origins(capsys, monkeypatch) -> N
     code, out, _ = _cli(capsys, "diff", "expr_child.toml", "swap.toml")
     assert "~ batch_size: 1024 -> 512    (expr_child.toml:2 -> expr_grand.toml:3)" in out
     assert '- Model.EFCN.backbone = @"EResNet"    (expr_base.toml:5)' in out
+
+
+def test_an_expression_reads_an_environment_variable_through_a_top_level_name(
+    monkeypatch, tmp_path
+) -> None:
+    monkeypatch.setenv("EXCORE_TEST_CHANNELS", "8")
+    monkeypatch.delenv("EXCORE_TEST_UNSET", raising=False)
+    path = cfg_path("compose") / "expr_env_tmp.toml"
+    path.write_text(
+        '__base__ = ["expr_grand.toml"]\n'
+        'channels = "${EXCORE_TEST_CHANNELS}"\n'
+        'width = "${EXCORE_TEST_UNSET:-3}"\n'
+        '"&wide" = "int(channels) * 2"\n'
+        '"&label" = "\'c\' + channels + \'-w\' + width"\n'
+    )
+    try:
+        cfg = config.load(path)
+        assert [p for p in cfg.check() if p.severity.value == "error"] == []
+        _, run_info = config.build_all(cfg)
+        assert run_info["wide"] == 16
+        assert run_info["label"] == "c8-w3"
+    finally:
+        path.unlink()
