@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from excore.config.envvalue import convert, env_variable, substitute
 from excore.config.loader import Leaf, Section
 from excore.config.model import (
+    FINEGRAINED_HOOK,
     ConfigModel,
     ModuleDef,
     ParamDef,
@@ -36,6 +37,7 @@ from excore.config.model import (
 )
 from excore.errors import (
     CoreConfigBuildError,
+    CoreConfigParseError,
     EnvVarParseError,
     ExcoreError,
     HookBuildError,
@@ -301,8 +303,17 @@ class Builder:
             return value.to_python() if value.kind in ("array", "table") else value.data
         if prefix == "&":
             return self.variable_value(param)
+        if param.indirect is not None and param.source_value is None:
+            name = param.indirect
+            raise self.error(
+                StrToClassError,
+                f"'&{name.text}' names no top-level variable of this config",
+                Where(param.file, name.start - 1, name.end, param.path),
+                "undefined-variable",
+            )
         values = [self.reference_value(param, use) for use in param.refs]
-        if len(values) != (len(param.leaf.value.items) if param.is_list else 1):
+        written = param.source_value or param.leaf.value
+        if len(values) != (len(written.items) if param.is_list else 1):
             raise self.error(
                 StrToClassError,
                 f"'{param.leaf.key.text}' takes a module name or a list of names",
@@ -400,11 +411,17 @@ class Builder:
             at = Where(use.file, start, end, param.path)
             raise self.error(StrToClassError, message, at, problem.code if problem else "")
         mode = MODE_OF_PREFIX[param.prefix]
-        if not ref.hooks:
+        fine = ref.fine
+        if not ref.hooks and fine is None:
             return self.target_value(target, mode, use, param)
 
         def produce() -> Any:
+            if fine is not None:
+                return self.fine_value(target, use, param)
             return self.target_value(target, mode, use, param)
+
+        if not ref.hooks:
+            return produce()
 
         return self.apply_hooks(produce, ref.hooks, use, param)
 
@@ -429,6 +446,47 @@ class Builder:
         if target.kind == "python" and call is None:  # the chain continues the dotted path
             package = package_of(target.info.target if target.info is not None else target.name)
         return self.apply_chain(value, links, use, param, package)
+
+    def fine_value(self, target: Target, use: RefUse, param: ParamDef) -> Any:
+        """``"Container*$Group::name"``: the FinegrainedConfig hook, with the parameters of the
+        table ``[Group.name]``, builds the container class (whatever the key's prefix) from
+        its layers."""
+        fine = use.ref.fine
+        assert fine is not None
+        at = Where(use.file, fine.start, fine.end, param.path)
+        table = self.model.fine.get(fine.key)
+        if table is None:
+            raise self.error(
+                CoreConfigParseError,
+                f"'{'::'.join(fine.key)}' names no table of this config (a fine-grained value "
+                f"needs [{'.'.join(fine.key)}])",
+                Where(use.file, fine.path[0].start, fine.end, param.path),
+                "bad-reference",
+            )
+        cls = self.hook_class(Ident(FINEGRAINED_HOOK, fine.start, fine.end), at)
+        container = self.target_value(target, "class", use, param)
+        kwargs = self.module_kwargs(table)
+        enabled = kwargs.pop("enabled", True)
+        name = use.ref.text[: fine.start - use.ref.start]
+        table_at = self.where_module(table)
+        try:
+            node = cls(_Thunk(lambda: container, name), enabled, **kwargs)
+            return node()
+        except ExcoreError:
+            raise
+        except Exception as exc:
+            from excore.plugins.finegrained_config import FinegrainedError
+
+            if isinstance(exc, FinegrainedError):
+                raise self.error(
+                    CoreConfigBuildError, f"fine-grained config of {name}: {exc}", table_at
+                ) from exc
+            error = self.error(
+                ModuleBuildError, f"building {name} failed: {type(exc).__name__}: {exc}", table_at
+            )
+            assert isinstance(error, ModuleBuildError)
+            error.original = exc
+            raise error from exc
 
     def registered_value(self, target: Target, mode: Mode, call: Call | None, at: Where) -> Any:
         """An implicit module or a member of a registered Python module."""

@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, get_args
 
 from excore.config.compute import computation_of
 from excore.config.envvalue import convert, env_variable, substitute
-from excore.config.loader import ReadText, load_config_files
+from excore.config.loader import ReadText, Section, load_config_files
 from excore.config.model import (
+    FINEGRAINED_HOOK,
     ConfigModel,
     ModuleDef,
     ParamDef,
@@ -363,6 +364,8 @@ class _Checker:
         if self.unsafe_module(module, start, end):
             return
         info = self.module_info(module)
+        if module.fine and (info is None or info.kind != "hook"):
+            return  # the fine-grained value says the plugin is not enabled (check_fine)
         if info is not None and info.refused:
             self.add(
                 "unsafe-reference",
@@ -589,6 +592,21 @@ class _Checker:
                 if spec.literal_values or value.kind not in _accepted_kinds(spec):
                     self.check_type(param, spec, value)
             return
+        if param.indirect is not None and param.source_value is None:
+            var = param.indirect
+            root = self.model.loaded.root.items
+            suggestions, hint = _did_you_mean(
+                var.text, [k for k, v in root.items() if not isinstance(v, Section)]
+            )
+            self.add(
+                "undefined-variable",
+                f"'&{var.text}' names no top-level variable of this config{hint}",
+                param.file,
+                var.start - 1,
+                var.end,
+                param.path,
+                {"name": var.text, "suggestions": suggestions},
+            )
         for bad in bad_prefix_values(param):
             expected = (
                 "a variable name or '${ENV}' string"
@@ -806,7 +824,10 @@ class _Checker:
             )
         if target is not None:
             self.check_chain(param, use, target)
-            self.record_usage(param, use, target)
+            if ref.fine is None:  # a fine-grained value builds the container's class anew
+                self.record_usage(param, use, target)
+        if ref.fine is not None:
+            self.check_fine(param, use)
         for index, hook in enumerate(ref.hooks):
             group = ref.hook_groups[index] if index < len(ref.hook_groups) else None
             if group is not None and not any(
@@ -849,6 +870,51 @@ class _Checker:
                     param.path,
                     {"name": hook.text, "suggestions": suggestions},
                 )
+
+    def check_fine(self, param: ParamDef, use: RefUse) -> None:
+        """``Container*$Group::name``: the hook is enabled and the table exists (its
+        parameters are checked as the hook's, where the table is)."""
+        fine = use.ref.fine
+        assert fine is not None
+        info = self.source.lookup(FINEGRAINED_HOOK)
+        if info is None or info.kind != "hook":
+            self.add(
+                "unknown-hook",
+                "'*' is a fine-grained config, and its plugin is not enabled: call "
+                "excore.plugins.finegrained_config.enable_finegrained_config()",
+                use.file,
+                fine.start,
+                fine.start + 1,
+                param.path,
+                {"name": FINEGRAINED_HOOK},
+            )
+        if fine.key in self.model.fine:
+            return
+        shown = "::".join(fine.key)
+        where = f"[{'.'.join(fine.key)}]"
+        parent: object = self.model.loaded.root
+        for part in fine.key[:-1]:
+            parent = parent.items.get(part) if isinstance(parent, Section) else None
+        tables = (
+            [k for k, v in parent.items.items() if isinstance(v, Section)]
+            if isinstance(parent, Section)
+            else []
+        )
+        suggestions, _ = _did_you_mean(fine.key[-1], tables)
+        hint = ""
+        if suggestions:
+            meant = "::".join([*fine.key[:-1], suggestions[0]])
+            hint = f" (did you mean '{'$' if fine.dollar else ''}{meant}'?)"
+        self.add(
+            "bad-reference",
+            f"'{'$' if fine.dollar else ''}{shown}' names no table of this config; a fine-grained "
+            f"value needs the table {where} with the hook's parameters{hint}",
+            use.file,
+            fine.path[0].start,
+            fine.end,
+            param.path,
+            {"name": shown, "suggestions": suggestions, "context": True},
+        )
 
     def check_chain(self, param: ParamDef, use: RefUse, target: Target) -> None:
         """The first attribute after the head must exist when the class's members are known."""

@@ -38,6 +38,7 @@ from excore.syntax.grammar import (
     KeyNode,
     Reference,
     VariableValue,
+    is_name,
     parse_module_name,
     parse_reference,
     parse_variable_value,
@@ -45,6 +46,7 @@ from excore.syntax.grammar import (
 from excore.syntax.toml import Value, ValueKind
 
 HOOK_TABLE = "ConfigHook"
+FINEGRAINED_HOOK = "FinegrainedConfig"  # the hook a "Container*$Group::name" value applies
 Role = Literal["primary", "intermediate", "hook"]
 TargetKind = Literal["section", "implicit", "field", "field-all", "python"]
 
@@ -72,6 +74,9 @@ class ParamDef:
     prefix: str
     kind: ValueKind
     data: object  # the decoded scalar (None for arrays and tables)
+    # '"$class_mapping" = "&class_mapping"': the names are those of a top-level variable
+    indirect: Ident | None
+    source_value: Value | None  # the variable's value the refs were read from
 
     def __init__(
         self,
@@ -89,6 +94,8 @@ class ParamDef:
         self.prefix = key.prefix
         self.kind = value.kind
         self.data = value.data
+        self.indirect = None
+        self.source_value = None
 
     @property
     def file(self) -> str:
@@ -125,6 +132,7 @@ class ModuleDef:
     no_call: bool = False
     class_leaf: Leaf | None = None  # '__class__ = "Compose"': the section names its class
     ref_tables: dict[str, RefTable] = field(default_factory=dict)  # "$cls" sub-tables
+    fine: bool = False  # the parameters of a fine-grained value ("Container*$Group::name")
 
     @property
     def class_name(self) -> str | None:
@@ -194,6 +202,9 @@ class ConfigModel:
     # modules of every table that is not a primary field, by its name: registry tables
     # ([Head.FCNHead]), free groups ([Scratch.VGG]) and ConfigHook ($Group, $Group::Name)
     groups: dict[str, list[ModuleDef]] = field(default_factory=dict)
+    # tables named by fine-grained values ("Container*$Group::name"), by key path: the
+    # parameters of the FinegrainedConfig hook, read as a hook module
+    fine: dict[tuple[str, ...], ModuleDef] = field(default_factory=dict)
     # class_only_modules()'s answer and the source it was computed with
     class_only: tuple[object, set[int]] | None = field(default=None, repr=False)
     problems: list[Problem] = field(default_factory=list)
@@ -228,6 +239,8 @@ def build_model(
     model.param_cache = param_cache
     referenced: set[str] | None = None  # read only when a table is neither registered nor a field
     group_refs: set[str] | None = None  # "$Group" names, read only for a table of tables
+    fine_paths: set[tuple[str, ...]] = set()  # "*$Group::name" tables, read when needed
+    fine_heads: set[str] | None = None
     for key in sorted(loaded.root.items):
         node = loaded.root.items[key]
         if isinstance(node, Leaf):
@@ -239,6 +252,12 @@ def build_model(
             _read_group(model, node, key, None, "hook", source)
         elif key in registries:
             _read_group(model, node, key, key, "intermediate", source)
+        elif key in (
+            fine_heads
+            if fine_heads is not None
+            else (fine_heads := {path[0] for path in _finegrained_paths(loaded.root, fine_paths)})
+        ):
+            _read_fine_tables(model, node, key, fine_paths)
         elif node.inline:
             model.variables[key] = node
         elif isinstance(class_leaf := node.items.get(CLASS_KEY), Leaf):
@@ -278,6 +297,57 @@ def build_model(
         else:
             model.variables[key] = node
     return model
+
+
+def _finegrained_paths(root: Section, paths: set[tuple[str, ...]]) -> set[tuple[str, ...]]:
+    """Add to ``paths`` (and return it) the key paths of the tables that fine-grained values
+    name (``"Seq*$ConfigInfo::backbone"`` names ``("ConfigInfo", "backbone")``)."""
+    stack = [root]
+    while stack:
+        section = stack.pop()
+        for node in section.items.values():
+            if isinstance(node, Section):
+                stack.append(node)
+                continue
+            if node.key.prefix not in MODULE_PREFIXES:
+                continue
+            values = node.value.items if node.value.kind == "array" else [node.value]
+            for value in values:
+                if value.kind == "string" and isinstance(value.data, str) and "*" in value.data:
+                    fine = parse_reference(value.data.strip()).fine
+                    if fine is not None:
+                        paths.add(fine.key)
+    return paths
+
+
+def _read_fine_tables(
+    model: ConfigModel, node: Section, key: str, paths: set[tuple[str, ...]]
+) -> None:
+    """The tables below ``node`` that fine-grained values name become hook modules (upstream
+    takes them out of the config); what else ``node`` holds stays plain data."""
+    from dataclasses import replace
+
+    if (key,) in paths:
+        model.fine[(key,)] = _read_fine(model, node)
+        return
+    taken: set[str] = set()
+    for path in sorted(p for p in paths if p[0] == key):
+        table: Leaf | Section | None = node
+        for part in path[1:]:
+            table = table.items.get(part) if isinstance(table, Section) else None
+        if isinstance(table, Section):
+            model.fine[path] = _read_fine(model, table)
+            if len(path) == 2:
+                taken.add(path[1])
+    rest = {name: child for name, child in node.items.items() if name not in taken}
+    if rest:
+        model.variables[key] = replace(node, items=rest) if taken else node
+
+
+def _read_fine(model: ConfigModel, table: Section) -> ModuleDef:
+    module = _read_module(model, table, FINEGRAINED_HOOK, None, None, "hook")
+    module.fine = True
+    return module
 
 
 GroupKind = Literal["free", "misspelt", "data"]
@@ -414,7 +484,7 @@ def _referenced_names(root: Section) -> set[str]:
                     if value.kind == "string" and isinstance(value.data, str):
                         text = value.data.strip()
                         head = text[1:] if text.startswith("$") else text
-                        for stop in ".(@:":
+                        for stop in ".(@:*":
                             head = head.split(stop, 1)[0]
                         names.add(head)
     return names
@@ -513,6 +583,8 @@ def _read_module(
             else:
                 param = read_param(node) if leaf_key.prefix else ParamDef(node, _NO_REFS)
                 cache[id(node)] = param
+        if param.indirect is not None:
+            param = _read_indirect(model, param)
         bare = leaf_key.name
         if bare in params:
             if conflicts is _NO_CONFLICTS:
@@ -576,6 +648,26 @@ def read_ref_table(name: str, prefix: str, section: Section) -> RefTable:
     return table
 
 
+def _read_indirect(model: ConfigModel, param: ParamDef) -> ParamDef:
+    """``"$class_mapping" = "&class_mapping"``: the names come from the top-level variable
+    (each reference located in the variable's own text). A fresh ParamDef: the cached one is
+    shared by configs whose variables may differ."""
+    assert param.indirect is not None
+    fresh = ParamDef(param.leaf)
+    fresh.indirect = param.indirect
+    node = model.loaded.root.items.get(param.indirect.text)
+    if not isinstance(node, Leaf):
+        return fresh  # the checker reports the missing variable
+    value = node.value
+    fresh.source_value = value
+    fresh.is_list = value.kind == "array"
+    for item in value.items if fresh.is_list else [value]:
+        if item.kind == "string" and isinstance(item.data, str):
+            ref = parse_reference(item.data, item.content_start)
+            fresh.refs.append(RefUse(ref, item, node.file))
+    return fresh
+
+
 def read_param(leaf: Leaf) -> ParamDef:
     """Read one parameter; references are parsed with the one grammar."""
     prefix = leaf.key.prefix
@@ -589,6 +681,10 @@ def read_param(leaf: Leaf) -> ParamDef:
             items = list(value.items)
         else:
             items = [value]
+        text = value.data if value.kind == "string" and isinstance(value.data, str) else ""
+        if text[:1] == "&" and is_name(text[1:]):  # the names held by a top-level variable
+            param.indirect = Ident(text[1:], value.content_start + 1, value.content_end)
+            return param
         for item in items:
             if item.kind == "string" and isinstance(item.data, str):
                 ref = parse_reference(item.data, item.content_start)
@@ -603,6 +699,8 @@ def bad_prefix_values(param: ParamDef) -> list[Value]:
     prefix = param.prefix
     value = param.leaf.value
     if prefix in MODULE_PREFIXES:
+        if param.source_value is not None:
+            value = param.source_value
         items = list(value.items) if value.kind == "array" else [value]
         return [item for item in items if item.kind != "string"]
     if prefix == "&" and value.kind != "string":

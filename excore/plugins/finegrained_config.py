@@ -1,4 +1,6 @@
-"""Fine-grained (YOLO-style) layer lists: ``[Field."Container*FinegrainedConfig"]``.
+"""Fine-grained (YOLO-style) layer lists: ``"$block" = "Container*$Group::name"`` (upstream's
+value form: the table ``[Group.name]``, or ``[name]`` for ``"Container*name"``, gives the
+parameters below) or the section ``[Field."Container*FinegrainedConfig"]``.
 
 Enable it once with :func:`enable_finegrained_config`, then describe a stack of layers as a table
 instead of one section per layer::
@@ -60,9 +62,10 @@ class FinegrainedConfig(ConfigArgumentHook):
         self,
         node: Any,
         enabled: bool = True,
-        class_mapping: Sequence[Any] = (),
-        info: Sequence[Sequence[int]] = (),
-        args: Sequence[Sequence[Any]] = (),
+        *,
+        class_mapping: Sequence[Any],
+        info: Sequence[Sequence[int]],
+        args: Sequence[Sequence[Any]],
         unpack: bool = False,
     ) -> None:
         super().__init__(node, enabled)

@@ -5,10 +5,13 @@ Keys: ``head`` (plain), ``!head`` (new module), ``@backbone`` (shared module), `
 
 Reference values (what ``!``/``@``/``$`` keys name)::
 
-    reference := head link* hook*
+    reference := head link* fine? hook*
     head      := "$" NAME ("::" (NAME | "*"))?     a field, or one module of a field
                | NAME                              a module name or a registered Python module
     link      := "." NAME | "(" literal arguments ")"
+    fine      := "*" "$" NAME ("::" NAME)*         fine-grained: the container (the head) is
+               | "*" NAME                          built by the FinegrainedConfig hook from the
+                                                   table at that path ([Group.name], [name])
     hook      := "@" NAME | "@" "$" NAME "::" NAME  a hook, or a hook whose parameters are
                                                    the module NAME of table $NAME
 
@@ -109,6 +112,21 @@ class Link:
 
 
 @dataclass(slots=True)
+class FineGrained:
+    """``*$ConfigInfo::backbone`` (or ``*head``): the table holding the fine-grained hook's
+    parameters, as a key path from the top of the config."""
+
+    start: int  # the '*'
+    end: int
+    path: list[Ident]
+    dollar: bool = True
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        return tuple(part.text for part in self.path)
+
+
+@dataclass(slots=True)
 class Reference:
     """One parsed reference value: its head, chain, hooks and problems, with offsets."""
 
@@ -124,6 +142,7 @@ class Reference:
     problems: list[GrammarProblem] = field(default_factory=list)
     # for each hook: the table of "@$Group::Hook" (None for a plain "@Hook")
     hook_groups: list[Ident | None] = field(default_factory=list)
+    fine: FineGrained | None = None  # "Container*$Group::name"
 
     @property
     def dotted_names(self) -> list[Ident]:
@@ -224,6 +243,10 @@ def _parse_any_reference(text: str, start: int) -> Reference:
                 ref.problems.append(GrammarProblem(problem, call.start, call.end))
             ref.chain.append(Link(call.start, call.end, call=call))
             pos = close + 1
+    if pos < n and text[pos] == "*" and ref.head is not None:
+        pos = _parse_fine(text, pos, n, start, ref)
+        if pos < 0:
+            return ref
     while pos < n and text[pos] == "@":
         at = pos
         group: Ident | None = None
@@ -254,6 +277,31 @@ def _parse_any_reference(text: str, start: int) -> Reference:
             GrammarProblem(f"unexpected {text[pos:n]!r} in reference", start + pos, start + n)
         )
     return ref
+
+
+def _parse_fine(text: str, pos: int, n: int, start: int, ref: Reference) -> int:
+    """``*$Group::name`` or ``*name`` at ``pos``; the position after it, or -1 (a problem)."""
+    star = pos
+    pos += 1
+    dollar = text.startswith("$", pos)
+    if dollar:
+        pos += 1
+    parts: list[Ident] = []
+    while True:
+        m = _NAME.match(text, pos, n)
+        if not m:
+            what = "after '::'" if parts else "after '*' (e.g. '*$Group::name')"
+            ref.problems.append(
+                GrammarProblem(f"expected a table name {what}", start + star, start + pos)
+            )
+            return -1
+        parts.append(Ident(m.group(), start + m.start(), start + m.end()))
+        pos = m.end()
+        if not (dollar and text.startswith("::", pos)):
+            break
+        pos += 2
+    ref.fine = FineGrained(start + star, start + pos, parts, dollar)
+    return pos
 
 
 def _matching_paren(text: str, pos: int, n: int) -> int:

@@ -214,3 +214,78 @@ def test_table_inside_a_table_of_references_is_reported(tmp_path: Path) -> None:
     ]
     with pytest.raises(errors.CoreConfigParseError):
         config.build_all(config.load(path, workspace=FIXTURES))
+
+
+def test_finegrained_value_builds_the_container_from_its_table() -> None:
+    modules, run_info = build("finegrained_value.toml")
+    chain = modules.Model.cls
+    assert isinstance(chain, compatpkg.Chain)  # unpack = true: Chain(*layers)
+    assert [(type(layer).__name__, layer.kwargs) for layer in chain.layers] == [
+        ("ConvUnit", {"in_channels": 3, "out_channels": 8, "kernel": 3}),
+        ("ConvUnit", {"in_channels": 3, "out_channels": 8, "kernel": 3}),
+        ("NormUnit", {"channels": 8, "eps": 1e-5}),
+        ("ConvUnit", {"in_channels": 8, "out_channels": 16, "kernel": 1}),
+    ]
+    assert chain.layers[0] is not chain.layers[1]
+    pipe = modules.Model.cls1
+    assert isinstance(pipe, compatpkg.Pipe)  # unpack left false: Pipe([layers])
+    assert [layer.kwargs for layer in pipe.layers] == [
+        {"in_channels": 1, "out_channels": 4, "kernel": 5}
+    ]
+    # as upstream, the layer tables are consumed; other top-level values stay run info
+    assert run_info == {"layers": ["ConvUnit", "NormUnit"]}
+    assert check_both("finegrained_value.toml") == []
+
+
+def _line_col(path: Path, offset: int) -> tuple[int, int]:
+    from excore.syntax.text import LineIndex
+
+    line, col = LineIndex(path.read_text()).position(offset)
+    return line + 1, col + 1
+
+
+def test_finegrained_value_mistakes_are_located(tmp_path: Path) -> None:
+    text = (CONFIGS / "finegrained_value.toml").read_text()
+    text = text.replace('"Chain*$Blocks::body"', '"Chain*$Blocks::bodi"')
+    text = text.replace('"$class_mapping" = ["ConvUnit"]', '"$class_mapping" = "&layer"')
+    path = write(tmp_path, "c.toml", text)
+    problems = [
+        p for p in config.check_file(path, workspace=FIXTURES) if p.severity.value == "error"
+    ]
+    assert [
+        (p.code, _line_col(path, p.start), _line_col(path, p.end), p.message) for p in problems
+    ] == [
+        (
+            "bad-reference",
+            (6, 18),
+            (6, 30),  # "Blocks::bodi": the table path
+            "'$Blocks::bodi' names no table of this config; a fine-grained value needs the "
+            "table [Blocks.bodi] with the hook's parameters (did you mean '$Blocks::body'?)",
+        ),
+        (
+            "undefined-variable",
+            (18, 21),
+            (18, 27),  # "&layer", in the [stem] table
+            "'&layer' names no top-level variable of this config (did you mean 'layers'?)",
+        ),
+    ]
+    with pytest.raises(errors.CoreConfigParseError) as info:
+        config.build_all(config.load(path, workspace=FIXTURES))
+    assert (info.value.line, info.value.column) == (6, 18)
+    assert "(did you mean '$Blocks::body'?)" in str(info.value)
+
+
+def test_finegrained_table_is_checked_as_the_hook_parameters(tmp_path: Path) -> None:
+    text = (CONFIGS / "finegrained_value.toml").read_text()
+    text = text.replace("unpack = true", "unpak = true").replace('"NormUnit"]', '"NormUnt"]')
+    text = text.replace("info = [[1, 0]]\n", "")
+    path = write(tmp_path, "c.toml", text)
+    problems = [
+        p for p in config.check_file(path, workspace=FIXTURES) if p.severity.value == "error"
+    ]
+    assert [(p.code, _line_col(path, p.start)) for p in problems] == [
+        ("unknown-module", (3, 24)),  # "NormUnt" in the variable the table names
+        ("unknown-param", (15, 1)),  # unpak
+        ("missing-param", (17, 2)),  # [stem] without info
+    ]
+    assert problems[2].message == "FinegrainedConfig is missing required parameter 'info'"

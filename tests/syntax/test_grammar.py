@@ -38,6 +38,25 @@ def test_star_and_python_paths_with_literal_arguments() -> None:
     assert call is not None and call.kwargs == {"inplace": True}
 
 
+def test_fine_grained_values_name_their_table() -> None:
+    ref = parse_reference("torch.nn.Sequential*$ConfigInfo::backbone@Tag", 4)
+    assert [n.text for n in ref.dotted_names] == ["torch", "nn", "Sequential"]
+    assert ref.fine is not None and ref.fine.key == ("ConfigInfo", "backbone")
+    assert (ref.fine.start, ref.fine.end, ref.fine.path[1].start) == (23, 45, 37)
+    assert [h.text for h in ref.hooks] == ["Tag"] and ref.problems == []
+    top = parse_reference("Chain*head")
+    assert top.fine is not None and top.fine.key == ("head",) and not top.fine.dollar
+    assert parse_reference("Chain").fine is None
+    for text, message, span in [
+        ("Chain*", "expected a table name after '*' (e.g. '*$Group::name')", (5, 6)),
+        ("Chain*$A::", "expected a table name after '::'", (5, 10)),
+        ("Chain*a::b", "unexpected '::b' in reference", (7, 10)),
+    ]:
+        assert [(p.message, (p.start, p.end)) for p in parse_reference(text).problems] == [
+            (message, span)
+        ], text
+
+
 def test_non_literal_arguments_are_refused_without_evaluation() -> None:
     ref = parse_reference('f(__import__("os").system("true"))')
     assert [p.message for p in ref.problems] == [
