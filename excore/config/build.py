@@ -475,9 +475,8 @@ class Builder:
         except ExcoreError:
             raise
         except Exception as exc:
-            from excore.plugins.finegrained_config import FinegrainedError
-
-            if isinstance(exc, FinegrainedError):
+            table_error = getattr(cls, "table_error", None)  # the layer table does not fit
+            if isinstance(table_error, type) and isinstance(exc, table_error):
                 raise self.error(
                     CoreConfigBuildError, f"fine-grained config of {name}: {exc}", table_at
                 ) from exc

@@ -57,6 +57,7 @@ class FinegrainedConfig(ConfigArgumentHook):
 
     receive_key: str = "receive"
     send_key: str = "send"
+    table_error: type[Exception] = FinegrainedError  # a mistake in the table (located there)
 
     def __init__(
         self,

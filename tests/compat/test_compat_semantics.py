@@ -289,3 +289,16 @@ def test_finegrained_table_is_checked_as_the_hook_parameters(tmp_path: Path) -> 
         ("missing-param", (17, 2)),  # [stem] without info
     ]
     assert problems[2].message == "FinegrainedConfig is missing required parameter 'info'"
+
+
+def test_finegrained_table_that_does_not_fit_is_located_at_the_table(tmp_path: Path) -> None:
+    text = (CONFIGS / "finegrained_value.toml").read_text()
+    path = write(
+        tmp_path, "c.toml", text.replace("args = [[1], [4, 5]]", "args = [[1, 2], [4, 5]]")
+    )
+    with pytest.raises(errors.CoreConfigBuildError) as info:
+        config.build_all(config.load(path, workspace=FIXTURES))
+    assert (info.value.line, info.value.column) == (17, 2)  # [stem]
+    assert "fine-grained config of Pipe: row 0 (ConvUnit) receives ['in_channels'] but the " in str(
+        info.value
+    )
