@@ -203,18 +203,32 @@ def _build_section(builder: Any, module: Any, cls: Any, kwargs: dict[str, Any]) 
         raise error from exc
 
 
-def enable_finegrained_config(receive_key: str = "receive", send_key: str = "send") -> None:
-    """Turn on ``Name*FinegrainedConfig`` sections (idempotent).
+def enable_finegrained_config(
+    hook_flag: str = "*",
+    rcv_key: str = "receive",
+    snd_key: str = "send",
+    force: bool = False,
+) -> None:
+    """Turn on fine-grained values (``"Container*$Group::name"``) and ``Name*FinegrainedConfig``
+    sections (idempotent; upstream's signature).
 
-    ``receive_key``/``send_key`` name the registry extra fields read for each layer class.
+    ``rcv_key``/``snd_key`` name the registry extra fields read for each layer class.
     :class:`FinegrainedConfig` is registered in the ``ConfigHook`` registry so that the checker
-    and the editor know its parameters.
+    and the editor know its parameters. The value form's flag is ``*`` (the one grammar's); any
+    other ``hook_flag`` is refused. ``force`` is accepted for upstream's callers: enabling twice
+    is harmless here.
     """
+    if hook_flag != "*":
+        raise ValueError(
+            f"fine-grained values are written 'Container*$Group::name': the flag is '*', "
+            f"got {hook_flag!r}"
+        )
+    del force
     from excore.config.build import register_suffix_handler
     from excore.registry import Registry
 
-    FinegrainedConfig.receive_key = receive_key
-    FinegrainedConfig.send_key = send_key
+    FinegrainedConfig.receive_key = rcv_key
+    FinegrainedConfig.send_key = snd_key
     hooks = Registry(HOOK_REGISTRY)
     if hooks.get("FinegrainedConfig") is None:
         hooks.register_module(FinegrainedConfig)

@@ -72,3 +72,15 @@ def test_torch_sequential_forward(tmp_path) -> None:
     net = modules.Net
     assert isinstance(net, torch.nn.Sequential) and len(net) == 3
     assert net(torch.zeros(2, 3, 8, 8)).shape == (2, 4, 6, 6)
+
+
+def test_enable_takes_upstreams_arguments() -> None:
+    from excore.plugins.finegrained_config import FinegrainedConfig
+
+    try:
+        enable_finegrained_config("*", rcv_key="takes", snd_key="gives", force=True)
+        assert (FinegrainedConfig.receive_key, FinegrainedConfig.send_key) == ("takes", "gives")
+    finally:
+        enable_finegrained_config()
+    with pytest.raises(ValueError, match="the flag is '\\*', got '#'"):
+        enable_finegrained_config("#")
