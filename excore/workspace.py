@@ -263,7 +263,8 @@ def load_workspace(file: str | os.PathLike[str]) -> Workspace:
         src_paths=[(root / p).resolve() for p in table.get("src_paths", ["."])],
         imports=list(table.get("import", [])),
         primary_fields=dict(table.get("primary_fields", {})),
-        index_dir=(root / table.get("index_dir", ".excore")).resolve(),
+        # not resolved: a symlinked index folder is refused by `schema dump`, never followed
+        index_dir=Path(os.path.normpath(root / table.get("index_dir", ".excore"))),
         fragments=list(table.get("fragments", [])),
         base_roots=[(root / p).resolve() for p in table.get("base_roots", [])],
         source_text=text,
@@ -308,7 +309,7 @@ def _load_upstream(path: Path, text: str, data: dict[str, Any]) -> Workspace:
         src_paths=[root],
         imports=imports,
         primary_fields=dict(fields),
-        index_dir=(root / ".excore").resolve(),
+        index_dir=root / ".excore",
         source_text=text,
         validate=converted.validate,
         manual_set=converted.manual_set,

@@ -341,6 +341,13 @@ def write_texts(folder: Path, texts: dict[str, str]) -> list[Path]:
     returns the paths written. Concurrent dumps never share a temporary file."""
     from excore.fileio import FileWriteError, atomic_write
 
+    if folder.is_symlink():
+        raise FileWriteError(
+            "cannot write the index: this is a symbolic link, and the index is never written "
+            "through one (it could lead outside the workspace; replace it with a folder or set "
+            "`index_dir` in the workspace file)",
+            file=str(folder),
+        )
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except FileExistsError:

@@ -59,6 +59,22 @@ def test_index_folder_being_a_file_is_a_clear_error(
     assert (ws / ".excore").read_text(encoding="utf-8") == "not a folder\n"
 
 
+@pytest.mark.parametrize("dangling", [False, True])
+def test_index_folder_being_a_symlink_is_refused(
+    ws: Path, capsys: pytest.CaptureFixture[str], dangling: bool
+) -> None:
+    outside = ws.parent / "outside"
+    if not dangling:
+        outside.mkdir()
+    (ws / ".excore").symlink_to(outside, target_is_directory=True)
+    assert main(["schema", "dump"]) == 1
+    err = capsys.readouterr().err
+    assert f"{ws / '.excore'}: cannot write the index: this is a symbolic link" in err
+    assert "Traceback" not in err
+    assert not outside.exists() if dangling else list(outside.iterdir()) == []
+    assert (ws / ".excore").is_symlink()
+
+
 def test_editor_config_replaces_a_planted_link_and_keeps_crlf(
     ws: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
