@@ -122,14 +122,13 @@ class Publisher:
         if loaded is None or loaded.index is None or "://" in key:
             # the server's own analysis is needed (it is not shared with other threads): now
             found = diagnostics.problems_of(
-                key, text, loaded, ls.documents.read_text, family, lambda: ls.analysis(uri)
+                key, text, loaded, ls.documents.buffer_text, family, lambda: ls.analysis(uri)
             )
             return lambda: found
         texts = {d.key: d.text for d in ls.documents.all()}
-        read_text = ls.documents.read_text
 
         def read(path: str) -> str | None:
-            return texts[path] if path in texts else read_text(path)
+            return texts.get(path)  # None: the engine reads the file from disk
 
         return lambda: diagnostics.problems_of(key, text, loaded, read, family, lambda: None)
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from excore.fileio import UnreadableFile, read_config_text, unreadable_reason
+from excore.fileio import UnreadableFile, read_config_text
 from excore.problems import Problem, make_problem
 from excore.syntax.grammar import BASE_KEY, DELETE_KEY, SWEEP_KEY, strip_prefix
 from excore.syntax.text import LineIndex
@@ -26,6 +26,8 @@ from excore.syntax.toml import TreeLeaf, TreeTable, Value, parse_tree
 if TYPE_CHECKING:
     from excore.workspace import Workspace
 
+# an editor's reader: the text of an open buffer, or ``None`` to read the file from disk (with the
+# engine's own reader, so a disk file gets the same problems, e.g. invalid UTF-8, everywhere)
 ReadText = Callable[[str], "str | None"]
 
 
@@ -182,9 +184,8 @@ class _Loader:
         """The text of ``path``; on failure ``None``, and the reason in ``unreadable``."""
         if self.custom_read is not None:
             text = self.custom_read(path)
-            if text is None:
-                self.unreadable[path] = unreadable_reason(path)
-            return text
+            if text is not None:
+                return text
         try:
             read = read_config_text(path)
         except UnreadableFile as exc:

@@ -100,6 +100,13 @@ class DocumentStore:
             return None
         return ("disk", st.st_mtime_ns, st.st_size)
 
+    def buffer_text(self, path: str) -> str | None:
+        """The text of the open buffer of ``path``; ``None`` when it is not open: the engine
+        then reads the file itself (see ``excore.config.loader.ReadText``), with the same
+        problems as ``excore check`` (invalid UTF-8 is located, never silently replaced)."""
+        doc = self._by_key.get(path)
+        return doc.text if doc is not None else None
+
     def read_text(self, path: str | Path) -> str | None:
         """The text of ``path``: the open buffer when there is one, else the file on disk."""
         doc = self._by_key.get(str(path))

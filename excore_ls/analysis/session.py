@@ -115,7 +115,7 @@ class Analyzer:
             config,
             family,
             loaded,
-            self.documents.read_text,
+            self.documents.buffer_text,
             loaded.index if loaded is not None else None,
         )
         self._analyses[uri] = result

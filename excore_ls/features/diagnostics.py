@@ -95,9 +95,31 @@ def problems_of(
             continue
         seen.add((p.code, p.start, p.end))
         problems.append(p)
+    problems.extend(p for p in encoding_problems(key, text) if (p.code, p.start, p.end) not in seen)
     problems.extend(stale_problems(key, text, loaded))
     problems.sort(key=lambda p: (p.code not in SYNTAX_CODES, p.start, p.end))
     return problems
+
+
+def encoding_problems(key: str, text: str) -> list[Problem]:
+    """The file on disk is not valid UTF-8 and the buffer is that file as the editor decoded it
+    (the bad bytes replaced by U+FFFD): the problem ``excore check`` reports for it, from the
+    engine's own reader (``excore.fileio.read_config_text``) at the same place."""
+    if "\ufffd" not in text:
+        return []
+    from excore.fileio import UnreadableFile, read_config_text
+
+    try:
+        read = read_config_text(key)
+    except UnreadableFile:
+        return []
+    if read.bad_offset is None or read.text != text:
+        return []  # valid on disk, or the buffer was edited since: the buffer is the truth
+    return [
+        make_problem(
+            "toml-syntax", read.encoding_message(), key, read.bad_offset, read.bad_offset + 1
+        )
+    ]
 
 
 def _run_checker(
