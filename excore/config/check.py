@@ -632,13 +632,18 @@ class _Checker:
             return
         if not spec.literal_values and value.kind in _accepted_kinds(spec):
             return
-        data = value.to_python()
+        self.check_data_type(param, spec, value.to_python(), value)
+
+    def check_data_type(
+        self, param: ParamDef, spec: ParamInfo, data: object, value: Value, note: str = ""
+    ) -> None:
+        """``data`` (written at ``value``) must match the parameter's annotation."""
         if spec.literal_values:
             if data not in spec.literal_values:
                 allowed = ", ".join(repr(v) for v in spec.literal_values)
                 self.add(
                     "type-mismatch",
-                    f"'{param.name}' must be one of {allowed}, got {data!r}",
+                    f"'{param.name}' must be one of {allowed}, got {data!r}{note}",
                     param.file,
                     value.start,
                     value.end,
@@ -654,7 +659,8 @@ class _Checker:
             return
         self.add(
             "type-mismatch",
-            f"'{param.name}' expects {spec.annotation or ' or '.join(expected)}, got {actual} {data!r}",
+            f"'{param.name}' expects {spec.annotation or ' or '.join(expected)}, got {actual} "
+            f"{data!r}{note}",
             param.file,
             value.start,
             value.end,
@@ -766,36 +772,7 @@ class _Checker:
 
     def check_computed_type(self, param: ParamDef, spec: ParamInfo, data: object) -> None:
         """A computed value must match the parameter's annotation, like a written one."""
-        value = param.leaf.value
-        if spec.literal_values:
-            if data not in spec.literal_values:
-                allowed = ", ".join(repr(v) for v in spec.literal_values)
-                self.add(
-                    "type-mismatch",
-                    f"'{param.name}' must be one of {allowed}, got {data!r} (computed)",
-                    param.file,
-                    value.start,
-                    value.end,
-                    param.path,
-                    {"expected": spec.annotation, "allowed": list(spec.literal_values)},
-                )
-            return
-        expected = [t for t in spec.json_type if t != "any"]
-        if not expected or len(expected) != len(spec.json_type):
-            return
-        actual = _JSON_TYPE_OF.get(type(data), "")
-        if not actual or actual in expected or (actual == "integer" and "number" in expected):
-            return
-        self.add(
-            "type-mismatch",
-            f"'{param.name}' expects {spec.annotation or ' or '.join(expected)}, got {actual} "
-            f"{data!r} (computed)",
-            param.file,
-            value.start,
-            value.end,
-            param.path,
-            {"expected": expected, "actual": actual},
-        )
+        self.check_data_type(param, spec, data, param.leaf.value, " (computed)")
 
     def check_reference(self, param: ParamDef, use: RefUse) -> None:
         ref = use.ref
