@@ -173,7 +173,7 @@ def test_an_expression_reads_an_environment_variable_through_a_top_level_name(
         'channels = "${EXCORE_TEST_CHANNELS}"\n'
         'width = "${EXCORE_TEST_UNSET:-3}"\n'
         '"&wide" = "int(channels) * 2"\n'
-        '"&label" = "\'c\' + channels + \'-w\' + width"\n'
+        "\"&label\" = \"'c' + channels + '-w' + width\"\n"
     )
     try:
         cfg = config.load(path)
