@@ -94,6 +94,17 @@ def grid_points(spec: SweepSpec) -> Iterator[list[AxisPoint]]:
         yield list(combo)
 
 
+def grid_index(spec: SweepSpec, points: Sequence[AxisPoint]) -> int:
+    """The trial's position in the full grid (ruled-out points counted, first axis slowest): a
+    stable label that ``sweep plan`` prints and ``sweep run`` stores with each trial (user attr
+    ``grid``), since Optuna's trial numbers follow the sampler's (shuffled) order."""
+    index = 0
+    for axis, point in zip(spec.axes, points):
+        labels = [p.label for p in axis.points]
+        index = index * len(labels) + labels.index(point.label)
+    return index
+
+
 def expand_grid(plan: Plan, source: SignatureSource, env: dict[str, str] | None = None) -> None:
     assert plan.spec is not None
     options = CheckOptions(env=env)
@@ -357,10 +368,12 @@ def plan_summary(plan: Plan) -> str:
 def trials_table(plan: Plan, limit: int | None = None) -> str:
     """One row per trial with the values that differ between trials."""
     columns = differing_axes(plan) or list(range(len(plan.axes)))
-    header = ["trial", *(plan.axes[i].key for i in columns)]
+    assert plan.spec is not None
+    spec = plan.spec
+    header = ["grid", *(plan.axes[i].key for i in columns)]
     rows = [
-        [str(n), *(show_value(points[i].data) for i in columns)]
-        for n, points in enumerate(plan.trials[: limit if limit is not None else None])
+        [str(grid_index(spec, points)), *(show_value(points[i].data) for i in columns)]
+        for points in plan.trials[: limit if limit is not None else None]
     ]
     widths = [max(len(r[c]) for r in [header, *rows]) for c in range(len(header))]
     out = [
@@ -368,4 +381,8 @@ def trials_table(plan: Plan, limit: int | None = None) -> str:
     ]
     if limit is not None and len(plan.trials) > limit:
         out.append(f"... {len(plan.trials) - limit} more")
+    if plan.excluded:
+        shown = [str(grid_index(spec, points)) for points in plan.excluded[:20]]
+        more = f" and {len(plan.excluded) - 20} more" if len(plan.excluded) > 20 else ""
+        out.append(f"ruled out by the constraints: grid {', '.join(shown)}{more}")
     return "".join(line + "\n" for line in out)

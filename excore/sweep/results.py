@@ -69,6 +69,8 @@ def trial_records(study: Any) -> list[dict[str, Any]]:
             "params": dict(trial.params),
             "run_dir": attrs.get("run_dir"),
         }
+        if "grid" in attrs:  # the trial's grid index, as `sweep plan` prints it
+            record["grid"] = attrs["grid"]
         if "metrics" in attrs:
             record["metrics"] = attrs["metrics"]
         if "failure" in attrs:
@@ -108,10 +110,13 @@ def _shown_dir(path: str | None) -> str:
 
 def render_text(records: list[dict[str, Any]], objective: str) -> str:
     params = differing(records)
-    header = ["trial", "state", objective or "value", *params, "run folder"]
+    grid = any("grid" in r for r in records)
+    header = ["trial", *(["grid"] if grid else []), "state", objective or "value", *params]
+    header.append("run folder")
     rows = [
         [
             str(r["number"]),
+            *([_cell(r.get("grid"))] if grid else []),
             r["state"],
             _cell(r["value"]),
             *(_cell(r["params"].get(p)) for p in params),
@@ -128,11 +133,15 @@ def render_csv(records: list[dict[str, Any]], objective: str) -> str:
     params = differing(records)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["number", "state", objective or "value", *params, "run_dir"])
+    grid = any("grid" in r for r in records)
+    writer.writerow(
+        ["number", *(["grid"] if grid else []), "state", objective or "value", *params, "run_dir"]
+    )
     for r in records:
         writer.writerow(
             [
                 r["number"],
+                *([_cell(r.get("grid"))] if grid else []),
                 r["state"],
                 _cell(r["value"]),
                 *(r["params"].get(p, "") for p in params),

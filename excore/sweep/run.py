@@ -266,6 +266,10 @@ class SweepRunner:
                 self.started += 1
                 trial = self.study.ask()
                 points = self.points_of(trial)
+                if self.spec.sampler == "grid":
+                    from excore.sweep.plan import grid_index
+
+                    trial.set_user_attr("grid", grid_index(self.spec, points))
                 run_dir = self.run_root / f"{trial.number:04d}"
                 trial.set_user_attr("host", self.host)
                 trial.set_user_attr("runner_pid", os.getpid())

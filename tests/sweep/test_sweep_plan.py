@@ -113,7 +113,7 @@ def test_plan_expands_and_checks_every_trial(toy: Path, capsys) -> None:
     assert code == 0, err
     lines = out.splitlines()
     assert lines[0] == "sweep 'lr_width': grid of 3 × 2 × 2 = 12 trial(s), minimize val_loss"
-    assert lines[1].split() == ["trial", "Optimizer.ToySGD.lr", "Model.ToyMLP.width", "&epochs"]
+    assert lines[1].split() == ["grid", "Optimizer.ToySGD.lr", "Model.ToyMLP.width", "&epochs"]
     assert lines[2].split() == ["0", "0.1", "4", "1"]
     assert lines[13].split() == ["11", "0.01", "8", "2"]
     assert lines[-1] == "all 12 trial config(s) checked: no problems"
@@ -194,8 +194,12 @@ def test_constraints_rule_out_trials_and_are_checked(toy: Path, capsys) -> None:
         "sweep 'lr_width': grid of 3 × 2 × 2 = 12 trial(s), minimize val_loss; "
         "2 ruled out by constraints, 10 left"
     )
-    rows = [line.split() for line in out.splitlines()[2:-1]]
+    rows = [line.split() for line in out.splitlines()[2:-2]]
     assert all(float(lr) * int(width) <= 0.4 for _, lr, width, _ in rows)
+    # rows are labelled by their place in the full grid (as `sweep run` stores it: user attr
+    # 'grid'), so the ruled-out points leave gaps, and they are named
+    assert [int(row[0]) for row in rows] == [0, 1, 4, 5, 6, 7, 8, 9, 10, 11]
+    assert out.splitlines()[-2] == "ruled out by the constraints: grid 2, 3"
     # a name that is neither a variable, a path of the config nor an axis: at the name
     bad = GOOD + '[__sweep__.constraints]\nexpr = "lr * widht <= Optimizer.ToySGD.lrr"\n'
     code, out, _ = run(capsys, "check", str(write(toy, "bad_c.toml", bad)))

@@ -105,6 +105,9 @@ def test_grid_sweep_end_to_end_with_two_jobs_gpus_and_a_failing_trial(toy: Path,
         (t.params["Optimizer.ToySGD.lr"], t.params["Model.ToyMLP.width"]): t for t in trials
     }
     assert set(by_params) == {(0.1, 4), (0.1, 8), (0.05, 4), (0.05, 8)}
+    # each trial carries its grid index, the label `sweep plan` prints for these values
+    grid = {(0.1, 4): 0, (0.1, 8): 1, (0.05, 4): 2, (0.05, 8): 3}
+    assert {k: t.user_attrs["grid"] for k, t in by_params.items()} == grid
     failed = by_params[(0.1, 4)]
     assert failed.state == TrialState.FAIL
     assert failed.user_attrs["failure"] == "exit" and failed.user_attrs["exit_code"] == 3
@@ -152,15 +155,17 @@ def test_grid_sweep_end_to_end_with_two_jobs_gpus_and_a_failing_trial(toy: Path,
     assert [r["state"] for r in records] == ["complete", "complete", "complete", "fail"]
     assert [r["params"]["Model.ToyMLP.width"] for r in records[:3]] == [8, 8, 4]
     assert records[0]["value"] == pytest.approx(loss(0.05, 8))
-    assert set(records[0]) >= {"number", "state", "value", "params", "run_dir"}
+    assert set(records[0]) >= {"number", "grid", "state", "value", "params", "run_dir"}
+    assert [r["grid"] for r in records] == [3, 1, 2, 0]
     code = main(["sweep", "show", "toy", "--format", "csv"])
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "number,state,val_loss,Optimizer.ToySGD.lr,Model.ToyMLP.width,run_dir"
-    assert len(lines) == 5 and lines[-1].split(",")[1] == "fail"
+    assert lines[0] == ("number,grid,state,val_loss,Optimizer.ToySGD.lr,Model.ToyMLP.width,run_dir")
+    assert len(lines) == 5 and lines[-1].split(",")[1:3] == ["0", "fail"]
     code = main(["sweep", "show", "toy"])
     text = capsys.readouterr().out.splitlines()
     assert text[0] == "sweep 'toy': 4 trial(s), minimize val_loss"
-    assert text[2].split()[1:5] == ["complete", "0.125", "0.05", "8"]
+    assert text[1].split()[:3] == ["trial", "grid", "state"]
+    assert text[2].split()[1:6] == ["3", "complete", "0.125", "0.05", "8"]
 
     # --plot: Optuna's own plots when plotly is installed (the sweep extra), else a clear error
     page = toy / "plots.html"
