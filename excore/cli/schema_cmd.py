@@ -104,7 +104,7 @@ def _dump(args: argparse.Namespace) -> int:
     if args.check:
         status = _check(folder, files.texts, compare, workspace.root)
     else:
-        written = write_texts(folder, files.texts)
+        written = write_texts(folder, files.texts, None if args.out else Path(workspace.root))
         entries = sum(len(r.modules) for r in index.registries.values())
         size = sum(len(t.encode("utf-8")) for t in files.texts.values())
         state = "wrote" if written else "up to date:"

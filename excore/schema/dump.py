@@ -336,17 +336,21 @@ class TerminalProgress:
 # ----------------------------------------------------------------------------- writing
 
 
-def write_texts(folder: Path, texts: dict[str, str]) -> list[Path]:
+def write_texts(folder: Path, texts: dict[str, str], root: Path | None = None) -> list[Path]:
     """Write each text atomically when it differs from the file (else only touch the file);
-    returns the paths written. Concurrent dumps never share a temporary file."""
+    returns the paths written. Concurrent dumps never share a temporary file.
+
+    Neither the folder nor, when it lies below ``root``, any folder between ``root`` and it may
+    be a symbolic link: a planted link could send the index outside the workspace."""
     from excore.fileio import FileWriteError, atomic_write
 
-    if folder.is_symlink():
+    link = _linked_part(folder, root)
+    if link is not None:
         raise FileWriteError(
             "cannot write the index: this is a symbolic link, and the index is never written "
             "through one (it could lead outside the workspace; replace it with a folder or set "
             "`index_dir` in the workspace file)",
-            file=str(folder),
+            file=str(link),
         )
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -376,6 +380,19 @@ def write_texts(folder: Path, texts: dict[str, str]) -> list[Path]:
         atomic_write(path, text)
         written.append(path)
     return written
+
+
+def _linked_part(folder: Path, root: Path | None) -> Path | None:
+    """The first symbolic link among the folders from ``root`` down to ``folder`` (only
+    ``folder`` itself when it is not below ``root``)."""
+    folder = Path(os.path.normpath(os.path.abspath(folder)))
+    chain = [folder]
+    if root is not None:
+        top = Path(os.path.normpath(os.path.abspath(root)))
+        if folder.is_relative_to(top):
+            parts = folder.relative_to(top).parts
+            chain = [top.joinpath(*parts[:n]) for n in range(1, len(parts) + 1)]
+    return next((part for part in chain if part.is_symlink()), None)
 
 
 def _same_text(path: Path, text: str) -> bool:

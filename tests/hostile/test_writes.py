@@ -75,6 +75,30 @@ def test_index_folder_being_a_symlink_is_refused(
     assert (ws / ".excore").is_symlink()
 
 
+def test_a_linked_folder_above_a_custom_index_folder_is_refused(
+    ws: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outside = ws.parent / "outside"
+    outside.mkdir()
+    (ws / "build").symlink_to(outside, target_is_directory=True)
+    (ws / "excore.toml").write_text(
+        'name = "hostile"\nindex_dir = "build/excore/index"\n', encoding="utf-8"
+    )
+    assert main(["schema", "dump"]) == 1
+    err = capsys.readouterr().err
+    assert f"{ws / 'build'}: cannot write the index: this is a symbolic link" in err
+    assert "Traceback" not in err
+    assert list(outside.iterdir()) == []
+
+
+def test_a_custom_index_folder_below_real_folders_is_written(ws: Path) -> None:
+    (ws / "excore.toml").write_text(
+        'name = "hostile"\nindex_dir = "build/excore/index"\n', encoding="utf-8"
+    )
+    assert main(["schema", "dump"]) == 0
+    assert (ws / "build" / "excore" / "index" / "index.json").is_file()
+
+
 def test_editor_config_replaces_a_planted_link_and_keeps_crlf(
     ws: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
