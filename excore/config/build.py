@@ -662,6 +662,16 @@ def _log_build_messages() -> bool:
 def section_to_python(section: Section) -> dict[str, Any]:
     """A merged table as plain Python data (keys as written, prefixes kept)."""
     out: dict[str, Any] = {}
+    elements = array_elements(section)
     for key, node in section.items.items():
-        out[key] = node.value.to_python() if isinstance(node, Leaf) else section_to_python(node)
+        if key not in elements:
+            out[key] = node.value.to_python() if isinstance(node, Leaf) else section_to_python(node)
+    for name, tables in (section.arrays or {}).items():
+        out[name] = [section_to_python(t) for t in tables]
     return out
+
+
+def array_elements(section: Section) -> set[str]:
+    """The keys (``name[0]``, ``name[1]``...) under which the tables of ``[[name]]`` are kept."""
+    arrays = section.arrays or {}
+    return {f"{name}[{i}]" for name, tables in arrays.items() for i in range(len(tables))}

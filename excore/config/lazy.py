@@ -18,7 +18,7 @@ import sys
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from excore.config.build import Builder, FieldModules, section_to_python
+from excore.config.build import Builder, FieldModules, array_elements, section_to_python
 from excore.config.loader import Leaf, LoadedConfig, Section, SourceFile, merge_into
 from excore.config.model import ConfigModel, ModuleDef, build_model
 from excore.errors import CoreConfigParseError, ExcoreError, ModuleValidateError
@@ -231,7 +231,11 @@ class LazyConfig:
     def run_info(self) -> dict[str, Any]:
         """The isolated (plain) top-level values, as Python data."""
         out: dict[str, Any] = {}
+        root = self._loaded.root
+        elements = array_elements(root)
         for name in sorted(self.model.variables):
+            if name in elements:
+                continue  # given below, as the list [[name]] wrote
             node = self.model.variables[name]
             if isinstance(node, Leaf) and node.key.prefix == "&":
                 out[name] = self.builder().computed_value(node)
@@ -239,6 +243,8 @@ class LazyConfig:
             out[name] = (
                 node.value.to_python() if isinstance(node, Leaf) else section_to_python(node)
             )
+        for name, tables in (root.arrays or {}).items():
+            out[name] = [section_to_python(t) for t in tables]
         return out
 
     # -- access ------------------------------------------------------------------------------
@@ -560,16 +566,13 @@ class LazyConfig:
 
     def dumps(self) -> str:
         """The resolved, inherited config as TOML text (prefixed keys quoted)."""
-        import tomlkit
-
-        doc = tomlkit.document()
-        doc.add(tomlkit.comment(f"resolved from {os.path.basename(self.path)} by excore"))
+        lines = [f"# resolved from {os.path.basename(self.path)} by excore"]
         if self.workspace is not None:  # so that the copy loads back from anywhere
             from excore.config import WORKSPACE_MARK
 
-            doc.add(tomlkit.comment(WORKSPACE_MARK[2:] + str(self.workspace.file)))
-        _fill_toml(doc, self._loaded.root, tomlkit)
-        return tomlkit.dumps(doc)
+            lines.append(WORKSPACE_MARK + str(self.workspace.file))
+        _toml_lines(self._loaded.root, (), lines)
+        return "\n".join(lines) + "\n"
 
     def dump(self, path: str | os.PathLike[str]) -> None:
         """Write the resolved, inherited config as TOML (prefixed keys quoted)."""
@@ -728,21 +731,48 @@ def _show(value: Any) -> str:
     return repr(value) if isinstance(value, str) else str(value)
 
 
-def _fill_toml(container: Any, section: Section, tomlkit: Any) -> None:
+def _toml_lines(section: Section, path: tuple[str, ...], out: list[str]) -> None:
+    """``section`` as TOML lines: its values, then each sub-table under its own header (a table
+    holding only tables gets no header of its own), then its arrays of tables."""
+    arrays = section.arrays or {}
+    elements = {id(t) for tables in arrays.values() for t in tables}
     for key, node in section.items.items():
         if isinstance(node, Leaf):
-            container.add(key, node.value.to_python())
+            out.append(f"{_quote_key(key)} = {_literal(node.value.to_python())}")
+        elif node.inline:
+            out.append(f"{_quote_key(key)} = {_literal(section_to_python(node))}")
     for key, node in section.items.items():
-        if isinstance(node, Section):
-            if node.inline:
-                container.add(key, section_to_python(node))
-                continue
-            only_tables = bool(node.items) and all(
-                isinstance(v, Section) for v in node.items.values()
-            )
-            table = tomlkit.table(is_super_table=only_tables)
-            _fill_toml(table, node, tomlkit)
-            container.add(key, table)
+        if isinstance(node, Section) and not node.inline and id(node) not in elements:
+            inner = (*path, key)
+            if not node.items or not all(
+                isinstance(v, Section) and not v.inline for v in node.items.values()
+            ):
+                out.extend(("", f"[{_dotted(inner)}]"))
+            _toml_lines(node, inner, out)
+    for name, tables in arrays.items():
+        for table in tables:
+            out.extend(("", f"[[{_dotted((*path, name))}]]"))
+            _toml_lines(table, (*path, name), out)
+
+
+def _dotted(path: tuple[str, ...]) -> str:
+    return ".".join(_quote_key(p) for p in path)
+
+
+def _literal(value: Any) -> str:
+    """A decoded TOML value as a literal again (dates and times included)."""
+    import datetime
+
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, list):
+        return "[" + ", ".join(_literal(v) for v in value) + "]"
+    if isinstance(value, dict):
+        pairs = (f"{_quote_key(k)} = {_literal(v)}" for k, v in value.items())
+        return "{" + ", ".join(pairs) + "}"
+    literal = toml_literal(value)
+    assert literal is not None, f"not a decoded TOML value: {value!r}"
+    return literal
 
 
 def _manual_set_allowed() -> bool:

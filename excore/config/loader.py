@@ -477,6 +477,9 @@ def merge_into(dst: Section, src: Section) -> None:
     if src.explicit or not dst.file:
         dst.file, dst.start, dst.end = src.file, src.start, src.end
         dst.explicit = dst.explicit or src.explicit
+    for name in src.arrays or ():  # an array of tables replaces the base's, as a value does
+        for i in range(len((dst.arrays or {}).pop(name, ()))):
+            dst.items.pop(f"{name}[{i}]", None)
     for key, node in src.items.items():
         if key == DELETE_KEY:
             continue  # applied by the loader to what the bases gave, never merged
@@ -492,6 +495,16 @@ def merge_into(dst: Section, src: Section) -> None:
                 if dst.items[other].file != node.file:
                     del dst.items[other]
         dst.items[key] = _copy(node)
+    if src.arrays:
+        dst.arrays = dst.arrays or {}
+        for name, tables in src.arrays.items():
+            dst.arrays[name] = [_element(dst, name, i) for i in range(len(tables))]
+
+
+def _element(table: Section, name: str, i: int) -> Section:
+    element = table.items[f"{name}[{i}]"]
+    assert isinstance(element, Section)
+    return element
 
 
 def _copy(node: Leaf | Section) -> Leaf | Section:
@@ -508,6 +521,11 @@ def _copy(node: Leaf | Section) -> Leaf | Section:
         node.dotted,
         node.key,
     )
+    if node.arrays:
+        out.arrays = {
+            name: [_element(out, name, i) for i in range(len(tables))]
+            for name, tables in node.arrays.items()
+        }
     return out
 
 
