@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from excore.config.envvalue import convert, env_variable, substitute
-from excore.config.loader import Leaf, Section
+from excore.config.loader import Leaf, Section, array_elements
 from excore.config.model import (
     FINEGRAINED_HOOK,
     ConfigModel,
@@ -669,9 +669,3 @@ def section_to_python(section: Section) -> dict[str, Any]:
     for name, tables in (section.arrays or {}).items():
         out[name] = [section_to_python(t) for t in tables]
     return out
-
-
-def array_elements(section: Section) -> set[str]:
-    """The keys (``name[0]``, ``name[1]``...) under which the tables of ``[[name]]`` are kept."""
-    arrays = section.arrays or {}
-    return {f"{name}[{i}]" for name, tables in arrays.items() for i in range(len(tables))}

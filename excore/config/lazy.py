@@ -18,8 +18,15 @@ import sys
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from excore.config.build import Builder, FieldModules, array_elements, section_to_python
-from excore.config.loader import Leaf, LoadedConfig, Section, SourceFile, merge_into
+from excore.config.build import Builder, FieldModules, section_to_python
+from excore.config.loader import (
+    Leaf,
+    LoadedConfig,
+    Section,
+    SourceFile,
+    array_elements,
+    merge_into,
+)
 from excore.config.model import ConfigModel, ModuleDef, build_model
 from excore.errors import CoreConfigParseError, ExcoreError, ModuleValidateError
 from excore.problems import Problem, Severity

@@ -431,14 +431,21 @@ def delete_path(root: Section, dotted: str) -> str | None:
     section = root
     for depth, part in enumerate(parts):
         last = depth == len(parts) - 1
+        if last and section.arrays and part in section.arrays:  # a whole [[part]] array
+            for i in range(len(section.arrays.pop(part))):
+                del section.items[f"{part}[{i}]"]
+            return None
         key = part if part in section.items else None
         if key is None and last:
             key = next((k for k in section.items if _bare(k) == _bare(part)), None)
         node = section.items.get(key) if key is not None else None
         if node is None or (not last and not isinstance(node, Section)):
             where = ".".join(parts[:depth])
-            names = [k for k in section.items if k not in (BASE_KEY, DELETE_KEY)]
-            if not last:
+            elements = array_elements(section)
+            names = [k for k in section.items if k not in (BASE_KEY, DELETE_KEY, *elements)]
+            if last:
+                names += list(section.arrays or ())
+            else:
                 names = [k for k in names if isinstance(section.items[k], Section)]
             import difflib
 
@@ -461,8 +468,12 @@ def deletable_paths(root: Section, depth: int = 3) -> list[str]:
     stack: list[tuple[Section, str, int]] = [(root, "", 1)]
     while stack:
         section, prefix, level = stack.pop()
-        for key in sorted(section.items):
-            if key in (BASE_KEY, DELETE_KEY):
+        elements = array_elements(section)
+        for key in sorted([*section.items, *(section.arrays or ())]):
+            if key in (BASE_KEY, DELETE_KEY) or key in elements:
+                continue
+            if key not in section.items:  # an array of tables: deleted whole
+                out.append(f"{prefix}.{key}" if prefix else key)
                 continue
             node = section.items[key]
             path = f"{prefix}.{_bare(key)}" if prefix else _bare(key)
@@ -470,6 +481,12 @@ def deletable_paths(root: Section, depth: int = 3) -> list[str]:
             if isinstance(node, Section) and level < depth:
                 stack.append((node, path, level + 1))
     return out
+
+
+def array_elements(section: Section) -> set[str]:
+    """The keys (``name[0]``, ``name[1]``...) under which the tables of ``[[name]]`` are kept."""
+    arrays = section.arrays or {}
+    return {f"{name}[{i}]" for name, tables in arrays.items() for i in range(len(tables))}
 
 
 def merge_into(dst: Section, src: Section) -> None:

@@ -7,12 +7,14 @@ import datetime
 import math
 from pathlib import Path
 
+import pytest
 import tomlkit
 import tomllib
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from excore import config
+from excore.errors import ExcoreError
 
 EVERY_KIND = """\
 a = 1
@@ -152,3 +154,21 @@ def test_an_array_of_tables_is_a_list_in_run_info_and_to_dict(tmp_path: Path) ->
     assert cfg.to_dict() == {"epochs": 3, "augment": expected}
     _, run_info = config.build_all(cfg)
     assert run_info == {"epochs": 3, "augment": expected}
+
+
+def test_delete_removes_a_whole_array_of_tables(tmp_path: Path) -> None:
+    root = _workspace(tmp_path)
+    (root / "base.toml").write_text(
+        "keep = 1\n[[augment]]\nn = 1\n[[augment]]\nn = 2\n", encoding="utf-8"
+    )
+    (root / "child.toml").write_text(
+        '__base__ = ["base.toml"]\n__delete__ = ["augment"]\n', encoding="utf-8"
+    )
+    (root / "typo.toml").write_text(
+        '__base__ = ["base.toml"]\n__delete__ = ["agument"]\n', encoding="utf-8"
+    )
+    assert config.load(root / "child.toml").to_dict() == {"keep": 1}
+    with pytest.raises(ExcoreError) as info:
+        config.build_all(config.load(root / "typo.toml"))
+    assert "typo.toml:2:16" in str(info.value)
+    assert "did you mean 'augment'?" in str(info.value)
