@@ -74,10 +74,11 @@ _PARSED_SIZE = 32
 _PARSED_MAX_TEXT = 512 * 1024  # larger files are parsed each time rather than kept
 
 
-def parse_base_cached(text: str, path: str) -> tuple[Section, list[Problem]]:
-    """``parse_tree`` of a base file, remembering the last ones: a language server checks the
-    same base files again and again while one file is edited, and ``excore check`` reads the
-    same bases for many configs. Base trees are only read (merging copies their tables)."""
+def parse_cached(text: str, path: str) -> tuple[Section, list[Problem]]:
+    """``parse_tree`` of a file's text, remembering the last ones: a language server checks the
+    same base files again and again while one file is edited, ``excore check`` reads the same
+    bases for many configs, and a sweep planner loads the same config for every trial. Cached
+    trees are only read (merging copies their tables, and so does loading the config itself)."""
     if len(text) > _PARSED_MAX_TEXT:
         return parse_tree(text, path)
     key = (path, text)
@@ -204,8 +205,10 @@ class _Loader:
         return read.text
 
     def source(self, path: str, base: bool = True) -> SourceFile | None:
-        """Read and parse ``path``. The config itself (``base=False``) gets a tree of its own,
-        which its caller may change; base files come from the cache."""
+        """Read and parse ``path``; every file's parse comes from the cache (a sweep planner or
+        a server loads the same unchanged texts again and again). The config itself
+        (``base=False``) gets its own copy of the cached tables, which its caller may change;
+        the leaves, never changed, are shared."""
         if path in self.files:
             return self.files[path]
         if path in self.unreadable:
@@ -215,7 +218,9 @@ class _Loader:
             return None
         src = SourceFile(path, text)
         self.files[path] = src
-        tree, problems = parse_base_cached(text, path) if base else parse_tree(text, path)
+        tree, problems = parse_cached(text, path)
+        if not base:
+            tree = _copy_section(tree)
         self.problems.extend(problems)
         self.trees[path] = tree
         return src
@@ -525,8 +530,11 @@ def _element(table: Section, name: str, i: int) -> Section:
 
 
 def _copy(node: Leaf | Section) -> Leaf | Section:
-    if isinstance(node, Leaf):
-        return node
+    return node if isinstance(node, Leaf) else _copy_section(node)
+
+
+def _copy_section(node: Section) -> Section:
+    """A copy of ``node``'s tables (new dicts, all the way down); the leaves are shared."""
     out = Section(
         node.path,
         {k: _copy(v) for k, v in node.items.items()},

@@ -575,7 +575,12 @@ def _read_module(
         leaf_key = node.key
         cache = model.param_cache
         if cache is None:
-            param = read_param(node) if leaf_key.prefix else ParamDef(node, _NO_REFS)
+            memo = node.memo  # read once per leaf: a cached parse's leaves come back each load
+            if isinstance(memo, ParamDef):
+                param = memo
+            else:
+                param = read_param(node) if leaf_key.prefix else ParamDef(node, _NO_REFS)
+                node.memo = param
         else:
             cached = cache.get(id(node))
             if cached is not None and cached.leaf is node:

@@ -141,6 +141,9 @@ class TreeLeaf:
     value: Value
     file: str
     table_path: str  # the dotted path of the table it sits in ("" at the top level)
+    # What a later layer read from this leaf alone (the model's parameter), kept with it: the
+    # leaves of a cached parse are shared by every load of that text, and read once.
+    memo: object = field(default=None, compare=False, repr=False)
 
     @property
     def path(self) -> str:
