@@ -509,6 +509,11 @@ def server_specs(tmp: Path, args: argparse.Namespace) -> dict[str, ServerSpec]:
     return specs
 
 
+# completionList.itemDefaults the client takes (LSP 3.17): what VS Code and Neovim (0.10+) declare,
+# but for VS Code's commitCharacters; ``--no-item-defaults`` measures a client without them
+ITEM_DEFAULTS = ["editRange", "insertTextFormat", "insertTextMode", "data"]
+
+
 def client_capabilities() -> dict[str, Any]:
     return {
         "general": {"positionEncodings": ["utf-16"]},
@@ -525,7 +530,8 @@ def client_capabilities() -> dict[str, Any]:
                     "snippetSupport": True,
                     "documentationFormat": ["markdown", "plaintext"],
                     "labelDetailsSupport": True,
-                }
+                },
+                "completionList": {"itemDefaults": list(ITEM_DEFAULTS)},
             },
             "hover": {"contentFormat": ["markdown", "plaintext"]},
             "publishDiagnostics": {"relatedInformation": True},
@@ -1314,12 +1320,19 @@ def main(argv: list[str] | None = None) -> int:
         help="random edits of the memory run (default 10000, 2000 with --quick; 0: skip it)",
     )
     parser.add_argument(
+        "--no-item-defaults",
+        action="store_true",
+        help="the client declares no completionList.itemDefaults (each item has its textEdit)",
+    )
+    parser.add_argument(
         "--huge-lines",
         type=int,
         default=100_000,
         help="lines of the huge config (completion while its diagnostics run; 0: skip it)",
     )
     args = parser.parse_args(argv)
+    if args.no_item_defaults:
+        ITEM_DEFAULTS.clear()
     if args.memory_edits is None:
         args.memory_edits = 2000 if args.quick else 10_000
     compile_project()

@@ -47,42 +47,14 @@ TOKEN_MODIFIERS = ["declaration", "defaultLibrary", "readonly"]
 UTF16 = "utf-16"
 
 
-class JsonText:
-    """A value already encoded as JSON text."""
-
-    __slots__ = ("text",)
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-
-_NOT_DECODED = object()
-
-
 class RawJson:
-    """A result already in JSON form: sent as it is (see :func:`make_converter`); its encoded
-    text is kept, so a cached result is not encoded again. Made from :class:`JsonText`, it is
-    decoded only if something asks for its ``data``."""
+    """A result already in JSON form (dicts, lists, strings, numbers): pygls' converter sends it
+    as it is instead of walking it again (see :func:`make_converter`)."""
 
-    __slots__ = ("_data", "_text")
+    __slots__ = ("data",)
 
     def __init__(self, data: object) -> None:
-        self._data: object = data
-        self._text: str | None = None
-        if isinstance(data, JsonText):
-            self._data, self._text = _NOT_DECODED, data.text
-
-    @property
-    def data(self) -> object:
-        if self._data is _NOT_DECODED:
-            self._data = json.loads(self.text)
-        return self._data
-
-    @property
-    def text(self) -> str:
-        if self._text is None:
-            self._text = _dumps(self._data)
-        return self._text
+        self.data = data
 
 
 def _dumps(data: object) -> str:
@@ -256,22 +228,26 @@ def completion_list_json(
     snippets: bool,
     edit_range_default: bool,
     incomplete: bool = False,
-) -> JsonText:
-    """The completion list, encoded (no per-item protocol objects: lists can hold 1,000s).
+) -> dict[str, Any]:
+    """The completion list as JSON data (no per-item protocol objects: lists can hold 1,000s).
 
     A list the completion feature shares between positions (a :class:`SharedRangeList`: one
-    with an ``encoded`` dict) is encoded once per set of options, around the range all its
-    items replace; each answer only fills its own range in.
+    with an ``encoded`` dict) is converted once per set of options; each answer only places it
+    at its own range: with the client's ``itemDefaults.editRange`` (LSP 3.17) the items are the
+    very same objects every time and the range is said once, else each item gets its own
+    ``textEdit``.
     """
-    options = (markdown, snippets, edit_range_default, incomplete)
+    options = (markdown, snippets, edit_range_default)
     if isinstance(getattr(candidates, "encoded", None), dict):
         shared = cast("SharedRangeList", candidates)
-        parts = shared.encoded.get(options)
-        if parts is None:
-            parts = shared.encoded[options] = _split_at_range(shared.unplaced, *options)
-        if isinstance(parts, tuple) and parts:  # () if a label holds the range's placeholder
-            return JsonText(_dumps(_range_json(codec, shared.start, shared.end)).join(parts))
-    return JsonText(_dumps(_list_data(candidates, _range_maker(codec), *options)))
+        made = shared.encoded.get(options)
+        if not isinstance(made, _Converted):
+            made = shared.encoded[options] = _Converted(
+                shared.unplaced, markdown, snippets, edit_range_default
+            )
+        return made.placed(_range_json(codec, shared.start, shared.end), incomplete)
+    made = _Converted(candidates, markdown, snippets, edit_range_default)
+    return made.placed(_range_maker(codec), incomplete)
 
 
 class SharedRangeList(Protocol):
@@ -285,27 +261,87 @@ class SharedRangeList(Protocol):
     unplaced: Sequence[Candidate]
 
 
-_RANGE_PLACEHOLDER = "\x00range\x00"
+class _Converted:
+    """Completion items as JSON data, but for the range each replaces: ``items`` (without
+    ``textEdit``), the text each inserts and its offsets."""
+
+    __slots__ = ("common", "items", "spans", "texts")
+
+    def __init__(
+        self, candidates: Sequence[Candidate], markdown: bool, snippets: bool, defaults: bool
+    ) -> None:
+        spans = [(c.start, c.end) for c in candidates]
+        # one range for all items, said once in itemDefaults (when the client takes it)
+        self.common = defaults and bool(spans) and spans.count(spans[0]) == len(spans)
+        self.spans = spans
+        self.items: list[dict[str, Any]] = []
+        self.texts: list[str] = []
+        doc_kind = "markdown" if markdown else "plaintext"
+        for i, c in enumerate(candidates):
+            use_snippet = c.snippet and snippets
+            text = c.insert if c.insert is not None else c.label
+            if c.snippet and not snippets:
+                text = c.plain_insert if c.plain_insert is not None else c.label
+            item: dict[str, Any] = {
+                "label": c.label,
+                "kind": _ITEM_KIND_INT.get(c.kind, 1),
+                "sortText": f"{c.sort}{i:05d}",
+            }
+            if c.detail:
+                item["detail"] = c.detail
+            if c.doc:
+                item["documentation"] = {
+                    "kind": doc_kind,
+                    "value": c.doc if markdown else plain_text(c.doc),
+                }
+            elif c.resolve is not None:
+                item["data"] = _resolve_data(c.label, c.resolve)
+            if c.filter is not None and c.filter != c.label:
+                item["filterText"] = c.filter
+            if self.common and text != c.label:
+                item["textEditText"] = text
+            if use_snippet:
+                item["insertTextFormat"] = 2
+            if c.preselect:
+                item["preselect"] = True
+            self.items.append(item)
+            self.texts.append(text)
+
+    def placed(
+        self, where: dict[str, Any] | Callable[[int, int], object], incomplete: bool
+    ) -> dict[str, Any]:
+        """The list answered at one place: ``where`` is the one range all items replace, or
+        what makes the range of each item's offsets."""
+        if self.common:
+            edit_range = where if isinstance(where, dict) else where(*self.spans[0])
+            return {
+                "isIncomplete": incomplete,
+                "itemDefaults": {"editRange": edit_range},
+                "items": self.items,
+            }
+        items = []
+        for item, text, span in zip(self.items, self.texts, self.spans):
+            edit_range = where if isinstance(where, dict) else where(*span)
+            items.append({**item, "textEdit": {"range": edit_range, "newText": text}})
+        return {"isIncomplete": incomplete, "items": items}
 
 
-def _split_at_range(
-    candidates: Sequence[Candidate],
-    markdown: bool,
-    snippets: bool,
-    edit_range_default: bool,
-    incomplete: bool,
-) -> tuple[str, ...]:
-    """The encoded list cut where its one range goes; () if the cut cannot be told apart."""
-    uses = 0
+def _resolve_data(label: str, resolve: dict[str, str]) -> object:
+    """What an item carries for ``completionItem/resolve``: just the registry when the item's
+    label is the module's name (the common case: a fifth of a module name's item), else all."""
+    if set(resolve) == {"module", "registry"} and resolve["module"] == label:
+        return resolve["registry"]
+    return resolve
 
-    def placeholder(start: int, end: int) -> str:
-        nonlocal uses
-        uses += 1
-        return _RANGE_PLACEHOLDER
 
-    data = _list_data(candidates, placeholder, markdown, snippets, edit_range_default, incomplete)
-    parts = tuple(_dumps(data).split(_dumps(_RANGE_PLACEHOLDER)))
-    return parts if len(parts) == uses + 1 else ()
+def resolve_request(item: lsp.CompletionItem) -> dict[str, str] | None:
+    """What a ``completionItem/resolve`` request asks for (see :func:`_resolve_data`)."""
+    data = item.data
+    if isinstance(data, str):
+        return {"module": item.label, "registry": data}
+    if isinstance(data, dict) and all(isinstance(v, str) for v in data.values()):
+        return data
+    return None
 
 
 def _range_json(codec: Codec, start: int, end: int) -> dict[str, Any]:
@@ -327,58 +363,6 @@ def _range_maker(codec: Codec) -> Callable[[int, int], object]:
         return got
 
     return range_of
-
-
-def _list_data(
-    candidates: Sequence[Candidate],
-    range_of: Callable[[int, int], object],
-    markdown: bool,
-    snippets: bool,
-    edit_range_default: bool,
-    incomplete: bool,
-) -> dict[str, Any]:
-    common: tuple[int, int] | None = None
-    if edit_range_default and candidates:
-        first = (candidates[0].start, candidates[0].end)
-        if all((c.start, c.end) == first for c in candidates):
-            common = first
-    doc_kind = "markdown" if markdown else "plaintext"
-    items = []
-    for i, c in enumerate(candidates):
-        use_snippet = c.snippet and snippets
-        text = c.insert if c.insert is not None else c.label
-        if c.snippet and not snippets:
-            text = c.plain_insert if c.plain_insert is not None else c.label
-        item: dict[str, Any] = {
-            "label": c.label,
-            "kind": _ITEM_KIND_INT.get(c.kind, 1),
-            "sortText": f"{c.sort}{i:05d}",
-        }
-        if c.detail:
-            item["detail"] = c.detail
-        if c.doc:
-            item["documentation"] = {
-                "kind": doc_kind,
-                "value": c.doc if markdown else plain_text(c.doc),
-            }
-        elif c.resolve is not None:
-            item["data"] = c.resolve
-        if c.filter is not None and c.filter != c.label:
-            item["filterText"] = c.filter
-        if common is not None:
-            if text != c.label:
-                item["textEditText"] = text
-        else:
-            item["textEdit"] = {"range": range_of(c.start, c.end), "newText": text}
-        if use_snippet:
-            item["insertTextFormat"] = 2
-        if c.preselect:
-            item["preselect"] = True
-        items.append(item)
-    out: dict[str, Any] = {"isIncomplete": incomplete, "items": items}
-    if common is not None:
-        out["itemDefaults"] = {"editRange": range_of(*common)}
-    return out
 
 
 # -- hover, places -------------------------------------------------------------------------------

@@ -172,11 +172,10 @@ def completion(ls: Server, params: lsp.CompletionParams) -> convert.RawJson | No
         return cached[2]
     items, incomplete = completion.complete_list(fa, offset, ls.snippets)
     codec = ls.codec(fa.doc)
-    result = convert.RawJson(
-        convert.completion_list_json(
-            items, codec, ls.markdown, ls.snippets, ls.edit_range_default, incomplete
-        )
+    data = convert.completion_list_json(
+        items, codec, ls.markdown, ls.snippets, ls.edit_range_default, incomplete
     )
+    result = convert.RawJson(data)
     ls.completion_cache = (fa, offset, result)
     return result
 
@@ -184,10 +183,11 @@ def completion(ls: Server, params: lsp.CompletionParams) -> convert.RawJson | No
 def completion_resolve(ls: Server, item: lsp.CompletionItem) -> lsp.CompletionItem:
     from excore_ls.features import completion
 
-    if item.documentation is not None or not isinstance(item.data, dict):
+    asked = convert.resolve_request(item)
+    if item.documentation is not None or asked is None:
         return item
     for state in ls.indexes.loaded.values():
-        doc = completion.resolve_documentation(state.index, item.data)
+        doc = completion.resolve_documentation(state.index, asked)
         if doc:
             item.documentation = convert.markup(doc, ls.markdown)
             break

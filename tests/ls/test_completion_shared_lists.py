@@ -224,3 +224,20 @@ async def test_the_server_answers_each_position_and_follows_the_index(
         assert isinstance(result, lsp.CompletionList)
         labels = [i.label for i in result.items]
         assert labels[0] == "Dense0" and "Conv0" not in labels, (line, labels)
+
+
+async def test_a_module_name_is_documented_when_the_editor_resolves_it(
+    fresh: LanguageClient, tmp_path: Path
+) -> None:
+    docs = Docs(fresh, tmp_path)
+    text = TWO_SECTIONS.format(first="", second="Conv1")
+    uri = await docs.open("c.toml", text)
+    result = await complete(fresh, uri, lsp.Position(line=1, character=len('"!block" = "')))
+    assert isinstance(result, lsp.CompletionList)
+    item = next(i for i in result.items if i.label == "Conv1")
+    assert item.documentation is None and item.data is not None  # sent on demand
+    assert item.detail is not None and "Block" in item.detail
+    resolved = await fresh.completion_item_resolve_async(item)
+    doc = resolved.documentation
+    assert isinstance(doc, lsp.MarkupContent) and "Conv1" in doc.value
+    assert "pkg.blocks" in doc.value  # the module's own description, from the index
