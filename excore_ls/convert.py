@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # only types: the server imports this module before `initiali
         Token,
         WorkspaceSymbolResult,
     )
+    from excore_ls.status import IndexStatus
 
 # The semantic token legend (features.semantic_tokens uses these names).
 TOKEN_TYPES = [
@@ -618,3 +619,21 @@ class ServerOptions:
             ]
         )
         self.rename = lsp.RenameOptions(prepare_provider=True)
+
+
+def index_status(status: IndexStatus) -> dict[str, Any]:
+    """The object of ``excore/status`` and ``excore/indexStatus`` (see ``excore_ls.status``)."""
+    root = str(status.root)
+    return {
+        "root": root,
+        "uri": Path(root).as_uri(),
+        "workspaceFile": str(status.workspace_file) if status.workspace_file else None,
+        "state": status.state,
+        "path": str(status.index_path),
+        "message": status.message,
+        "command": {
+            "title": "Dump the index (excore schema dump)",
+            "command": status.command,
+            "arguments": [root],
+        },
+    }

@@ -72,11 +72,10 @@ def read_client_settings(ls: Server, params: lsp.InitializeParams) -> None:
         ls.show(Notice("bad-index-path", message, "error"))
         return
     path = Path(os.path.expanduser(index_path))
-    if not path.is_absolute() and params.root_uri:
-        root = uri_to_path(params.root_uri)
-        if root is not None:
-            path = root / path
-    ls.indexes.override = path.resolve()
+    if path.is_absolute():  # one index for every file
+        ls.indexes.override = path.resolve()
+    else:  # relative to the root of each workspace
+        ls.indexes.relative = path
 
 
 def initialized(ls: Server, params: lsp.InitializedParams) -> None:
@@ -129,6 +128,33 @@ def did_save(ls: Server, params: lsp.DidSaveTextDocumentParams) -> None:
     ls.families_changed()
     if doc is not None:
         ls.publisher.schedule_family_of(doc.key)
+
+
+def did_change_workspace_folders(ls: Server, params: lsp.DidChangeWorkspaceFoldersParams) -> None:
+    """pygls' workspace has the new folders already: read the indexes of the added ones (and
+    tell the client their status), drop those of the removed ones no open file still uses."""
+    located = (ls.indexes.locate(doc.path) for doc in ls.documents.all() if doc.path)
+    open_roots = {found[1] for found in located if found is not None}
+    for folder in params.event.removed:
+        path = uri_to_path(folder.uri)
+        for gone in ls.indexes.forget_under(path, open_roots) if path is not None else []:
+            ls.statuses.forget(gone.root)
+    for folder in params.event.added:
+        path = uri_to_path(folder.uri)
+        if path is not None and ls.indexes.locate_dir(path) is not None:
+            loaded = ls.indexes.for_file(path / "excore.toml")
+            if loaded is not None:
+                ls.statuses.send(loaded)
+    ls.flush_notices()
+
+
+def status(ls: Server, params: Any) -> dict[str, Any] | None:
+    """``excore/status``: the status of the workspace of ``params.uri`` (``excore_ls.status``)."""
+    from excore_ls.status import requested_uri, status_of
+
+    uri = requested_uri(params)
+    found = status_of(ls, uri) if uri is not None else None
+    return convert.index_status(found) if found is not None else None
 
 
 def did_change_watched_files(ls: Server, params: lsp.DidChangeWatchedFilesParams) -> None:

@@ -21,14 +21,12 @@ from excore_ls.analysis.index_state import WORKSPACE_FILE_NAMES
 if TYPE_CHECKING:
     from excore.problems import Problem
     from excore_ls.analysis.documents import OpenDocument
-    from excore_ls.analysis.index_state import LoadedIndex
     from excore_ls.server import ExcoreLanguageServer
 
 log = logging.getLogger("excore_ls")
 LARGE = 1 << 20  # characters: a larger document is analysed for the features before its check
 DEBOUNCE = 0.08  # seconds after the last edit of a document before it is checked again
 OTHERS_DEBOUNCE = 0.4  # ... before the other open documents (they may include it) are
-INDEX_STATUS = "excore/indexStatus"  # server → client notification (see ``send_index_status``)
 
 
 class Publisher:
@@ -39,7 +37,6 @@ class Publisher:
         self._running: dict[str, asyncio.Task[None]] = {}
         self._superseded: set[str] = set()
         self.published_once = threading.Event()
-        self._index_status: dict[str, dict[str, str]] = {}  # index path -> what was last sent
 
     # -- what the handlers call ------------------------------------------------------------------
 
@@ -116,7 +113,7 @@ class Publisher:
         loaded = ls.indexes.for_file(doc.path) if doc.path is not None else None
         ls.flush_notices()
         if loaded is not None:
-            self.send_index_status(loaded)
+            ls.statuses.send(loaded)  # excore/indexStatus, when it changed
         root = loaded.root if loaded is not None else None
         family = ls.families.family(root) if root is not None else None
         if loaded is None or loaded.index is None or "://" in key:
@@ -131,30 +128,6 @@ class Publisher:
             return texts.get(path)  # None: the engine reads the file from disk
 
         return lambda: diagnostics.problems_of(key, text, loaded, read, family, lambda: None)
-
-    def send_index_status(self, loaded: LoadedIndex) -> None:
-        """Tell the client the state of a workspace's index (``excore/indexStatus``: loaded,
-        missing (or unusable, with the reason) or stale, with the path and a message) when it
-        changed: the editor clients show it instead of judging the index by rules of their own."""
-        if loaded.index is None:
-            state = "missing"
-            message = "" if loaded.error == "missing" else loaded.error
-        else:
-            stale = loaded.stale_modules()
-            state = "stale" if stale else "loaded"
-            newer = sorted(set(stale.values()))
-            message = (
-                f"{', '.join(newer[:3])} changed after the index was written." if newer else ""
-            )
-        status = {
-            "root": str(loaded.root),
-            "state": state,
-            "path": str(loaded.path),
-            "message": message,
-        }
-        if self._index_status.get(str(loaded.path)) != status:
-            self._index_status[str(loaded.path)] = status
-            self.ls.protocol.notify(INDEX_STATUS, status)
 
     async def _check(self, uri: str) -> None:
         try:

@@ -23,6 +23,7 @@ from excore_ls.analysis.documents import DocumentStore
 from excore_ls.analysis.index_state import DUMP_COMMAND, IndexState, Notice
 from excore_ls.protocol import ExcoreProtocol
 from excore_ls.publish import Publisher
+from excore_ls.status import STATUS_REQUEST, StatusSender
 
 if TYPE_CHECKING:
     # The analysis and the features are imported on first use: initialize answers fast.
@@ -49,6 +50,7 @@ class ExcoreLanguageServer(LanguageServer):
         self.documents = DocumentStore()
         self.indexes = IndexState()
         self.publisher = Publisher(self)
+        self.statuses = StatusSender(self)
         self._analyzer: Analyzer | None = None
         self._families: FamilyScanner | None = None
         self.edit_range_default = False
@@ -165,6 +167,8 @@ ROUTES: list[tuple[str, Callable[..., Any], Any]] = [
     (lsp.TEXT_DOCUMENT_DID_CLOSE, handlers.did_close, None),
     (lsp.TEXT_DOCUMENT_DID_SAVE, handlers.did_save, None),
     (lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES, handlers.did_change_watched_files, None),
+    (lsp.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS, handlers.did_change_workspace_folders, None),
+    (STATUS_REQUEST, handlers.status, None),
     (lsp.TEXT_DOCUMENT_COMPLETION, handlers.completion, OPTIONS.completion),
     (lsp.COMPLETION_ITEM_RESOLVE, handlers.completion_resolve, None),
     (lsp.TEXT_DOCUMENT_HOVER, handlers.hover, None),
@@ -188,7 +192,7 @@ for _method, _handler, _options in ROUTES:
         server.feature(_method, _options)(_handler)
 
 
-async def dump_index(ls: ExcoreLanguageServer, *args: Any) -> str:
+async def dump_index(ls: ExcoreLanguageServer, *args: Any) -> dict[str, Any]:
     """The dump command. Registered from here: pygls reads a command's annotations to convert
     its arguments, and ``ExcoreLanguageServer`` resolves only in this module."""
     return await dump.dump_index(ls, *args)

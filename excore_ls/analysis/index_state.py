@@ -111,10 +111,14 @@ def module_files(index: WorkspaceIndex) -> dict[str, list[str]]:
 class IndexState:
     """Finds and caches the index of each workspace.
 
-    ``override`` (initializationOptions ``indexPath``) wins over the workspace search.
+    The workspace of a config is the engine's (``excore.workspace.find_workspace``), so one
+    server serves any number of workspaces, each file with the index of its own. The
+    initialization option ``indexPath`` either names one index for every file (an absolute
+    path: ``override``) or a path relative to each workspace's root (``relative``).
     """
 
     override: Path | None = None
+    relative: Path | None = None
     loaded: dict[str, LoadedIndex] = field(default_factory=dict)  # index path -> state
     # config file -> its (index file, root, workspace file), or None without a workspace
     _workspace_of: dict[str, tuple[Path, Path, Path | None] | None] = field(default_factory=dict)
@@ -147,6 +151,22 @@ class IndexState:
         self._workspace_of[key] = found
         return found
 
+    def locate_dir(self, folder: Path) -> tuple[Path, Path, Path | None] | None:
+        """(index file, workspace root, workspace file) of the workspace holding ``folder``."""
+        return self.locate(folder / "excore.toml")
+
+    def forget_under(self, folder: Path, keep: set[Path]) -> list[LoadedIndex]:
+        """Drop the indexes of the workspaces inside ``folder`` (an editor folder was removed),
+        except those whose root is in ``keep`` (open documents still use them)."""
+        with self._lock:
+            gone = [
+                s for s in self.loaded.values() if _is_under(s.root, folder) and s.root not in keep
+            ]
+            for state in gone:
+                del self.loaded[str(state.path)]
+            self._workspace_of.clear()
+            return gone
+
     def _find_workspace(self, folder: Path) -> tuple[Path, Path, Path | None] | None:
         from excore.errors import ExcoreError
         from excore.workspace import find_workspace
@@ -161,7 +181,12 @@ class IndexState:
             return None
         if workspace is None:
             return None
-        return workspace.index_file, workspace.root, workspace.file
+        index_file = workspace.index_file
+        if self.relative is not None:
+            index_file = workspace.root / self.relative
+            if index_file.is_dir():
+                index_file = index_file / "index.json"
+        return index_file, workspace.root, workspace.file
 
     def for_file(self, file: Path | None) -> LoadedIndex | None:
         """The index for a config file, re-read when the file on disk changed.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 from excore.problems import Problem
 from excore.syntax.grammar import PREFIXES
@@ -76,7 +77,7 @@ def _all_actions(fa: FileAnalysis, start: int, end: int, problems: list[Problem]
         elif p.code == "unquoted-prefix":
             out.append(_quote_one(fa.config, p))
         elif p.code == "stale-index":
-            out.append(_refresh(p))
+            out.append(_refresh(p, fa.loaded.root if fa.loaded is not None else None))
     unquoted = [p for p in problems if p.code == "unquoted-prefix"]
     if len(unquoted) > 1 and any(p.code == "unquoted-prefix" for p in here):
         out.append(_quote_all(fa.config, unquoted))
@@ -89,9 +90,8 @@ def _all_actions(fa: FileAnalysis, start: int, end: int, problems: list[Problem]
         and (loaded.index is None or loaded.stale_modules())
         and not any(a.command == DUMP_COMMAND for a in out)
     ):
-        out.append(
-            Action("Refresh the excore index (excore schema dump)", "source", command=DUMP_COMMAND)
-        )
+        title = "Refresh the excore index (excore schema dump)"
+        out.append(Action(title, "source", command=DUMP_COMMAND, arguments=[str(loaded.root)]))
     return out
 
 
@@ -207,10 +207,12 @@ def _quote_all(cfg: ConfigFile, problems: list[Problem]) -> Action:
     )
 
 
-def _refresh(p: Problem) -> Action:
+def _refresh(p: Problem, root: Path | None) -> Action:
+    """Dump the index of the file's workspace (the one the server located for it)."""
     return Action(
         "Refresh the excore index (excore schema dump)",
         command=DUMP_COMMAND,
+        arguments=[str(root)] if root is not None else [],
         diagnostic_codes=[(p.code, p.start, p.end)],
         preferred=True,
     )

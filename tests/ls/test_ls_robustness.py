@@ -137,7 +137,7 @@ async def test_missing_index_message_and_dump_command(
     answer = await fresh.workspace_execute_command_async(
         lsp.ExecuteCommandParams(command="excore.dumpIndex", arguments=[])
     )
-    assert isinstance(answer, str)
+    assert isinstance(answer, dict) and answer["ok"] is True, answer  # {ok, output, statuses}
     assert (root / ".excore" / "index.json").is_file()
     await wait_for(lambda: "unknown-module" in {d.code for d in fresh.diagnostics.get(uri, [])})
     kinds = [type(v).__name__ for reports in fresh.progress_reports.values() for v in reports]
@@ -214,6 +214,8 @@ async def test_stale_index_warning_with_refresh_fix(fresh: LanguageClient, tmp_p
     fix = next(a for a in actions if a.title == "Refresh the excore index (excore schema dump)")
     command = fix.command if isinstance(fix, lsp.Command) else fix.command.command  # type: ignore[union-attr]
     assert "excore.dumpIndex" in str(command)
+    # it dumps the workspace of this file, the root the server found for it
+    assert f"'arguments': ['{root}']" in str(fix)
 
 
 def test_tcp_mode_answers_initialize(tmp_path: Path) -> None:
