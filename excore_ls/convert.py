@@ -16,6 +16,7 @@ from lsprotocol import types as lsp
 if TYPE_CHECKING:  # only types: the server imports this module before `initialize`
     from excore.problems import Problem
     from excore.syntax.text import LineIndex
+    from excore_ls.analysis.index_state import IndexStatus
     from excore_ls.analysis.results import (
         Action,
         Candidate,
@@ -27,7 +28,6 @@ if TYPE_CHECKING:  # only types: the server imports this module before `initiali
         Token,
         WorkspaceSymbolResult,
     )
-    from excore_ls.status import IndexStatus
 
 # The semantic token legend (features.semantic_tokens uses these names).
 TOKEN_TYPES = [

@@ -5,51 +5,24 @@ the server which workspace a file belongs to (the request ``excore/status``: ``N
 outside every ExCore workspace, which the clients then leave alone), show the index state it
 pushes (the notification ``excore/indexStatus``) and run the command it names (``command``:
 ``excore.dumpIndex`` with that workspace's root). Both carry the same object, built by
-``convert.index_status`` from an :class:`IndexStatus`.
+``convert.index_status`` from an ``analysis.index_state.IndexStatus``.
 """
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from excore_ls import convert
 from excore_ls.analysis.documents import uri_to_path
-from excore_ls.analysis.index_state import DUMP_COMMAND
+from excore_ls.analysis.index_state import index_status
 
 if TYPE_CHECKING:
-    from excore_ls.analysis.index_state import LoadedIndex
+    from excore_ls.analysis.index_state import IndexStatus, LoadedIndex
     from excore_ls.server import ExcoreLanguageServer
 
-log = logging.getLogger("excore_ls")
 STATUS_REQUEST = "excore/status"  # client → server: the status of a file's workspace, or null
 INDEX_STATUS = "excore/indexStatus"  # server → client: a workspace's status changed
-
-
-@dataclass(frozen=True, slots=True)
-class IndexStatus:
-    """The state of one workspace's index, as the user is shown it."""
-
-    root: Path
-    workspace_file: Path | None
-    state: str  # "loaded" | "missing" (or unusable: ``message`` says why) | "stale"
-    index_path: Path
-    message: str
-    command: str = DUMP_COMMAND  # what refreshes it, run with ``[str(root)]``
-
-
-def index_status(loaded: LoadedIndex) -> IndexStatus:
-    if loaded.index is None:
-        state = "missing"
-        message = "" if loaded.error == "missing" else loaded.error
-    else:
-        stale = loaded.stale_modules()
-        state = "stale" if stale else "loaded"
-        newer = sorted(set(stale.values()))
-        message = f"{', '.join(newer[:3])} changed after the index was written." if newer else ""
-    return IndexStatus(loaded.root, loaded.workspace_file, state, loaded.path, message)
 
 
 def status_of(ls: ExcoreLanguageServer, uri: str) -> IndexStatus | None:

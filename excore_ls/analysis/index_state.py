@@ -77,6 +77,30 @@ class LoadedIndex:
         return self.resolve_source(info.file) if info.file else None
 
 
+@dataclass(frozen=True, slots=True)
+class IndexStatus:
+    """The state of one workspace's index, as the user is shown it."""
+
+    root: Path
+    workspace_file: Path | None
+    state: str  # "loaded" | "missing" (or unusable: ``message`` says why) | "stale"
+    index_path: Path
+    message: str
+    command: str = DUMP_COMMAND  # what refreshes it, run with ``[str(root)]``
+
+
+def index_status(loaded: LoadedIndex) -> IndexStatus:
+    if loaded.index is None:
+        state = "missing"
+        message = "" if loaded.error == "missing" else loaded.error
+    else:
+        stale = loaded.stale_modules()
+        state = "stale" if stale else "loaded"
+        newer = sorted(set(stale.values()))
+        message = f"{', '.join(newer[:3])} changed after the index was written." if newer else ""
+    return IndexStatus(loaded.root, loaded.workspace_file, state, loaded.path, message)
+
+
 FileStamp = tuple[int, int, int, int, int, int]
 
 
