@@ -169,17 +169,29 @@ def did_change_watched_files(ls: Server, params: lsp.DidChangeWatchedFilesParams
 # -- features ------------------------------------------------------------------------------------
 
 
-def at(ls: Server, uri: str, position: lsp.Position) -> tuple[FileAnalysis, int] | None:
-    """The preamble of every positional request: the file's analysis and the offset."""
-    fa = ls.analysis(uri)
+async def at(ls: Server, uri: str, position: lsp.Position) -> tuple[FileAnalysis, int] | None:
+    """The preamble of every positional request: the file's analysis and the offset (a large
+    document's whole parse is waited for without holding up other requests: ``background``)."""
+    fa = await ls.large.ready(uri)
     if fa is None:
         return None
     return fa, ls.codec(fa.doc).offset(position)
 
 
-def span(ls: Server, uri: str, range: lsp.Range) -> tuple[FileAnalysis, int, int] | None:
+def at_quick(ls: Server, uri: str, position: lsp.Position) -> tuple[FileAnalysis, int] | None:
+    """``at`` for completion and hover: before a large document's whole parse is ready, the
+    analysis of the window around the position."""
+    doc = ls.documents.get(uri)
+    if doc is None:
+        return None
+    offset = ls.codec(doc).offset(position)
+    fa = ls.large.quick(uri, offset)
+    return (fa, offset) if fa is not None else None
+
+
+async def span(ls: Server, uri: str, range: lsp.Range) -> tuple[FileAnalysis, int, int] | None:
     """The preamble of a range request: the file's analysis and the range's offsets."""
-    fa = ls.analysis(uri)
+    fa = await ls.large.ready(uri)
     if fa is None:
         return None
     codec = ls.codec(fa.doc)
@@ -189,7 +201,7 @@ def span(ls: Server, uri: str, range: lsp.Range) -> tuple[FileAnalysis, int, int
 def completion(ls: Server, params: lsp.CompletionParams) -> convert.RawJson | None:
     from excore_ls.features import completion
 
-    found = at(ls, params.text_document.uri, params.position)
+    found = at_quick(ls, params.text_document.uri, params.position)
     if found is None:
         return None
     fa, offset = found
@@ -223,48 +235,48 @@ def completion_resolve(ls: Server, item: lsp.CompletionItem) -> lsp.CompletionIt
 def hover(ls: Server, params: lsp.HoverParams) -> lsp.Hover | None:
     from excore_ls.features import hover
 
-    found = at(ls, params.text_document.uri, params.position)
+    found = at_quick(ls, params.text_document.uri, params.position)
     result = hover.hover(*found) if found is not None else None
     return convert.hover(result, ls.codec(found[0].doc), ls.markdown) if found and result else None
 
 
-def _places(
+async def _places(
     ls: Server, uri: str, position: lsp.Position, find: Callable[[FileAnalysis, int], Any]
 ) -> list[lsp.Location] | None:
-    found = at(ls, uri, position)
+    found = await at(ls, uri, position)
     if found is None:
         return None
     return [convert.location(p, ls.codec_of) for p in find(*found)] or None
 
 
-def definition(ls: Server, params: lsp.DefinitionParams) -> list[lsp.Location] | None:
+async def definition(ls: Server, params: lsp.DefinitionParams) -> list[lsp.Location] | None:
     from excore_ls.features import definition
 
-    return _places(ls, params.text_document.uri, params.position, definition.definition)
+    return await _places(ls, params.text_document.uri, params.position, definition.definition)
 
 
-def declaration(ls: Server, params: lsp.DeclarationParams) -> list[lsp.Location] | None:
+async def declaration(ls: Server, params: lsp.DeclarationParams) -> list[lsp.Location] | None:
     from excore_ls.features import definition
 
-    return _places(ls, params.text_document.uri, params.position, definition.declaration)
+    return await _places(ls, params.text_document.uri, params.position, definition.declaration)
 
 
-def references(ls: Server, params: lsp.ReferenceParams) -> list[lsp.Location] | None:
+async def references(ls: Server, params: lsp.ReferenceParams) -> list[lsp.Location] | None:
     from excore_ls.features import references
 
     def find(fa: FileAnalysis, offset: int) -> Any:
         include = params.context.include_declaration
         return references.references(fa, offset, include, related=ls.related_files)
 
-    return _places(ls, params.text_document.uri, params.position, find)
+    return await _places(ls, params.text_document.uri, params.position, find)
 
 
-def prepare_rename(
+async def prepare_rename(
     ls: Server, params: lsp.PrepareRenameParams
 ) -> lsp.PrepareRenamePlaceholder | None:
     from excore_ls.features import references
 
-    found = at(ls, params.text_document.uri, params.position)
+    found = await at(ls, params.text_document.uri, params.position)
     result = references.prepare_rename(*found) if found is not None else None
     if isinstance(result, str):
         raise JsonRpcException(result, code=REQUEST_FAILED)
@@ -273,10 +285,10 @@ def prepare_rename(
     return convert.rename_placeholder(*result, ls.codec(found[0].doc))
 
 
-def rename(ls: Server, params: lsp.RenameParams) -> lsp.WorkspaceEdit | None:
+async def rename(ls: Server, params: lsp.RenameParams) -> lsp.WorkspaceEdit | None:
     from excore_ls.features import references
 
-    found = at(ls, params.text_document.uri, params.position)
+    found = await at(ls, params.text_document.uri, params.position)
     if found is None:
         return None
     result = references.rename(*found, params.new_name, related=ls.related_files)
@@ -285,10 +297,10 @@ def rename(ls: Server, params: lsp.RenameParams) -> lsp.WorkspaceEdit | None:
     return convert.workspace_edit(result, ls.codec_of)
 
 
-def code_action(ls: Server, params: lsp.CodeActionParams) -> list[lsp.CodeAction] | None:
+async def code_action(ls: Server, params: lsp.CodeActionParams) -> list[lsp.CodeAction] | None:
     from excore_ls.features import code_actions
 
-    found = span(ls, params.text_document.uri, params.range)
+    found = await span(ls, params.text_document.uri, params.range)
     if found is None:
         return None
     problems = ls.publisher.problems_for(params.text_document.uri)
@@ -297,12 +309,12 @@ def code_action(ls: Server, params: lsp.CodeActionParams) -> list[lsp.CodeAction
     return [convert.code_action(a, ls.codec_of, params.context.diagnostics) for a in actions]
 
 
-def document_symbol(
+async def document_symbol(
     ls: Server, params: lsp.DocumentSymbolParams
 ) -> list[lsp.DocumentSymbol] | None:
     from excore_ls.features import symbols
 
-    fa = ls.analysis(params.text_document.uri)
+    fa = await ls.large.ready(params.text_document.uri)
     if fa is None:
         return None
     codec = ls.codec(fa.doc)
@@ -323,19 +335,23 @@ def workspace_symbol(
     return [convert.workspace_symbol(s, ls.codec_of) for s in found]
 
 
-def semantic_tokens(ls: Server, params: lsp.SemanticTokensParams) -> lsp.SemanticTokens | None:
+async def semantic_tokens(
+    ls: Server, params: lsp.SemanticTokensParams
+) -> lsp.SemanticTokens | None:
     from excore_ls.features import semantic_tokens
 
-    fa = ls.analysis(params.text_document.uri)
+    fa = await ls.large.ready(params.text_document.uri)
     if fa is None:
         return None
     return convert.semantic_tokens(semantic_tokens.tokens(fa), ls.codec(fa.doc))
 
 
-def document_link(ls: Server, params: lsp.DocumentLinkParams) -> list[lsp.DocumentLink] | None:
+async def document_link(
+    ls: Server, params: lsp.DocumentLinkParams
+) -> list[lsp.DocumentLink] | None:
     from excore_ls.features import links
 
-    fa = ls.analysis(params.text_document.uri)
+    fa = await ls.large.ready(params.text_document.uri)
     if fa is None:
         return None
     codec = ls.codec(fa.doc)
@@ -344,10 +360,10 @@ def document_link(ls: Server, params: lsp.DocumentLinkParams) -> list[lsp.Docume
     return [convert.document_link(link, codec, tooltips) for link in links.document_links(fa)]
 
 
-def inlay_hint(ls: Server, params: lsp.InlayHintParams) -> list[lsp.InlayHint] | None:
+async def inlay_hint(ls: Server, params: lsp.InlayHintParams) -> list[lsp.InlayHint] | None:
     from excore_ls.features import inlay_hints
 
-    found = span(ls, params.text_document.uri, params.range)
+    found = await span(ls, params.text_document.uri, params.range)
     if found is None:
         return None
     codec = ls.codec(found[0].doc)

@@ -2,7 +2,7 @@
 
 The check of a file runs in a worker thread (``asyncio.to_thread``) over a snapshot of the texts,
 so requests are answered while a long check runs (a 100,000-line config takes seconds; such a
-large document is first analysed for the features, which requests then find ready). One
+large document is then parsed for the features, off the request path too: ``background``). One
 check per document runs at a time; an edit made meanwhile marks it superseded: its result is
 dropped (the document's version moved on) and the check runs again on the newest text.
 """
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from excore_ls.server import ExcoreLanguageServer
 
 log = logging.getLogger("excore_ls")
-LARGE = 1 << 20  # characters: a larger document is analysed for the features before its check
 DEBOUNCE = 0.08  # seconds after the last edit of a document before it is checked again
 OTHERS_DEBOUNCE = 0.4  # ... before the other open documents (they may include it) are
 
@@ -137,11 +136,8 @@ class Publisher:
                 if doc is None:
                     return
                 version = doc.version
-                if len(doc.text) > LARGE:
-                    # the features' analysis first (it is kept per version): requests made
-                    # while the long check runs then find it ready instead of parsing the
-                    # file in competition with the check
-                    self.ls.analysis(uri)
+                if doc.path is not None:  # a large index is read off the request path too
+                    await asyncio.to_thread(self.ls.indexes.for_file, doc.path)
                 try:
                     found = await asyncio.to_thread(self.job(doc))
                 except Exception:
@@ -151,6 +147,7 @@ class Publisher:
                 if found is not None and current:
                     self.problems[uri] = (version, found)
                     self._send(doc, found)
+                    self.ls.large.prepare(doc)  # a large document's parse for the features
                 if uri not in self._superseded:
                     return
         finally:

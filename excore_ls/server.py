@@ -21,6 +21,7 @@ from excore.syntax.grammar import PREFIXES
 from excore_ls import __version__, convert, dump, handlers
 from excore_ls.analysis.documents import DocumentStore
 from excore_ls.analysis.index_state import DUMP_COMMAND, IndexState, Notice
+from excore_ls.background import LargeDocuments
 from excore_ls.protocol import ExcoreProtocol
 from excore_ls.publish import Publisher
 from excore_ls.status import STATUS_REQUEST, StatusSender
@@ -51,6 +52,7 @@ class ExcoreLanguageServer(LanguageServer):
         self.indexes = IndexState()
         self.publisher = Publisher(self)
         self.statuses = StatusSender(self)
+        self.large = LargeDocuments(self)  # large documents: parsed off the request path
         self._analyzer: Analyzer | None = None
         self._families: FamilyScanner | None = None
         self.edit_range_default = False

@@ -135,6 +135,17 @@ class WorkspaceIndex:
         for reg in self.registries.values():
             yield from reg.modules.values()
 
+    def listed_modules(self) -> Iterator[ModuleInfo]:
+        """Every registered entry as far as listing it goes (``LazyModules.brief``): its
+        parameters and members may be left out."""
+        for reg in self.registries.values():
+            modules = reg.modules
+            if isinstance(modules, LazyModules):
+                for name in modules:
+                    yield modules.brief(name)
+            else:
+                yield from modules.values()
+
 
 def _refused(dotted: str, module: ModuleInfo, home: str) -> ModuleInfo:
     """A name the module imports from another package: refused, as the live source does."""
@@ -211,6 +222,9 @@ def module_from_json(data: dict[str, Any]) -> ModuleInfo:
     return info
 
 
+_LISTED_LATER = ("params", "members")
+
+
 class LazyModules(dict[str, ModuleInfo]):
     """Module entries read from the index file, each built from its JSON on first access.
 
@@ -229,6 +243,21 @@ class LazyModules(dict[str, ModuleInfo]):
                 value.signature_known = False
             super().__setitem__(key, value)
         return value  # type: ignore[no-any-return]
+
+    def brief(self, key: str) -> ModuleInfo:
+        """The entry as far as listing it goes: its own fields (name, kind, registry, target,
+        bases, signature, summary), its parameters and members left out unless it is built
+        already. For lists of names (completion of 20,000 names must not build 20,000
+        parameter lists), never for checking."""
+        value: Any = dict.__getitem__(self, key)
+        if not isinstance(value, dict):
+            return value  # type: ignore[no-any-return]
+        try:
+            own = {k: v for k, v in value.items() if k not in _LISTED_LATER}
+            info: ModuleInfo = _build(ModuleInfo, own)
+        except (TypeError, AttributeError, KeyError, ValueError):
+            return self[key]  # malformed: as the full entry says
+        return info
 
     def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
         return self[key] if key in self else default  # noqa: SIM401 (self.get is this method)

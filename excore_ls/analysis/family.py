@@ -106,6 +106,15 @@ class ConfigCache:
     def forget(self, key: str) -> None:
         self._cache.pop(key, None)
 
+    def has(self, key: str) -> bool:
+        """Whether some version of ``key`` is parsed (a newer one is then re-parsed only where
+        it changed)."""
+        return key in self._cache
+
+    def put(self, key: str, stamp: Stamp, cfg: ConfigFile) -> None:
+        """Keep ``cfg``, parsed elsewhere (a worker thread), as the version of ``stamp``."""
+        self._cache[key] = (stamp, cfg)
+
 
 def resolve_base(including: ConfigFile, item: str) -> Path | None:
     base_dir = including.path.parent if including.path is not None else None

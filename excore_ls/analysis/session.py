@@ -90,6 +90,7 @@ class Analyzer:
         self.configs = ConfigCache(self.documents)
         self.indexes = indexes if indexes is not None else IndexState(index_override)
         self._analyses: dict[str, FileAnalysis] = {}
+        self._window: tuple[tuple[str, tuple[int, int, int]], FileAnalysis] | None = None
 
     def analysis(self, uri: str) -> FileAnalysis | None:
         doc = self.documents.get(uri)
@@ -121,7 +122,55 @@ class Analyzer:
         self._analyses[uri] = result
         return result
 
+    def parsed(self, doc: OpenDocument) -> bool:
+        """Whether :meth:`analysis` of ``doc`` parses at most what changed since a version it
+        already read (not the whole text)."""
+        return self.configs.has(doc.key)
+
+    def install(self, doc: OpenDocument, version: int, text: str, config: ConfigFile) -> None:
+        """Keep ``config``, the analysis of ``text`` (version ``version`` of ``doc``) made in a
+        worker thread, unless a version already is."""
+        if not self.configs.has(doc.key):
+            self.configs.put(doc.key, ("buffer", version, id(text)), config)
+
+    def window_analysis(self, uri: str, offset: int) -> FileAnalysis | None:
+        """The analysis of the window of a document around ``offset`` (see
+        :mod:`excore_ls.analysis.window`): what a request reads of a large document before its
+        whole parse is ready. The last one is kept while the window and the text stay."""
+        from excore_ls.analysis.window import window_bounds, window_config
+
+        doc = self.documents.get(uri)
+        if doc is None:
+            return None
+        loaded = self.indexes.for_file(doc.path)
+        bounds = window_bounds(doc.text, offset)
+        kept = self._window
+        if (
+            kept is not None
+            and kept[0] == (uri, bounds)
+            and kept[1].doc is doc
+            and kept[1].config.lines.text is doc.text
+            and kept[1].loaded is loaded
+            and kept[1].index_read is (loaded.index if loaded is not None else None)
+            and family_is_current(kept[1].family, self.configs.stamp)
+        ):
+            return kept[1]
+        config = window_config(doc, offset)
+        stamp = self.configs.stamp(doc.key) or ("window", id(doc.text))
+        family = load_family(config, stamp, self.configs)
+        own, buffers = doc.key, self.documents.buffer_text
+
+        def read_text(path: str) -> str | None:
+            return config.text if path == own else buffers(path)
+
+        result = FileAnalysis(
+            doc, config, family, loaded, read_text, loaded.index if loaded is not None else None
+        )
+        self._window = ((uri, bounds), result)
+        return result
+
     def forget(self, uri: str) -> None:
+        self._window = None
         self._analyses.pop(uri, None)
         doc = self.documents.get(uri)
         if doc is not None:

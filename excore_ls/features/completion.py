@@ -220,10 +220,12 @@ def _header(fa: FileAnalysis, ctx: Context) -> list[Candidate]:
     return out
 
 
-def _unique_modules(index: WorkspaceIndex) -> list[ModuleInfo]:
+def _unique_modules(index: WorkspaceIndex, listed: bool = False) -> list[ModuleInfo]:
+    """Each registered name once; ``listed``: as far as listing goes (parameters and members
+    maybe left out, see ``WorkspaceIndex.listed_modules``)."""
     seen: set[str] = set()
     out = []
-    for info in index.modules():
+    for info in index.listed_modules() if listed else index.modules():
         if info.name not in seen:
             seen.add(info.name)
             out.append(info)
@@ -929,7 +931,7 @@ def _ranked_modules(index: WorkspaceIndex, targets: tuple[str, ...]) -> list[_Ra
     if hit is not None and hit[0] is index:
         return hit[1]
     out: list[_RankedModule] = []
-    for module in _unique_modules(index):
+    for module in _unique_modules(index, listed=True):
         if module.kind == "hook":
             continue
         match = matches_annotation(module, list(targets))
