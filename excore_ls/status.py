@@ -29,6 +29,8 @@ def status_of(ls: ExcoreLanguageServer, uri: str) -> IndexStatus | None:
     """The status of the workspace holding the file (or folder) ``uri``; ``None`` outside every
     workspace. The file need not be open: the clients ask before they attach to it."""
     path = uri_to_path(uri)
+    if path is not None and path.is_dir():
+        path = path / "excore.toml"  # a folder: the workspace holding it (the file need not exist)
     if path is None or ls.indexes.locate(path) is None:
         return None
     loaded = ls.indexes.for_file(path)

@@ -210,7 +210,9 @@ async def test_status_names_the_workspace_of_a_file_or_none(
             "arguments": [str(a)],
         },
     }
+    assert await status(fresh, a / "configs") == got  # a folder: the workspace holding it
     assert await status(fresh, other / "settings.toml") is None
+    assert await status(fresh, other) is None
     up = await status(fresh, upstream / "configs" / "x.toml")
     assert up is not None and up["root"] == str(upstream)
     assert up["workspaceFile"] == str(upstream / ".excore.toml")

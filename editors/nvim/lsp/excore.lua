@@ -7,14 +7,15 @@ local excore = require('excore')
 return {
   cmd = excore.server_cmd(),
   filetypes = { 'toml' },
-  -- A pyproject.toml only counts when it has a [tool.excore] table: root_dir below checks that,
-  -- so TOML files of unrelated projects never start the server.
-  root_markers = { 'excore.toml', 'pyproject.toml' },
-  root_dir = function(bufnr, on_dir)
-    local root = excore.find_root(vim.api.nvim_buf_get_name(bufnr))
-    if root then
-      on_dir(root)
-    end
-  end,
+  -- The server says which ExCore workspace a TOML file belongs to (the engine's own search); a
+  -- file in none is left alone. One server serves every workspace (its folders grow as files
+  -- of new workspaces are opened).
+  root_dir = excore.root_dir,
+  reuse_client = excore.reuse_client,
+  handlers = {
+    ['excore/indexStatus'] = function(_, status)
+      excore.on_status(status)
+    end,
+  },
   init_options = excore.init_options(),
 }

@@ -285,20 +285,86 @@ function tests.quickfix_only()
   quickfix_test({ 'quickfix' })
 end
 
---- :ExcoreDumpIndex removes nothing but rewrites the index; `via` says who runs the dump.
-local function dump_index_test(stop_server_first)
+--- The status the server pushes for a buffer's workspace, once `pred(status)` holds.
+local function wait_status(bufnr, what, pred, timeout_ms)
+  local excore = require('excore')
+  return wait_for(what, function()
+    local status = excore.status(bufnr)
+    return status and pred(status) and status
+  end, timeout_ms)
+end
+
+--- The user's messages (vim.notify) from now on.
+local function capture_messages()
+  local seen = {}
+  local orig = vim.notify
+  vim.notify = function(msg, level, opts)
+    seen[#seen + 1] = msg
+    return orig(msg, level, opts)
+  end
+  return seen, function()
+    vim.notify = orig
+  end
+end
+
+local function any_message(seen, needle)
+  for _, msg in ipairs(seen) do
+    if msg:find(needle, 1, true) then
+      return msg
+    end
+  end
+end
+
+function tests.status()
+  -- The server says which workspace the buffer is in and that its index is loaded; the
+  -- statusline function and :ExcoreStatus show it.
+  local bufnr = open(scenario.definition.file)
+  local status = wait_status(bufnr, 'the server status of the workspace', function(s)
+    return s.state == 'loaded'
+  end)
+  check(status.root == vim.fs.normalize(scenario.workspace), 'root %s, expected %s', status.root, scenario.workspace)
+  check(require('excore').statusline() == 'ExCore: index loaded', 'statusline shows %q', require('excore').statusline())
+  local seen, restore = capture_messages()
+  local shown
+  require('excore').show_status(function(s)
+    shown = s
+  end)
+  wait_for(':ExcoreStatus to answer', function()
+    return shown
+  end)
+  restore()
+  local msg = any_message(seen, 'index loaded: ')
+  check(msg and msg:find(status.path, 1, true), ':ExcoreStatus said %s', table.concat(seen, ' | '))
+  log('  ' .. msg:gsub('\n', ' | '))
+end
+
+function tests.dump_index()
+  -- The index disappears: the server's status says so and the user is told to dump it;
+  -- :ExcoreDumpIndex runs the command the server offers and the status is loaded again.
   local s = scenario.dump_index
   local bufnr, client = open(s.file)
   local excore = require('excore')
-  local index = excore.index_path(scenario.workspace)
-  os.remove(index)
-  if stop_server_first then
-    -- no server running: the plugin runs the `excore` CLI itself, then starts the server again
-    client:stop()
-    wait_for('the server to stop', function()
-      return client:is_stopped()
-    end)
-  end
+  local loaded = wait_status(bufnr, 'the loaded index', function(st)
+    return st.state == 'loaded'
+  end)
+  local seen, restore = capture_messages()
+  os.remove(loaded.path)
+  local shown
+  wait_for('the server to report the missing index', function()
+    if shown == nil then
+      shown = false
+      excore.request_status(bufnr, function()
+        shown = nil -- ask again on the next poll
+      end)
+    end
+    local st = excore.status(bufnr)
+    return st and st.state == 'missing'
+  end)
+  wait_for('the advice to run :ExcoreDumpIndex', function()
+    return any_message(seen, 'index missing')
+  end)
+  restore()
+  log('  told: ' .. any_message(seen, 'index missing'))
   local result
   excore.dump_index(function(ok, output)
     result = { ok = ok, output = output }
@@ -307,22 +373,50 @@ local function dump_index_test(stop_server_first)
     return result
   end, 90000)
   check(result.ok, 'dumping the index failed: %s', result.output)
-  check(uv.fs_stat(index), 'index %s not written', index)
-  check(excore.index_state(scenario.workspace) == 'present', 'index not fresh after the dump')
-  local now = wait_for('an initialized client on the buffer', function()
-    local c = vim.lsp.get_clients({ bufnr = bufnr, name = 'excore' })[1]
+  check(uv.fs_stat(loaded.path), 'index %s not written', loaded.path)
+  local now = wait_status(bufnr, 'the index loaded again', function(st)
+    return st.state == 'loaded'
+  end)
+  check(excore.statusline() == 'ExCore: index loaded', 'statusline shows %q', excore.statusline())
+  local same = vim.lsp.get_clients({ bufnr = bufnr, name = 'excore' })[1]
+  check(same and same.id == client.id, 'the server was replaced by the dump')
+  log('  index rewritten by the server: ' .. now.path)
+end
+
+function tests.multi_root()
+  -- Two ExCore workspaces open at once: one server, both folders, each buffer its own index.
+  local second = vim.fs.joinpath(vim.fs.dirname(scenario.workspace), 'second-workspace')
+  vim.fn.delete(second, 'rf')
+  local copy = vim.system({ 'cp', '-r', scenario.workspace, second }):wait()
+  check(copy.code == 0, 'copying the workspace failed: %s', copy.stderr or '')
+  os.remove(vim.fs.joinpath(second, '.excore', 'index.json')) -- the second has no index yet
+  local first_buf, first = open(scenario.diagnostics.file)
+  vim.cmd.edit(vim.fn.fnameescape(vim.fs.joinpath(second, scenario.diagnostics.file)))
+  local second_buf = vim.api.nvim_get_current_buf()
+  local other = wait_for('the excore client to attach to the second workspace', function()
+    local c = vim.lsp.get_clients({ bufnr = second_buf, name = 'excore' })[1]
     return c and c.initialized and c
   end)
-  check((now.id ~= client.id) == stop_server_first, 'client %d after the dump (was %d)', now.id, client.id)
-  log(('  index rewritten by %s'):format(stop_server_first and 'the excore CLI' or 'the server'))
-end
-
-function tests.dump_index()
-  dump_index_test(false)
-end
-
-function tests.dump_index_cli()
-  dump_index_test(true)
+  check(other.id == first.id, 'a second server (client %d) for the second workspace; expected client %d', other.id, first.id)
+  check(#vim.lsp.get_clients({ name = 'excore' }) == 1, '%d excore clients', #vim.lsp.get_clients({ name = 'excore' }))
+  local folders = vim.tbl_map(function(f)
+    return vim.uri_to_fname(f.uri)
+  end, other.workspace_folders or {})
+  check(vim.tbl_contains(folders, vim.fs.normalize(scenario.workspace)) and vim.tbl_contains(folders, second), 'workspace folders: %s', table.concat(folders, ', '))
+  local a = wait_status(first_buf, 'the first workspace loaded', function(st)
+    return st.state == 'loaded'
+  end)
+  local b = wait_status(second_buf, 'the second workspace without an index', function(st)
+    return st.state == 'missing'
+  end)
+  check(b.root == second and a.root ~= b.root, 'roots %s and %s', a.root, b.root)
+  -- the first workspace's index finds the typo; the second, without an index, cannot
+  wait_for('the unknown-module diagnostic in the first workspace', function()
+    return #diagnostics_with_code(first_buf, 'unknown-module') > 0
+  end)
+  sleep(1000)
+  check(#diagnostics_with_code(second_buf, 'unknown-module') == 0, 'the second workspace used the first one\'s index')
+  log(('  one client (%d) for %s'):format(other.id, table.concat(folders, ', ')))
 end
 
 function tests.restart()
@@ -343,15 +437,20 @@ function tests.restart()
 end
 
 function tests.unrelated_toml()
-  -- A Python project without [tool.excore], next to the workspace: its TOML files stay alone.
+  -- A Python project without [tool.excore], next to the workspace: the server says the file is
+  -- in no ExCore workspace, so nothing attaches and the server, serving nothing, stops.
   local other = vim.fs.joinpath(vim.fs.dirname(scenario.workspace), 'other-project')
   vim.fn.mkdir(other, 'p')
   vim.fn.writefile({ '[tool.ruff]', 'line-length = 100' }, vim.fs.joinpath(other, 'pyproject.toml'))
   vim.fn.writefile({ '[Model.ResNt]', 'depth = 1' }, vim.fs.joinpath(other, 'settings.toml'))
   vim.cmd.edit(vim.fn.fnameescape(vim.fs.joinpath(other, 'settings.toml')))
   check(vim.bo.filetype == 'toml', 'filetype is %q', vim.bo.filetype)
-  sleep(1500)
-  check(#vim.lsp.get_clients({ name = 'excore' }) == 0, 'excore-ls started for a TOML file outside any ExCore workspace')
+  local bufnr = vim.api.nvim_get_current_buf()
+  wait_for('the server asked about the file to stop again', function()
+    return #vim.lsp.get_clients({ name = 'excore' }) == 0
+  end)
+  check(#vim.lsp.get_clients({ bufnr = bufnr }) == 0, 'a client attached to a TOML file outside any ExCore workspace')
+  check(require('excore').statusline() == '', 'statusline shows %q outside ExCore', require('excore').statusline())
   -- while a config of the workspace does start it
   open(scenario.definition.file)
 end
@@ -372,6 +471,7 @@ function tests.manual_setup()
     return #diagnostics_with_code(bufnr, 'unknown-module') > 0
   end)
   check(vim.fn.exists(':ExcoreDumpIndex') == 2, ':ExcoreDumpIndex missing')
+  check(vim.fn.exists(':ExcoreStatus') == 2, ':ExcoreStatus missing')
 end
 
 local function finish(passed, failed)

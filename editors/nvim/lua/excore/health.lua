@@ -79,37 +79,55 @@ function M.check()
     end
   end
 
-  health.start('excore: workspace index')
+  health.start('excore: workspace index (as the server sees it)')
   -- :checkhealth opens its own buffer: the file the user was in is the alternate one.
+  -- (the health buffer's own name is no file: then the current folder's workspace)
   local start = vim.fn.expand('#:p')
   if start == '' or vim.bo.filetype ~= 'checkhealth' then
     start = vim.api.nvim_buf_get_name(0)
   end
-  local root = excore.find_root(start)
-  if not root then
+  if start == '' or start:match('^%a[%w+.-]*://') then
+    start = vim.uv.cwd()
+  end
+  local answer
+  excore.request_status(start, function(status, err)
+    answer = { status = status, err = err }
+  end)
+  if not vim.wait(20000, function()
+    return answer ~= nil
+  end, 20) then
+    health.error('the server did not answer excore/status in 20 s')
+    return
+  end
+  if answer.err then
+    health.error('cannot ask the server: ' .. answer.err)
+    return
+  end
+  local status = answer.status
+  if not status then
     health.info(
-      ('no ExCore workspace above %s (excore.toml or pyproject.toml with [tool.excore])'):format(
-        start ~= '' and start or vim.uv.cwd()
+      ('%s is in no ExCore workspace (no excore.toml, pyproject.toml with [tool.excore] or .excore.toml above it)'):format(
+        start
       )
     )
     return
   end
-  health.ok('workspace: ' .. root)
-  local state, newer = excore.index_state(root)
-  local index = excore.index_path(root)
-  if state == 'missing' then
-    health.warn('index missing: ' .. index, { 'run :ExcoreDumpIndex (or `excore schema dump --workspace ' .. root .. '`)' })
-  elseif state == 'stale' then
-    health.warn(('index stale: %s is newer than %s'):format(newer, index), { 'run :ExcoreDumpIndex' })
+  health.ok(('workspace: %s (%s)'):format(status.root, status.workspaceFile or '?'))
+  local why = (status.message or '') ~= '' and (': ' .. status.message) or ''
+  if status.state == 'loaded' then
+    health.ok('index loaded: ' .. status.path)
   else
-    health.ok('index present and fresh: ' .. index)
+    health.warn(('index %s: %s%s'):format(status.state, status.path, why), { 'run :ExcoreDumpIndex' })
   end
   local clients = excore.clients()
   if #clients == 0 then
     health.info('no excore client running (open a TOML file of the workspace)')
   end
   for _, client in ipairs(clients) do
-    health.ok(('client %d running, root %s'):format(client.id, client.root_dir or '?'))
+    local folders = vim.tbl_map(function(f)
+      return vim.uri_to_fname(f.uri)
+    end, client.workspace_folders or {})
+    health.ok(('client %d running, workspaces: %s'):format(client.id, table.concat(folders, ', ')))
   end
 end
 

@@ -1,72 +1,29 @@
--- ExCore for Neovim (>= 0.11): finds ExCore workspaces, resolves the `excore-ls` command, and
--- provides :ExcoreDumpIndex / :ExcoreRestart. The LSP spec itself is lsp/excore.lua.
+-- ExCore for Neovim (>= 0.11): a thin client of `excore-ls`. It decides nothing about
+-- workspaces or indexes: ONE server serves every ExCore workspace of the session, and the
+-- server says which workspace a TOML file belongs to (request `excore/status`; none: the buffer
+-- is left alone), what state its index is in (the same object, pushed as `excore/indexStatus`)
+-- and which command refreshes it (run with workspace/executeCommand). The LSP spec is
+-- lsp/excore.lua; this module resolves the command and provides :ExcoreStatus,
+-- :ExcoreDumpIndex and :ExcoreRestart.
 local M = {}
 
 ---@class excore.Options
 ---@field cmd? string[] command starting the server (default: excore-ls on PATH, else python -m excore_ls)
----@field index_path? string index file, relative to the workspace root (default .excore/index.json)
+---@field index_path? string index file, relative to each workspace root (default: the workspace's index_dir)
 ---@field settings? table sent to the server as workspace/configuration
 ---@field enable? boolean call vim.lsp.enable('excore') (default true)
 M.options = {}
 
-local uv = vim.uv or vim.loop
+--- What the server last said about each workspace: root -> status object
+--- `{root, uri, workspaceFile, state, path, message, command}` (see excore_ls/README.md).
+---@type table<string, table>
+M.statuses = {}
 
-local function is_file(path)
-  local stat = uv.fs_stat(path)
-  return stat ~= nil and stat.type == 'file'
-end
+local uv = vim.uv or vim.loop
+local NAME = 'excore'
 
 local function is_executable(path)
   return path ~= nil and path ~= '' and vim.fn.executable(path) == 1
-end
-
---- True when the text of a pyproject.toml has a [tool.excore] (or [tool.excore.*]) table.
----@param text string
-function M.pyproject_has_excore(text)
-  for line in (text .. '\n'):gmatch('([^\n]*)\n') do
-    if line:match('^%s*%[%s*tool%s*%.%s*excore%s*[%]%.]') then
-      return true
-    end
-  end
-  return false
-end
-
-local function read_file(path)
-  local f = io.open(path, 'r')
-  if not f then
-    return nil
-  end
-  local text = f:read('*a')
-  f:close()
-  return text
-end
-
---- The ExCore workspace root of `path`: the nearest directory above it holding an excore.toml or
---- a pyproject.toml with [tool.excore]; nil when there is none (the file is not ExCore's).
----@param path string a file or directory ('' means the current directory)
----@return string?
-function M.find_root(path)
-  if path == nil or path == '' or path:match('^%a[%w+.-]*://') then
-    path = uv.cwd()
-  end
-  path = vim.fs.normalize(vim.fn.fnamemodify(path, ':p'))
-  local dirs = {}
-  if vim.fn.isdirectory(path) == 1 then
-    dirs[1] = path:gsub('/$', '')
-  end
-  for dir in vim.fs.parents(path) do
-    dirs[#dirs + 1] = dir
-  end
-  for _, dir in ipairs(dirs) do
-    if is_file(dir .. '/excore.toml') then
-      return dir
-    end
-    local pyproject = dir .. '/pyproject.toml'
-    if is_file(pyproject) and M.pyproject_has_excore(read_file(pyproject) or '') then
-      return dir
-    end
-  end
-  return nil
 end
 
 local function python()
@@ -98,25 +55,6 @@ function M.server_cmd()
   return { python(), '-m', 'excore_ls', '--stdio' }
 end
 
---- The `excore` CLI next to the server: the sibling of an excore-ls executable, or the same Python.
----@return string[]
-function M.cli_cmd()
-  local cmd = M.server_cmd()
-  for i = 1, #cmd - 1 do
-    if cmd[i] == '-m' and cmd[i + 1] == 'excore_ls' then
-      return { cmd[1], '-m', 'excore' }
-    end
-  end
-  local exe = vim.fn.exepath(cmd[1])
-  if exe ~= '' and vim.fs.basename(exe) == 'excore-ls' then
-    local sibling = vim.fs.joinpath(vim.fs.dirname(exe), 'excore')
-    if is_executable(sibling) then
-      return { sibling }
-    end
-  end
-  return { 'excore' }
-end
-
 function M.init_options()
   local index_path = M.options.index_path or vim.g.excore_index_path
   if index_path then
@@ -125,187 +63,274 @@ function M.init_options()
   return vim.empty_dict()
 end
 
---- Absolute path of the index of the workspace at `root`.
-function M.index_path(root)
-  local path = M.options.index_path or vim.g.excore_index_path or '.excore/index.json'
-  if path:sub(1, 1) == '/' then
-    return path
-  end
-  return vim.fs.joinpath(root, path)
-end
-
-local skipped_dirs = { node_modules = true, __pycache__ = true, venv = true, build = true, dist = true }
-
---- 'missing', 'stale' (a Python file or the workspace file changed after the index was written)
---- or 'present', and for 'stale' the newest such file.
----@return 'missing'|'stale'|'present', string?
-function M.index_state(root)
-  local index = uv.fs_stat(M.index_path(root))
-  if not index then
-    return 'missing', nil
-  end
-  local function newer(stat)
-    return stat.mtime.sec > index.mtime.sec
-      or (stat.mtime.sec == index.mtime.sec and stat.mtime.nsec > index.mtime.nsec)
-  end
-  local entries = vim.fs.dir(root, {
-    depth = 8,
-    skip = function(name)
-      return name:sub(1, 1) ~= '.' and not skipped_dirs[name]
-    end,
-  })
-  for name, kind in entries do
-    local base = vim.fs.basename(name)
-    if
-      kind == 'file'
-      and (name:match('%.py$') or base == 'excore.toml' or base == 'pyproject.toml')
-      and base:sub(1, 1) ~= '.'
-    then
-      local path = vim.fs.joinpath(root, name)
-      local stat = uv.fs_stat(path)
-      if stat and newer(stat) then
-        return 'stale', path
-      end
-    end
-  end
-  return 'present', nil
-end
-
----@return vim.lsp.Client[]
-function M.clients(filter)
-  return vim.lsp.get_clients(vim.tbl_extend('force', { name = 'excore' }, filter or {}))
-end
-
 local function notify(msg, level)
   vim.notify('excore: ' .. msg, level or vim.log.levels.INFO)
 end
 
-local function start_for_buffer(bufnr)
-  local root = M.find_root(vim.api.nvim_buf_get_name(bufnr))
-  if not root then
-    return
-  end
-  local config = vim.deepcopy(vim.lsp.config.excore)
-  config.name = 'excore'
-  config.root_dir = root
-  config.workspace_folders = { { name = vim.fs.basename(root), uri = vim.uri_from_fname(root) } }
-  vim.lsp.start(config, { bufnr = bufnr })
+---@return vim.lsp.Client[]
+function M.clients(filter)
+  return vim.lsp.get_clients(vim.tbl_extend('force', { name = NAME }, filter or {}))
 end
 
---- Stop the excore clients and start them again for every TOML buffer of an ExCore workspace.
+--- The one running server (a client that may have no buffer yet), or nil.
+---@return vim.lsp.Client?
+function M.server()
+  for _, client in ipairs(M.clients()) do
+    if not client:is_stopped() then
+      return client
+    end
+  end
+end
+
+local function server_config()
+  local config = vim.deepcopy(vim.lsp.config[NAME] or {})
+  config.name = NAME
+  config.root_dir = nil -- the server finds the workspaces; folders are added as files come
+  config.workspace_folders = nil
+  return config
+end
+
+--- Call `fn(client)` once the server is initialized, starting it (attached to no buffer) when
+--- none runs; `fn(nil, reason)` when it cannot start.
+local function with_server(fn)
+  local client = M.server()
+  if not client then
+    local id = vim.lsp.start(server_config(), { attach = false, silent = true })
+    client = id and vim.lsp.get_client_by_id(id)
+    if not client then
+      fn(nil, ('cannot start `%s`'):format(table.concat(server_config().cmd or M.server_cmd(), ' ')))
+      return
+    end
+  end
+  local deadline = uv.now() + 20000
+  local function poll()
+    if client.initialized then
+      fn(client)
+    elseif client:is_stopped() or uv.now() > deadline then
+      fn(nil, 'the server stopped before it was ready (see :checkhealth excore and :LspLog)')
+    else
+      vim.defer_fn(poll, 20)
+    end
+  end
+  poll()
+end
+
+local function buffer_uri(bufnr)
+  local name = vim.api.nvim_buf_get_name(bufnr)
+  if name == '' or name:match('^%a[%w+.-]*://') then
+    return nil
+  end
+  return vim.uri_from_fname(vim.fs.normalize(vim.fn.fnamemodify(name, ':p')))
+end
+
+local warned = {}
+
+--- Keep what the server said, and tell the user once when an index needs a dump.
+function M.on_status(status)
+  if type(status) ~= 'table' or type(status.root) ~= 'string' then
+    return
+  end
+  M.statuses[status.root] = status
+  local key = status.root .. ':' .. tostring(status.state)
+  if (status.state == 'missing' or status.state == 'stale') and not warned[key] then
+    warned[key] = true
+    notify(
+      ('%s: index %s (%s)%s; run :ExcoreDumpIndex'):format(
+        vim.fs.basename(status.root),
+        status.state,
+        status.path or '?',
+        (status.message or '') ~= '' and (': ' .. status.message) or ''
+      ),
+      vim.log.levels.WARN
+    )
+  elseif status.state == 'loaded' then
+    warned[status.root .. ':missing'], warned[status.root .. ':stale'] = nil, nil
+  end
+  pcall(vim.api.nvim_exec_autocmds, 'User', { pattern = 'ExcoreStatus', data = status })
+  vim.cmd.redrawstatus({ bang = true, mods = { emsg_silent = true } })
+end
+
+--- Ask the server for the status of the workspace of `target` (a buffer number, or the path of
+--- a file or folder); `on_done(status or nil, err)`.
+function M.request_status(target, on_done)
+  local bufnr, uri
+  if type(target) == 'string' then
+    uri = vim.uri_from_fname(vim.fs.normalize(vim.fn.fnamemodify(target, ':p')))
+  else
+    bufnr = target ~= 0 and target or vim.api.nvim_get_current_buf()
+    uri = buffer_uri(bufnr)
+  end
+  if not uri then
+    on_done(nil)
+    return
+  end
+  with_server(function(client, reason)
+    if not client then
+      on_done(nil, reason)
+      return
+    end
+    client:request('excore/status', { uri = uri }, function(err, result)
+      if err then
+        on_done(nil, err.message or vim.inspect(err))
+        return
+      end
+      if type(result) == 'table' then
+        M.on_status(result)
+        if bufnr then
+          vim.b[bufnr].excore_root = result.root
+        end
+      end
+      on_done(type(result) == 'table' and result or nil)
+    end)
+  end)
+end
+
+--- The `root_dir` of lsp/excore.lua: the server decides. A buffer outside every ExCore
+--- workspace is left alone (and a server serving no buffer stops again).
+function M.root_dir(bufnr, on_dir)
+  M.request_status(bufnr, function(status, err)
+    local client = M.server()
+    if status then
+      if client and client.initialized then
+        local folders = client.workspace_folders or {}
+        local uri = vim.uri_from_fname(status.root)
+        if not vim.iter(folders):any(function(f)
+          return f.uri == uri
+        end) then
+          local folder = { uri = uri, name = status.root }
+          client:notify('workspace/didChangeWorkspaceFolders', { event = { added = { folder }, removed = {} } })
+          client.workspace_folders = vim.list_extend(folders, { folder })
+        end
+      end
+      on_dir(status.root)
+    elseif err then
+      notify(err, vim.log.levels.ERROR)
+    elseif client and vim.tbl_isempty(client.attached_buffers or {}) then
+      client:stop()
+    end
+  end)
+end
+
+--- The one client serves every workspace.
+function M.reuse_client(client, config)
+  return client.name == config.name and not client:is_stopped()
+end
+
+--- The status of the workspace of `bufnr` as the server last told it, or nil.
+function M.status(bufnr)
+  local root = vim.b[bufnr ~= nil and bufnr ~= 0 and bufnr or vim.api.nvim_get_current_buf()].excore_root
+  return root and M.statuses[root] or nil
+end
+
+local LABELS = { loaded = 'index loaded', missing = 'index missing', stale = 'index stale' }
+
+--- For 'statusline': "ExCore: index loaded" (missing, stale) in an ExCore buffer, else ''.
+function M.statusline()
+  local status = M.status(0)
+  return status and ('ExCore: ' .. (LABELS[status.state] or tostring(status.state))) or ''
+end
+
+local function describe(status)
+  local lines = {
+    ('workspace %s (%s)'):format(status.root, status.workspaceFile or '?'),
+    ('%s: %s'):format(LABELS[status.state] or status.state, status.path or '?'),
+  }
+  if (status.message or '') ~= '' then
+    lines[#lines + 1] = status.message
+  end
+  if status.state ~= 'loaded' then
+    lines[#lines + 1] = 'run :ExcoreDumpIndex'
+  end
+  return table.concat(lines, '\n')
+end
+
+--- :ExcoreStatus: what the server says about the current buffer's workspace, asked now.
+function M.show_status(on_done)
+  on_done = on_done or function() end
+  M.request_status(0, function(status, err)
+    if status then
+      notify(describe(status), status.state == 'loaded' and vim.log.levels.INFO or vim.log.levels.WARN)
+    else
+      notify(err or 'this file is in no ExCore workspace (the server found no excore.toml, pyproject.toml with [tool.excore] or .excore.toml above it)', err and vim.log.levels.ERROR or vim.log.levels.INFO)
+    end
+    on_done(status, err)
+  end)
+end
+
+--- Stop the server and start it again for every TOML buffer.
 function M.restart()
   local clients = M.clients()
   for _, client in ipairs(clients) do
     client:stop()
   end
   local stopped = vim.wait(5000, function()
-    for _, client in ipairs(clients) do
-      if not client:is_stopped() then
-        return false
-      end
-    end
-    return true
+    return vim.iter(clients):all(function(client)
+      return client:is_stopped()
+    end)
   end, 20)
   if not stopped then
     for _, client in ipairs(clients) do
       client:stop(true)
     end
   end
+  M.statuses = {}
   for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
     if vim.api.nvim_buf_is_loaded(bufnr) and vim.bo[bufnr].filetype == 'toml' then
-      start_for_buffer(bufnr)
+      M.root_dir(bufnr, function(root)
+        local config = server_config()
+        config.root_dir = root
+        vim.lsp.start(config, { bufnr = bufnr, reuse_client = M.reuse_client })
+      end)
     end
   end
-  notify(('restarted (%d buffer client(s))'):format(#M.clients()))
+  notify('restarted')
 end
 
-local function current_root()
-  local client = M.clients({ bufnr = 0 })[1]
-  if client and client.root_dir then
-    return client.root_dir
-  end
-  return M.find_root(vim.api.nvim_buf_get_name(0))
-end
-
-local DUMP_COMMAND = 'excore.dumpIndex'
-
-local function index_mtime(root)
-  local stat = uv.fs_stat(M.index_path(root))
-  return stat and (stat.mtime.sec + stat.mtime.nsec / 1e9) or nil
-end
-
-local function dump_with_cli(root, on_done)
-  local cmd = vim.list_extend(M.cli_cmd(), { 'schema', 'dump', '--workspace', root })
-  notify('dumping the index: ' .. table.concat(cmd, ' '))
-  local ok, proc = pcall(vim.system, cmd, { text = true, cwd = root }, function(result)
-    vim.schedule(function()
-      local output = vim.trim((result.stdout or '') .. '\n' .. (result.stderr or ''))
-      if result.code == 0 then
-        notify('index written: ' .. M.index_path(root))
-        M.restart()
-      else
-        notify(('`%s` failed (exit %d):\n%s'):format(table.concat(cmd, ' '), result.code, output), vim.log.levels.ERROR)
-      end
-      on_done(result.code == 0, output)
-    end)
-  end)
-  if not ok then
-    notify(('cannot run `%s`: %s'):format(cmd[1], proc), vim.log.levels.ERROR)
-    on_done(false, tostring(proc))
-  end
-end
-
-local function dump_with_server(client, root, bufnr, on_done)
-  local before = index_mtime(root)
-  notify('dumping the index (excore schema dump, by the server)')
-  client:request('workspace/executeCommand', { command = DUMP_COMMAND, arguments = {} }, function(err, result)
-    local after = index_mtime(root)
-    local written = after ~= nil and (before == nil or after > before)
-    if err then
-      notify('dumping the index failed: ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
-      on_done(false, err.message or '')
-    elseif not written then
-      -- the server reported the failure itself (window/showMessage)
-      on_done(false, type(result) == 'string' and result or 'index not written')
-    else
-      notify('index written: ' .. M.index_path(root))
-      on_done(true, type(result) == 'string' and result or '')
-    end
-  end, bufnr)
-end
-
---- Write the workspace index (`excore schema dump --workspace <root>`): through the running
---- server when it offers the excore.dumpIndex command (it reloads the index at once), else with
---- the `excore` CLI next to the server, restarting the server afterwards.
+--- :ExcoreDumpIndex: run the command the server offers for the current buffer's workspace
+--- (`excore.dumpIndex <root>`); the server re-reads the index and says how it went.
 ---@param on_done? fun(ok: boolean, output: string)
 function M.dump_index(on_done)
   on_done = on_done or function() end
-  local bufnr = vim.api.nvim_get_current_buf()
-  local root = current_root()
-  if not root then
-    notify('no ExCore workspace (excore.toml or pyproject.toml with [tool.excore]) here', vim.log.levels.ERROR)
-    on_done(false, 'no workspace')
-    return
-  end
-  for _, client in ipairs(M.clients()) do
-    local provider = client.server_capabilities and client.server_capabilities.executeCommandProvider
-    if
-      not client:is_stopped()
-      and client.root_dir == root
-      and provider
-      and vim.tbl_contains(provider.commands or {}, DUMP_COMMAND)
-    then
-      dump_with_server(client, root, bufnr, on_done)
+  M.request_status(0, function(status, err)
+    local client = M.server()
+    if not status or not client then
+      local why = err or 'this file is in no ExCore workspace'
+      notify('cannot dump the index: ' .. why, vim.log.levels.ERROR)
+      on_done(false, why)
       return
     end
-  end
-  dump_with_cli(root, on_done)
+    local command = status.command
+    notify(('dumping the index of %s (%s)'):format(vim.fs.basename(status.root), command.title or command.command))
+    client:request('workspace/executeCommand', { command = command.command, arguments = command.arguments }, function(rerr, result)
+      if rerr then
+        notify('dumping the index failed: ' .. (rerr.message or vim.inspect(rerr)), vim.log.levels.ERROR)
+        on_done(false, rerr.message or '')
+        return
+      end
+      result = type(result) == 'table' and result or {}
+      for _, s in ipairs(result.statuses or {}) do
+        M.on_status(s)
+      end
+      local output = result.output or ''
+      if result.ok then
+        notify('index written: ' .. (M.statuses[status.root] or status).path)
+      else
+        -- the server showed the failure itself (window/showMessage)
+        local first = vim.split(vim.trim(output), '\n')[1] or ''
+        notify('dumping the index failed: ' .. first, vim.log.levels.ERROR)
+      end
+      on_done(result.ok == true, output)
+    end)
+  end)
 end
 
 function M.create_commands()
   vim.api.nvim_create_user_command('ExcoreDumpIndex', function()
     M.dump_index()
-  end, { desc = 'excore: write the workspace index (excore schema dump) and restart the server' })
+  end, { desc = "excore: write the workspace index (the server's excore.dumpIndex)" })
+  vim.api.nvim_create_user_command('ExcoreStatus', function()
+    M.show_status()
+  end, { desc = "excore: the server's status of this file's workspace and index" })
   vim.api.nvim_create_user_command('ExcoreRestart', function()
     M.restart()
   end, { desc = 'excore: restart the language server' })
@@ -327,11 +352,11 @@ function M.setup(opts)
     overrides.settings = opts.settings
   end
   if next(overrides) then
-    vim.lsp.config('excore', overrides)
+    vim.lsp.config(NAME, overrides)
   end
   M.create_commands()
   if opts.enable ~= false then
-    vim.lsp.enable('excore')
+    vim.lsp.enable(NAME)
   end
 end
 
