@@ -133,13 +133,9 @@ class ExcoreLanguageServer(LanguageServer):
         root = fa.loaded.root if fa.loaded is not None else None
         if path is None or root is None:
             return []
-        from excore_ls.analysis.family import load_family
-
         out: list[ConfigFile] = []
         for key in self.families.includers(path, root):
-            got = self.analyzer.configs.get(key)
-            if got is not None:
-                out.extend(load_family(got[0], got[1], self.analyzer.configs).files)
+            out.extend(self.analyzer.family_files(key))
         return out
 
 

@@ -64,6 +64,10 @@ class LoadedConfig:
     # (file, base) -> the ``__base__`` item of ``file`` that names ``base``
     edges: dict[tuple[str, str], Value] = field(default_factory=dict)
     sweep: Section | None = None  # the config's own [__sweep__] table (bases' are ignored)
+    # each file's own tree, as written in it (before merging; read-only): where every key of
+    # every file of the family was written (``excore.config.origins`` reads it)
+    trees: dict[str, Section] = field(default_factory=dict)
+    roots: tuple[str, ...] = ()  # the folders its base files were allowed to lie in
 
     def source(self, file: str) -> SourceFile | None:
         return self.files.get(file)
@@ -571,15 +575,38 @@ def load_config_files(
         problem = make_problem(
             "base-not-found", f"cannot read config file {full}: {reason}", full, 0, 0
         )
-        return LoadedConfig(full, Section(""), {}, [problem], {}, [])
-    own = loader.trees[full].items.get(SWEEP_KEY)
+        return LoadedConfig(full, Section(""), {}, [problem], {}, [], roots=loader.roots)
+    own_tree = loader.trees[full]
+    own = own_tree.items.get(SWEEP_KEY)
     root = loader.load(full, [full])
+    if root is own_tree:  # no bases: the merged tree is the file's own; keep that as written
+        root = Section(
+            root.path,
+            dict(root.items),
+            root.file,
+            root.start,
+            root.end,
+            root.explicit,
+            root.inline,
+            root.dotted,
+            root.key,
+            root.arrays,
+        )
     root.items.pop(BASE_KEY, None)
     root.items.pop(DELETE_KEY, None)
     root.items.pop(SWEEP_KEY, None)
     sweep = own if isinstance(own, Section) else None
     loaded = LoadedConfig(
-        full, root, loader.files, loader.problems, loader.bases, loader.order, loader.edges, sweep
+        full,
+        root,
+        loader.files,
+        loader.problems,
+        loader.bases,
+        loader.order,
+        loader.edges,
+        sweep,
+        loader.trees,
+        loader.roots,
     )
     if isinstance(own, Leaf):
         loaded.problems.append(

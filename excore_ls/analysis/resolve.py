@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import TYPE_CHECKING
 
+from excore.config.loader import Leaf
 from excore.schema.index import WorkspaceIndex
 from excore.signatures import MemberInfo, ModuleInfo
 from excore.syntax.grammar import CLASS_KEY, Ident, Reference
-from excore_ls.analysis.config import ConfigFile, Param, Section
+from excore_ls.analysis.config import Section
 from excore_ls.analysis.results import Place
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ class Resolved:
 
     name: str
     kind: str = ""  # the engine's target kind: section, implicit, field, field-all, python
-    variable: tuple[ConfigFile, Param] | None = None
+    variable: Leaf | None = None  # a top-level variable of that name (the write that counts)
     places: list[tuple[Place, str]] = dc_field(default_factory=list)  # (section, its path)
     module: ModuleInfo | None = None
     field: str | None = None  # "$Field"
@@ -82,7 +83,7 @@ def resolve_reference(fa: FileAnalysis, ref: Reference) -> Resolved | None:
         return None
     result = Resolved(head.text)
     if not ref.dollar:
-        variable = fa.family.variables().get(head.text)
+        variable = variables(fa).get(head.text)
         if variable is not None:
             result.variable = variable
     try:
@@ -104,7 +105,9 @@ def resolve_reference(fa: FileAnalysis, ref: Reference) -> Resolved | None:
     modules = [target.module] if target.module is not None else list(target.modules)
     for module in modules:
         section = module.section
-        result.places.append((Place(section.file, section.start, section.end), module.path))
+        result.places.append(
+            (Place(fa.file_key(section.file), section.start, section.end), module.path)
+        )
     return result
 
 
@@ -145,3 +148,56 @@ def matches_annotation(info: ModuleInfo, targets: list[str]) -> bool:
         return False
     own = {info.target, *info.bases}
     return any(t in own for t in targets)
+
+
+def variables(fa: FileAnalysis) -> dict[str, Leaf]:
+    """The top-level variables of the engine's merged config (the write that counts)."""
+    from excore.config.origins import variables as merged_variables
+
+    cached = fa.memo.get("variables")
+    if not isinstance(cached, dict):
+        cached = fa.memo["variables"] = merged_variables(fa.merged)
+    return cached
+
+
+def module_places(fa: FileAnalysis, name: str) -> list[tuple[Place, str]]:
+    """Every ``[..Name]`` header of module ``name`` in the family (the engine's merge order):
+    the place of the name in the header, and the header's path."""
+    from excore.config.origins import sections_named
+
+    return [
+        (Place(fa.file_key(s.file), s.start, s.end), s.header)
+        for s in sections_named(fa.merged, name)
+    ]
+
+
+def leaf_place(fa: FileAnalysis, leaf: Leaf) -> Place:
+    """Where the engine says a key was written (its key, in its file)."""
+    return Place(fa.file_key(leaf.file), leaf.key.start, leaf.key.end)
+
+
+def merged_params(fa: FileAnalysis, field_name: str, name: str) -> set[str]:
+    """The parameters (names without prefix) the sections of module ``name`` in table
+    ``field_name`` ("" for ``[Name]``) get in the engine's merged config."""
+    from excore.config.loader import Section as TreeSection
+    from excore.config.origins import merged_table, sections_named
+    from excore.syntax.grammar import strip_prefix
+
+    out: set[str] = set()
+    keys = {s.key for s in sections_named(fa.merged, name) if s.table == field_name}
+    for key in keys:
+        table = merged_table(fa.merged, field_name, key)
+        if table is None:
+            continue
+        for item, node in table.items.items():
+            if isinstance(node, TreeSection) and not node.inline:
+                continue
+            out.add(strip_prefix(item))
+    return out
+
+
+def family_module_names(fa: FileAnalysis) -> set[str]:
+    """The module names of every ``[Name]`` / ``[Table.Name]`` header of the family."""
+    from excore.config.origins import section_names
+
+    return {s.name for s in section_names(fa.merged)}

@@ -1,4 +1,11 @@
-"""The analysis state of one server: open documents, parsed configs, families and indexes."""
+"""The analysis state of one server: open documents, parsed configs and indexes.
+
+What a config's family holds (its bases in merge order, variables, sections, merged parameters,
+each value's file and offsets) is the engine's: ``FileAnalysis.merged`` is the engine's
+``LoadedConfig`` of the file and ``FileAnalysis.model`` its ``ConfigModel``, each made once per
+version of the file (and of its bases) and shared by every feature. ``ConfigCache`` only keeps
+each file's own parse (``analysis/config.py``) for the features that read a file's own syntax.
+"""
 
 from __future__ import annotations
 
@@ -10,28 +17,28 @@ from typing import TYPE_CHECKING
 from excore.schema.index import RegistryInfo, WorkspaceIndex
 from excore.signatures import ModuleInfo
 from excore_ls.analysis.config import ConfigFile
-from excore_ls.analysis.documents import DocumentStore, OpenDocument
-from excore_ls.analysis.family import ConfigCache, Family, family_is_current, load_family
+from excore_ls.analysis.config_cache import ConfigCache
+from excore_ls.analysis.documents import DocumentStore, OpenDocument, Stamp
 from excore_ls.analysis.index_state import IndexState, LoadedIndex
 
 if TYPE_CHECKING:
+    from excore.config.loader import LoadedConfig, SourceFile
     from excore.config.model import ConfigModel
 
 
-def guessed_index(family: Family) -> WorkspaceIndex:
+def guessed_index(loaded: LoadedConfig) -> WorkspaceIndex:
     """Without an index: ``[Field.Name]`` headers make ``Field`` a registry holding ``Name``,
     with an unknown signature (any parameter accepted). Only problems that do not depend on the
     registries are reported from it (variables, env, bases, syntax)."""
+    from excore.config.origins import section_names
+
     registries: dict[str, RegistryInfo] = {}
-    for cfg in family.files:
-        for section in cfg.sections:
-            if section.field is None or section.module is None:
-                continue
-            reg = registries.setdefault(section.field.text, RegistryInfo(section.field.text))
-            name = section.module.name
-            reg.modules.setdefault(
-                name, ModuleInfo(name, reg.name, "class", "", signature_known=False)
-            )
+    for section in section_names(loaded):
+        if not section.table:
+            continue
+        reg = registries.setdefault(section.table, RegistryInfo(section.table))
+        name = section.name
+        reg.modules.setdefault(name, ModuleInfo(name, reg.name, "class", "", signature_known=False))
     return WorkspaceIndex(registries=registries)
 
 
@@ -41,10 +48,13 @@ class FileAnalysis:
 
     doc: OpenDocument
     config: ConfigFile
-    family: Family
     loaded: LoadedIndex | None
     read_text: Callable[[str], str | None] | None = None
     index_read: WorkspaceIndex | None = None  # the index when made (re-reading replaces it)
+    stamp_of: Callable[[str], Stamp | None] | None = None  # what identifies a file's text
+    config_of: Callable[[str], ConfigFile | None] | None = None  # a file's own parse
+    _merged: LoadedConfig | None = field(default=None, repr=False)
+    _stamps: dict[str, Stamp | None] = field(default_factory=dict, repr=False)
     _model: ConfigModel | None = field(default=None, repr=False)
     _guessed: WorkspaceIndex | None = field(default=None, repr=False)
     memo: dict[str, object] = field(default_factory=dict, repr=False)  # per-version caches
@@ -60,18 +70,84 @@ class FileAnalysis:
         if index is not None:
             return index
         if self._guessed is None:
-            self._guessed = guessed_index(self.family)
+            self._guessed = guessed_index(self.merged)
         return self._guessed
+
+    @property
+    def engine_path(self) -> str:
+        """The path the engine knows this file by (an unsaved buffer gets one under the
+        current folder; :meth:`file_key` maps it back)."""
+        from excore.config.loader import normalize_path
+
+        return normalize_path(self.key)
+
+    @property
+    def merged(self) -> LoadedConfig:
+        """The engine's loaded config: this file and its ``__base__`` files in merge order, the
+        merged tree and each file's own tree, every value with its file and offsets (read once
+        per version of the file and of its bases, with the open buffers' texts)."""
+        if self._merged is None:
+            from excore.config.loader import load_config_files
+
+            own, text, read = self.engine_path, self.doc.text, self.read_text
+
+            def read_text(path: str) -> str | None:
+                if path == own:
+                    return text
+                return read(path) if read is not None else None
+
+            merged = load_config_files(own, read_text)
+            if self.stamp_of is not None:
+                self._stamps = {f: self.stamp_of(f) for f in merged.files if f != own}
+            self._merged = merged
+        return self._merged
 
     @property
     def model(self) -> ConfigModel:
         """The engine's semantic model of this config and its bases (built once per version)."""
         if self._model is None:
-            from excore.config.loader import load_config_files
             from excore.config.model import build_model
 
-            self._model = build_model(load_config_files(self.key, self.read_text), self.source)
+            self._model = build_model(self.merged, self.source)
         return self._model
+
+    def is_current(self, stamp_of: Callable[[str], Stamp | None]) -> bool:
+        """Whether the bases read into :attr:`merged` are unchanged (nothing read: yes)."""
+        return all(stamp_of(f) == stamp for f, stamp in self._stamps.items())
+
+    def base_file(self, name: str) -> Path | None:
+        """The file a ``__base__`` entry of this file names, as the engine's loader resolves
+        it (inside the workspace's base roots); ``None`` when the loader would refuse it."""
+        from excore.config.loader import base_roots
+        from excore.config.origins import base_file
+
+        roots = self._merged.roots if self._merged is not None else None
+        if not roots:
+            cached = self.memo.get("base_roots")
+            roots = cached if isinstance(cached, tuple) else base_roots(self.engine_path)
+            self.memo["base_roots"] = roots
+        found = base_file(name, self.engine_path, roots)
+        return Path(found) if found is not None else None
+
+    def file_key(self, file: str) -> str:
+        """The server's key of a file the engine names (this file's own key for itself)."""
+        return self.key if file == self.engine_path else file
+
+    def source_file(self, file: str) -> SourceFile | None:
+        """The text (and line index) the engine read for a file of the family."""
+        return self.merged.files.get(self.engine_path if file == self.key else file)
+
+    def family_files(self) -> list[ConfigFile]:
+        """Each file of the family (merge order, this file last) as its own parse."""
+        out: list[ConfigFile] = []
+        own = self.engine_path
+        for file in self.merged.order:
+            cfg = self.config if file == own else None
+            if cfg is None and self.config_of is not None:
+                cfg = self.config_of(file)
+            if cfg is not None:
+                out.append(cfg)
+        return out
 
     @property
     def key(self) -> str:
@@ -104,20 +180,20 @@ class Analyzer:
             and cached.config.text is doc.text
             and cached.loaded is loaded
             and cached.index_read is (loaded.index if loaded is not None else None)
-            and family_is_current(cached.family, self.configs.stamp)
+            and cached.is_current(self.configs.stamp)
         ):
             return cached
         got = self.configs.get(doc.key, doc.text)
         assert got is not None
-        config, stamp = got
-        family = load_family(config, stamp, self.configs)
+        config = got[0]
         result = FileAnalysis(
             doc,
             config,
-            family,
             loaded,
             self.documents.buffer_text,
             loaded.index if loaded is not None else None,
+            self.configs.stamp,
+            self.config_for,
         )
         self._analyses[uri] = result
         return result
@@ -152,19 +228,18 @@ class Analyzer:
             and kept[1].config.lines.text is doc.text
             and kept[1].loaded is loaded
             and kept[1].index_read is (loaded.index if loaded is not None else None)
-            and family_is_current(kept[1].family, self.configs.stamp)
+            and kept[1].is_current(self.configs.stamp)
         ):
             return kept[1]
         config = window_config(doc, offset)
-        stamp = self.configs.stamp(doc.key) or ("window", id(doc.text))
-        family = load_family(config, stamp, self.configs)
-        own, buffers = doc.key, self.documents.buffer_text
-
-        def read_text(path: str) -> str | None:
-            return config.text if path == own else buffers(path)
-
-        result = FileAnalysis(
-            doc, config, family, loaded, read_text, loaded.index if loaded is not None else None
+        result = FileAnalysis(  # the engine reads the window's text for this file
+            doc,
+            config,
+            loaded,
+            self.documents.buffer_text,
+            loaded.index if loaded is not None else None,
+            self.configs.stamp,
+            self.config_for,
         )
         self._window = ((uri, bounds), result)
         return result
@@ -179,3 +254,20 @@ class Analyzer:
     def config_for(self, key: str) -> ConfigFile | None:
         got = self.configs.get(key)
         return got[0] if got is not None else None
+
+    def family_files(self, key: str) -> list[ConfigFile]:
+        """The files of ``key``'s family as the engine loads it (merge order), each as its own
+        parse: the open analysis's when ``key`` is open, else the engine's loader's order."""
+        doc = self.documents.by_path(key)
+        if doc is not None:
+            fa = self.analysis(doc.uri)
+            if fa is not None:
+                return fa.family_files()
+        from excore.config.loader import load_config_files
+
+        out: list[ConfigFile] = []
+        for file in load_config_files(key, self.documents.buffer_text).order:
+            cfg = self.config_for(file)
+            if cfg is not None:
+                out.append(cfg)
+        return out

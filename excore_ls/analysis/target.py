@@ -6,17 +6,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from excore.config.loader import Leaf
 from excore.signatures import MemberInfo, ModuleInfo, ParamInfo
 from excore.syntax.grammar import EnvRef, Ident, Reference
-from excore_ls.analysis.config import BASE_KEY, ConfigFile, Param, Section, string_at
-from excore_ls.analysis.family import resolve_base
+from excore_ls.analysis.config import BASE_KEY, Param, Section, string_at
 from excore_ls.analysis.resolve import (
     Resolved,
     fields,
+    module_places,
     python_module_prefix,
     registry_of,
     resolve_reference,
     section_module,
+    variables,
 )
 from excore_ls.analysis.results import Place
 from excore_ls.analysis.session import FileAnalysis
@@ -45,7 +47,7 @@ class Target:
     param_info: ParamInfo | None = None
     member: MemberInfo | None = None
     places: list[tuple[Place, str]] = field(default_factory=list)  # sections: (place, path)
-    variable: tuple[ConfigFile, Param] | None = None
+    variable: Leaf | None = None  # the engine's leaf of the write that counts
     path: Path | None = None
     section: Section | None = None
     param: Param | None = None
@@ -87,9 +89,7 @@ def _header_target(fa: FileAnalysis, section: Section, offset: int) -> Target | 
             start,
             start + len(name),
             module=section_module(index, section),
-            places=[
-                (section_place(c, s), s.header_text) for c, s in fa.family.sections_named(name)
-            ],
+            places=module_places(fa, name),
             section=section,
         )
     return None
@@ -105,7 +105,7 @@ def _key_target(fa: FileAnalysis, section: Section, param: Param) -> Target | No
             key.name,
             key.name_start,
             key.end,
-            variable=(fa.config, param),
+            variable=variables(fa).get(key.name),
             section=section,
             param=param,
         )
@@ -128,14 +128,14 @@ def _value_target(fa: FileAnalysis, section: Section, param: Param, offset: int)
         return None
     value = param.strings[i]
     if section.is_root and param.key.name == BASE_KEY and not param.key.prefix:
-        path = resolve_base(fa.config, str(value.data))
+        path = fa.base_file(str(value.data))
         return Target(
             "base", str(value.data), value.content_start, value.content_end, path=path, param=param
         )
     if param.key.prefix == "&" and i < len(param.variables):
         variable = param.variables[i]
         if variable.name is not None and _inside(variable.name, offset):
-            found = fa.family.variables().get(variable.name.text)
+            found = variables(fa).get(variable.name.text)
             return Target(
                 "variable",
                 variable.name.text,
@@ -237,12 +237,3 @@ def field_registry(fa: FileAnalysis, name: str) -> str | None:
 
 def is_field(fa: FileAnalysis, name: str) -> bool:
     return name in fields(fa.index)
-
-
-def section_place(cfg: ConfigFile, section: Section) -> Place:
-    module = section.module
-    if module is not None:
-        return Place(cfg.key, module.start, module.start + len(module.name))
-    header = section.table.header
-    assert header is not None
-    return Place(cfg.key, header.start, header.end)

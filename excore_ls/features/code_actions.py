@@ -11,7 +11,14 @@ from excore.problems import Problem
 from excore.syntax.grammar import PREFIXES
 from excore_ls.analysis.config import ConfigFile, Section
 from excore_ls.analysis.index_state import DUMP_COMMAND
-from excore_ls.analysis.resolve import fields, hooks, section_module
+from excore_ls.analysis.resolve import (
+    family_module_names,
+    fields,
+    hooks,
+    merged_params,
+    section_module,
+    variables,
+)
 from excore_ls.analysis.results import Action, Edit
 from excore_ls.analysis.session import FileAnalysis
 from excore_ls.analysis.target import target_at
@@ -146,11 +153,9 @@ def _candidates(fa: FileAnalysis, p: Problem, offset: int) -> Iterable[str]:
     if p.code == "unknown-hook":
         return [h.name for h in hooks(index)]
     if p.code == "undefined-variable":
-        return list(fa.family.variables())
+        return list(variables(fa))
     names = set(index.names()) if index is not None else set()
-    for cfg in fa.family.files:
-        names |= {s.module.name for s in cfg.sections if s.module is not None}
-    return names
+    return names | family_module_names(fa)
 
 
 def _add_missing(fa: FileAnalysis, p: Problem) -> Action | None:
@@ -160,7 +165,7 @@ def _add_missing(fa: FileAnalysis, p: Problem) -> Action | None:
     if info is None or section.module is None:
         return None
     field_name = section.field.text if section.field else ""
-    present = set(fa.family.merged_params(field_name, section.module.name))
+    present = merged_params(fa, field_name, section.module.name)
     missing = [
         q
         for q in info.params

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, overload
 
+from excore.config.loader import Leaf
 from excore.schema.index import WorkspaceIndex
 from excore.signatures import MemberInfo, ModuleInfo, ParamInfo
 from excore.syntax.grammar import (
@@ -27,10 +28,12 @@ from excore_ls.analysis.resolve import (
     fields,
     hooks,
     matches_annotation,
+    merged_params,
     python_module_prefix,
     registry_of,
     resolve_reference,
     section_module,
+    variables,
 )
 from excore_ls.analysis.results import Candidate, ItemKind
 from excore_ls.analysis.session import FileAnalysis
@@ -300,10 +303,10 @@ def _keys(fa: FileAnalysis, ctx: Context, snippets: bool) -> list[Candidate]:
         )
     if info is None:
         return out
-    inherited = {}
+    inherited: set[str] = set()
     if section.module is not None:
         field_name = section.field.text if section.field else ""
-        inherited = fa.family.merged_params(field_name, section.module.name)
+        inherited = merged_params(fa, field_name, section.module.name)
     if _typed_prefix(ctx):  # `"!`: only the parameters in that form
         out = []
     for param in info.params:
@@ -539,8 +542,8 @@ def _bare_value(fa: FileAnalysis, ctx: Context) -> list[Candidate]:
         ]
     if key.prefix == "&":
         return [
-            Candidate(f'"{name}"', "variable", ctx.start, ctx.end, detail=_short(p.value, cfg))
-            for name, (cfg, p) in fa.family.variables().items()
+            Candidate(f'"{name}"', "variable", ctx.start, ctx.end, detail=_short(fa, leaf))
+            for name, leaf in variables(fa).items()
         ]
     return _literal_values(fa, ctx, quoted=False)
 
@@ -569,13 +572,13 @@ def _literal_values(fa: FileAnalysis, ctx: Context, quoted: bool) -> list[Candid
     return out
 
 
-def _short(value: object, cfg: ConfigFile) -> str:
-    from excore.syntax.toml import Value
-
-    if isinstance(value, Value):
-        text = cfg.text[value.start : value.end]
-        return text if len(text) <= 60 else text[:57] + "..."
-    return ""
+def _short(fa: FileAnalysis, leaf: Leaf) -> str:
+    """A variable's value as written in the file the engine read it from."""
+    src = fa.source_file(leaf.file)
+    if src is None:
+        return ""
+    text = src.text[leaf.value.start : leaf.value.end]
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 _EXPR_WORD = re.compile(r"[A-Za-z_][\w.]*\Z|\Z")
@@ -611,8 +614,6 @@ def _delete_paths(fa: FileAnalysis, ctx: Context, closing: str) -> list[Candidat
 
 def _base_files(fa: FileAnalysis) -> list[str]:
     """The files the open config names in ``__base__`` (existing ones, in order)."""
-    from excore_ls.analysis.family import resolve_base
-
     p = fa.config.root.param(BASE_KEY)
     if p is None or p.value is None:
         return []
@@ -620,7 +621,7 @@ def _base_files(fa: FileAnalysis) -> list[str]:
     out = []
     for item in items:
         if isinstance(item.data, str):
-            found = resolve_base(fa.config, item.data)
+            found = fa.base_file(item.data)
             if found is not None and found.is_file():
                 out.append(str(found))
     return out
@@ -678,8 +679,8 @@ def _expression_values(fa: FileAnalysis, ctx: Context, word: str) -> list[Candid
             if key[:1] not in MODULE_PREFIXES
         ]
     out = [
-        Candidate(name, "variable", start, end, detail=f"= {_short(p.value, cfg)}", insert=name)
-        for name, (cfg, p) in sorted(fa.family.variables().items())
+        Candidate(name, "variable", start, end, detail=f"= {_short(fa, leaf)}", insert=name)
+        for name, leaf in sorted(variables(fa).items())
     ]
     out += [
         Candidate(name, "function", start, end, detail="expression function", insert=name + "(")
@@ -715,16 +716,18 @@ def _variable_values(fa: FileAnalysis, ctx: Context, closing: str) -> list[Candi
             for name, value in sorted(os.environ.items())
         ]
     out = []
-    for name, (cfg, p) in sorted(fa.family.variables().items()):
-        where = Path(cfg.key).name
+    for name, leaf in sorted(variables(fa).items()):
+        where = Path(fa.file_key(leaf.file)).name
+        src = fa.source_file(leaf.file)
+        line = src.lines.position(leaf.key.start)[0] + 1 if src is not None else 0
         out.append(
             Candidate(
                 name,
                 "variable",
                 ctx.start,
                 ctx.end,
-                detail=f"= {_short(p.value, cfg)}",
-                doc=f"defined in `{where}` line {cfg.lines.position(p.entry.start)[0] + 1}",
+                detail=f"= {_short(fa, leaf)}",
+                doc=f"defined in `{where}` line {line}",
                 insert=name + closing,
             )
         )
@@ -892,14 +895,13 @@ def _unregistered_sections(fa: FileAnalysis) -> list[tuple[str, str]]:
     if isinstance(cached, tuple) and cached[0] is index:  # the index may be re-read meanwhile
         return cached[1]
     registered = _registered_names(index) if index is not None else frozenset()
+    from excore.config.origins import section_names
+
     names: dict[str, str] = {}
-    for cfg in fa.family.files:
-        for s in cfg.sections:
-            if s.module is None or s.field is None or s.module.name in names:
-                continue
-            if s.module.name in registered:
-                continue
-            names[s.module.name] = f"section [{s.header_text}]"
+    for s in section_names(fa.merged):
+        if not s.table or s.name in names or s.name in registered:
+            continue
+        names[s.name] = f"section [{s.header}]"
     found = list(names.items())
     fa.memo["unregistered"] = (index, found)
     return found
@@ -969,20 +971,21 @@ def _field_members(
             insert="*" + closing,
         )
     ]
+    from excore.config.origins import section_names
+
     seen: set[str] = set()
-    for cfg, s in ((c, s) for c in fa.family.files for s in c.sections):
-        if s.field is not None and s.field.text == field_name and s.module is not None:
-            if s.module.name in seen:
-                continue
-            seen.add(s.module.name)
+    for s in section_names(fa.merged):
+        if s.table == field_name and s.name not in seen:
+            seen.add(s.name)
+            where = Path(fa.file_key(s.file)).name
             out.append(
                 Candidate(
-                    s.module.name,
+                    s.name,
                     "class",
                     start,
                     ctx.end,
-                    detail=f"section [{s.header_text}] in {Path(cfg.key).name}",
-                    insert=s.module.name + closing,
+                    detail=f"section [{s.header}] in {where}",
+                    insert=s.name + closing,
                     sort="1",
                 )
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from excore.signatures import ModuleInfo
+from excore_ls.analysis.resolve import leaf_place
 from excore_ls.analysis.results import Place
 from excore_ls.analysis.session import FileAnalysis
 from excore_ls.analysis.target import target_at
@@ -39,9 +40,9 @@ def expression_definition(fa: FileAnalysis, offset: int) -> list[Place] | None:
             if operand.name.start <= offset <= operand.name.end:
                 node = operand.origin
                 if isinstance(node, Leaf):
-                    return [Place(node.file, node.key.start, node.key.end)]
+                    return [leaf_place(fa, node)]
                 if node is not None:
-                    return [Place(node.file, node.start, node.end)]
+                    return [Place(fa.file_key(node.file), node.start, node.end)]
                 return []
     return None
 
@@ -77,8 +78,7 @@ def definition(fa: FileAnalysis, offset: int) -> list[Place]:
         return [place] if place else []
     if t.kind == "reference":
         if t.variable is not None:
-            cfg, p = t.variable
-            return [Place(cfg.key, p.key.start, p.key.end)]
+            return [leaf_place(fa, t.variable)]
         place = module_place(fa, t.module)
         if place is not None and (t.ref is None or t.ref.member is None):
             return [place]
@@ -90,9 +90,9 @@ def definition(fa: FileAnalysis, offset: int) -> list[Place]:
             return [place for place, _ in t.places]
         return []
     if t.kind == "variable":
-        return [
-            Place(c.key, p.key.start, p.key.end) for c, p in fa.family.variable_definitions(t.name)
-        ]
+        from excore.config.origins import variable_definitions
+
+        return [leaf_place(fa, leaf) for leaf in variable_definitions(fa.merged, t.name)]
     if t.kind == "member":
         place = module_place(fa, t.module)
         return [place] if place else []

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from excore.config.loader import Leaf
 from excore.syntax.grammar import NO_CALL_KEY
-from excore_ls.analysis.config import ConfigFile, Param
+from excore_ls.analysis.config import Param
 from excore_ls.analysis.results import HoverResult
 from excore_ls.analysis.session import FileAnalysis
 from excore_ls.analysis.sweep import Axis, SweepSpec, trials_text
@@ -85,8 +86,7 @@ def _markdown(fa: FileAnalysis, t: Target) -> str:
         elif t.kind == "hook":
             parts.append(f"unknown hook `{t.name}`")
         if t.variable is not None and t.kind == "reference":
-            cfg, p = t.variable
-            parts.append(_variable_text(fa, t.name, cfg, p))
+            parts.append(_variable_text(fa, t.name, t.variable))
         if t.places and t.kind == "reference":
             where = ", ".join(f"`[{path}]` ({Path(place.file).name})" for place, path in t.places)
             parts.append(f"configured in {where}")
@@ -121,8 +121,7 @@ def _markdown(fa: FileAnalysis, t: Target) -> str:
     if t.kind == "variable":
         if t.variable is None:
             return f"`{t.name}`: undefined variable"
-        cfg, p = t.variable
-        return _variable_text(fa, t.name, cfg, p)
+        return _variable_text(fa, t.name, t.variable)
     if t.kind == "env":
         value = os.environ.get(t.name)
         return (
@@ -138,13 +137,16 @@ def _markdown(fa: FileAnalysis, t: Target) -> str:
     return ""
 
 
-def _variable_text(fa: FileAnalysis, name: str, cfg: ConfigFile, p: Param) -> str:
-    value = p.value
-    text = cfg.text[value.start : value.end] if value is not None else ""
+def _variable_text(fa: FileAnalysis, name: str, leaf: Leaf) -> str:
+    """A variable's value as written where the engine says the write that counts was made."""
+    src = fa.source_file(leaf.file)
+    value = leaf.value
+    text = src.text[value.start : value.end] if src is not None else ""
     if len(text) > 200:
         text = text[:197] + "..."
-    line = cfg.lines.position(p.entry.start)[0] + 1
-    where = "this file" if cfg.key == fa.config.key else f"`{Path(cfg.key).name}`"
+    line = src.lines.position(leaf.key.start)[0] + 1 if src is not None else 0
+    key = fa.file_key(leaf.file)
+    where = "this file" if key == fa.config.key else f"`{Path(key).name}`"
     return f"```toml\n{name} = {text}\n```\n\ndefined in {where}, line {line}"
 
 

@@ -1,13 +1,15 @@
-"""Inlay hints: the resolved value of ``&var``, of ``${ENV}`` and of an ``&`` expression (the
-value the engine computes) after the string."""
+"""Inlay hints: the resolved value of ``&var`` (the write that counts in the engine's merged
+config), of ``${ENV}`` and of an ``&`` expression (the value the engine computes) after the
+string."""
 
 from __future__ import annotations
 
 import os
 
+from excore.config.loader import Leaf
 from excore.syntax.grammar import VariableValue
 from excore_ls.analysis.computed import computed_values, shown
-from excore_ls.analysis.config import ConfigFile, Param
+from excore_ls.analysis.resolve import variables as merged_variables
 from excore_ls.analysis.results import Hint
 from excore_ls.analysis.session import FileAnalysis
 
@@ -25,7 +27,7 @@ def inlay_hints(fa: FileAnalysis, start: int, end: int) -> list[Hint]:
             if p.entry.end < start or p.entry.start > end or not p.variables:
                 continue
             if variables is None:
-                variables = fa.family.variables()
+                variables = merged_variables(fa)
             for value, v in zip(p.strings, p.variables):
                 if v.expr is not None:  # an expression: the value the engine computes
                     result = computed_values(fa).get(value.start)
@@ -33,20 +35,19 @@ def inlay_hints(fa: FileAnalysis, start: int, end: int) -> list[Hint]:
                         text = shown(result.value)
                         out.append(Hint(value.end, f"= {_clip(text)}", text))
                     continue
-                label = _resolved(v, variables)
+                label = _resolved(fa, v, variables)
                 if label is not None:
                     out.append(Hint(value.end, f"= {_clip(label)}", label))
     return out
 
 
-def _resolved(v: VariableValue, variables: dict[str, tuple[ConfigFile, Param]]) -> str | None:
+def _resolved(fa: FileAnalysis, v: VariableValue, variables: dict[str, Leaf]) -> str | None:
     if v.name is not None:
         found = variables.get(v.name.text)
-        if found is None:
+        src = fa.source_file(found.file) if found is not None else None
+        if found is None or src is None:
             return None
-        cfg, p = found
-        value = p.value
-        return cfg.text[value.start : value.end] if value is not None else None
+        return src.text[found.value.start : found.value.end]
     if v.env:
         text = v.text
         for env in reversed(v.env):

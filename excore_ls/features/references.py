@@ -1,5 +1,6 @@
 """Find references and rename: top-level variables and module names defined in sections, across
-the file, its ``__base__`` family and the configs that include it."""
+the file, its ``__base__`` family (the files the engine loads, in merge order) and the configs
+that include it. Occurrences are read from each file's own syntax."""
 
 from __future__ import annotations
 
@@ -78,7 +79,7 @@ def references(
 
 
 def _files(fa: FileAnalysis, related: Related | None) -> list[ConfigFile]:
-    files: dict[str, ConfigFile] = {cfg.key: cfg for cfg in fa.family.files}
+    files: dict[str, ConfigFile] = {cfg.key: cfg for cfg in fa.family_files()}
     if related is not None:
         for cfg in related(fa):
             files.setdefault(cfg.key, cfg)

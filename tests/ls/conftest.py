@@ -4,6 +4,7 @@ server per client flavour for the whole session (pytest-lsp)."""
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from lsprotocol import types as lsp
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 FIXTURES = Path(__file__).parent / "fixtures"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 WORKSPACE = FIXTURES / "ws"
 SERVER = [sys.executable, "-m", "excore_ls"]
 CLIENTS = ["visual-studio-code", "neovim"]
@@ -42,6 +44,18 @@ async def client(lsp_client: LanguageClient, request: pytest.FixtureRequest, wor
     )
     yield
     await lsp_client.shutdown_session()
+
+
+@pytest.fixture(scope="session")
+def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("example") / "ws"
+    shutil.copytree(
+        EXAMPLES, root, ignore=shutil.ignore_patterns("__pycache__", ".excore", "*_e2e_*")
+    )
+    cmd = [sys.executable, "-m", "excore.cli.main", "schema", "dump", "--workspace", str(root)]
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=root)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return root
 
 
 @pytest.fixture

@@ -4,12 +4,10 @@ diagnostics on its valid configs, fragments included, and the engine's codes on 
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import pytest_lsp
 from ls_helpers import Docs, cli_truth, ident
 from lsprotocol import types as lsp
@@ -17,18 +15,6 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
-
-
-@pytest.fixture(scope="session")
-def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("example") / "ws"
-    shutil.copytree(
-        EXAMPLES, root, ignore=shutil.ignore_patterns("__pycache__", ".excore", "*_e2e_*")
-    )
-    cmd = [sys.executable, "-m", "excore.cli.main", "schema", "dump", "--workspace", str(root)]
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=root)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return root
 
 
 def _accept(params: lsp.RegistrationParams) -> None:
