@@ -562,14 +562,22 @@ def load_config_files(
     path: str | os.PathLike[str],
     read_text: ReadText | None = None,
     roots: tuple[str, ...] | None = None,
+    parsed: tuple[str, Section, list[Problem]] | None = None,
 ) -> LoadedConfig:
     """Read ``path`` and its ``__base__`` chain. Never raises for user errors.
 
     ``roots``: the folders base files may lie in (default: :func:`base_roots` of ``path``).
+    ``parsed``: ``(text, tree, problems)`` of ``path`` when the caller has already parsed it
+    (``Document.to_tree()`` of a language server's incremental parse equals ``parse_tree``);
+    the tree is only read.
     A missing or unreadable ``path`` gives an empty config with one problem.
     """
     full = normalize_path(path)
     loader = _Loader(read_text, roots if roots is not None else base_roots(full))
+    if parsed is not None:
+        loader.files[full] = SourceFile(full, parsed[0])
+        loader.trees[full] = parsed[1]
+        loader.problems.extend(parsed[2])
     if loader.source(full, base=False) is None:
         reason = loader.unreadable.get(full, "cannot be read")
         problem = make_problem(

@@ -7,6 +7,7 @@ from dataclasses import field as dc_field
 from typing import TYPE_CHECKING
 
 from excore.config.loader import Leaf
+from excore.config.origins import SectionName
 from excore.schema.index import WorkspaceIndex
 from excore.signatures import MemberInfo, ModuleInfo
 from excore.syntax.grammar import CLASS_KEY, Ident, Reference
@@ -163,11 +164,8 @@ def variables(fa: FileAnalysis) -> dict[str, Leaf]:
 def module_places(fa: FileAnalysis, name: str) -> list[tuple[Place, str]]:
     """Every ``[..Name]`` header of module ``name`` in the family (the engine's merge order):
     the place of the name in the header, and the header's path."""
-    from excore.config.origins import sections_named
-
     return [
-        (Place(fa.file_key(s.file), s.start, s.end), s.header)
-        for s in sections_named(fa.merged, name)
+        (Place(fa.file_key(s.file), s.start, s.end), s.header) for s in sections_named(fa, name)
     ]
 
 
@@ -180,11 +178,11 @@ def merged_params(fa: FileAnalysis, field_name: str, name: str) -> set[str]:
     """The parameters (names without prefix) the sections of module ``name`` in table
     ``field_name`` ("" for ``[Name]``) get in the engine's merged config."""
     from excore.config.loader import Section as TreeSection
-    from excore.config.origins import merged_table, sections_named
+    from excore.config.origins import merged_table
     from excore.syntax.grammar import strip_prefix
 
     out: set[str] = set()
-    keys = {s.key for s in sections_named(fa.merged, name) if s.table == field_name}
+    keys = {s.key for s in sections_named(fa, name) if s.table == field_name}
     for key in keys:
         table = merged_table(fa.merged, field_name, key)
         if table is None:
@@ -198,6 +196,28 @@ def merged_params(fa: FileAnalysis, field_name: str, name: str) -> set[str]:
 
 def family_module_names(fa: FileAnalysis) -> set[str]:
     """The module names of every ``[Name]`` / ``[Table.Name]`` header of the family."""
-    from excore.config.origins import section_names
+    return {s.name for s in section_names(fa)}
 
-    return {s.name for s in section_names(fa.merged)}
+
+def section_names(fa: FileAnalysis) -> list[SectionName]:
+    """Every ``[Name]`` / ``[Table.Name]`` header of the family in the engine's merge order
+    (read once per version)."""
+    cached = fa.memo.get("section_names")
+    if not isinstance(cached, list):
+        from excore.config.origins import section_names as family_sections
+
+        cached = fa.memo["section_names"] = family_sections(fa.merged)
+    return cached
+
+
+def sections_named(fa: FileAnalysis, name: str) -> list[SectionName]:
+    """The headers of module ``name`` in the family, in merge order."""
+    cached = fa.memo.get("sections_by_name")
+    if isinstance(cached, dict):
+        by_name: dict[str, list[SectionName]] = cached
+    else:
+        by_name = {}
+        for section in section_names(fa):
+            by_name.setdefault(section.name, []).append(section)
+        fa.memo["sections_by_name"] = by_name
+    return list(by_name.get(name, ()))

@@ -89,14 +89,17 @@ class FileAnalysis:
         if self._merged is None:
             from excore.config.loader import load_config_files
 
-            own, text, read = self.engine_path, self.doc.text, self.read_text
+            own, text, read = self.engine_path, self.config.text, self.read_text
 
             def read_text(path: str) -> str | None:
                 if path == own:
                     return text
                 return read(path) if read is not None else None
 
-            merged = load_config_files(own, read_text)
+            doc = self.config.doc  # the incremental parse's tree, not a second parse
+            tree, problems = doc.to_tree()
+            parsed = (text, tree, [*doc.problems, *problems])
+            merged = load_config_files(own, read_text, parsed=parsed)
             if self.stamp_of is not None:
                 self._stamps = {f: self.stamp_of(f) for f in merged.files if f != own}
             self._merged = merged

@@ -33,6 +33,7 @@ from excore_ls.analysis.resolve import (
     registry_of,
     resolve_reference,
     section_module,
+    section_names,
     variables,
 )
 from excore_ls.analysis.results import Candidate, ItemKind
@@ -895,10 +896,8 @@ def _unregistered_sections(fa: FileAnalysis) -> list[tuple[str, str]]:
     if isinstance(cached, tuple) and cached[0] is index:  # the index may be re-read meanwhile
         return cached[1]
     registered = _registered_names(index) if index is not None else frozenset()
-    from excore.config.origins import section_names
-
     names: dict[str, str] = {}
-    for s in section_names(fa.merged):
+    for s in section_names(fa):
         if not s.table or s.name in names or s.name in registered:
             continue
         names[s.name] = f"section [{s.header}]"
@@ -971,10 +970,8 @@ def _field_members(
             insert="*" + closing,
         )
     ]
-    from excore.config.origins import section_names
-
     seen: set[str] = set()
-    for s in section_names(fa.merged):
+    for s in section_names(fa):
         if s.table == field_name and s.name not in seen:
             seen.add(s.name)
             where = Path(fa.file_key(s.file)).name
