@@ -13,7 +13,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -177,6 +177,7 @@ class _Loader:
         self.roots = roots
         self.files: dict[str, SourceFile] = {}
         self.trees: dict[str, Section] = {}
+        self.written: dict[str, Section] = {}  # each file's tree as parsed, never changed
         self.merged: dict[str, Section] = {}  # a file merged with its bases, computed once
         self.problems: list[Problem] = []
         self.bases: dict[str, list[str]] = {}
@@ -223,6 +224,7 @@ class _Loader:
         src = SourceFile(path, text)
         self.files[path] = src
         tree, problems = parse_cached(text, path)
+        self.written[path] = tree
         if not base:
             tree = _copy_section(tree)
         self.problems.extend(problems)
@@ -568,38 +570,27 @@ def load_config_files(
 
     ``roots``: the folders base files may lie in (default: :func:`base_roots` of ``path``).
     ``parsed``: ``(text, tree, problems)`` of ``path`` when the caller has already parsed it
-    (``Document.to_tree()`` of a language server's incremental parse equals ``parse_tree``);
-    the tree is only read.
+    (``Document.to_tree()`` of a language server's incremental parse equals ``parse_tree``); it
+    is used like the config's own parse (may become the merged tree), so pass a fresh one.
     A missing or unreadable ``path`` gives an empty config with one problem.
     """
     full = normalize_path(path)
     loader = _Loader(read_text, roots if roots is not None else base_roots(full))
     if parsed is not None:
-        loader.files[full] = SourceFile(full, parsed[0])
-        loader.trees[full] = parsed[1]
-        loader.problems.extend(parsed[2])
+        text, tree, problems = parsed
+        loader.files[full] = SourceFile(full, text)
+        loader.trees[full] = tree
+        # the top level is what loading changes (``__base__`` and co. are taken out)
+        loader.written[full] = replace(tree, items=dict(tree.items))
+        loader.problems.extend(problems)
     if loader.source(full, base=False) is None:
         reason = loader.unreadable.get(full, "cannot be read")
         problem = make_problem(
             "base-not-found", f"cannot read config file {full}: {reason}", full, 0, 0
         )
         return LoadedConfig(full, Section(""), {}, [problem], {}, [], roots=loader.roots)
-    own_tree = loader.trees[full]
-    own = own_tree.items.get(SWEEP_KEY)
+    own = loader.trees[full].items.get(SWEEP_KEY)
     root = loader.load(full, [full])
-    if root is own_tree:  # no bases: the merged tree is the file's own; keep that as written
-        root = Section(
-            root.path,
-            dict(root.items),
-            root.file,
-            root.start,
-            root.end,
-            root.explicit,
-            root.inline,
-            root.dotted,
-            root.key,
-            root.arrays,
-        )
     root.items.pop(BASE_KEY, None)
     root.items.pop(DELETE_KEY, None)
     root.items.pop(SWEEP_KEY, None)
@@ -613,7 +604,7 @@ def load_config_files(
         loader.order,
         loader.edges,
         sweep,
-        loader.trees,
+        loader.written,
         loader.roots,
     )
     if isinstance(own, Leaf):
