@@ -4,7 +4,8 @@
 the write that counts was made) and, in ``LoadedConfig.trees``, each file's own tree as written.
 These queries read both in merge order (``LoadedConfig.order``: bases depth-first, left to
 right, then the config itself): every place a key path, a top-level variable or a module section
-was written, the variables that count after merging, and the file a ``__base__`` entry names.
+was written, the variables that count after merging, the file a ``__base__`` entry names and
+what the bases give before the config's own keys.
 The language server's navigation (definition, references, rename, hover, inlay hints,
 completion) reads them instead of re-loading the family itself.
 """
@@ -14,7 +15,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from excore.config.loader import Leaf, LoadedConfig, Section, base_roots, resolve_base
+from excore.config.loader import (
+    Leaf,
+    LoadedConfig,
+    ReadText,
+    Section,
+    base_roots,
+    load_config_files,
+    merge_into,
+    resolve_base,
+)
 from excore.syntax.grammar import parse_module_name, strip_prefix
 
 
@@ -129,3 +139,17 @@ def base_file(name: str, including: str, roots: tuple[str, ...] | None = None) -
     the file exists is not asked."""
     path, refusal = resolve_base(name, including, roots or base_roots(including))
     return None if refusal else path
+
+
+def bases_tree(loaded: LoadedConfig, read_text: ReadText | None = None) -> Section | None:
+    """What the bases of the config give before its own keys are merged (what its
+    ``__delete__`` may remove): each base it names, loaded with its own bases under the same
+    roots, merged left to right. ``None`` without bases."""
+    out: Section | None = None
+    for base in loaded.bases.get(loaded.path, []):
+        root = load_config_files(base, read_text, loaded.roots or None).root
+        if out is None:
+            out = root
+        else:
+            merge_into(out, root)
+    return out

@@ -587,17 +587,10 @@ _EXPR_WORD = re.compile(r"[A-Za-z_][\w.]*\Z|\Z")
 
 def _delete_paths(fa: FileAnalysis, ctx: Context, closing: str) -> list[Candidate]:
     """``__delete__`` items: the key paths the bases define (tables first, three levels)."""
-    from excore.config.loader import deletable_paths, load_config_files
+    from excore.config.loader import deletable_paths
+    from excore.config.origins import bases_tree
 
-    merged = None
-    for path in _base_files(fa):
-        loaded = load_config_files(path, fa.read_text)
-        if merged is None:
-            merged = loaded.root
-        else:
-            from excore.config.loader import merge_into
-
-            merge_into(merged, loaded.root)
+    merged = bases_tree(fa.merged, fa.read_text)
     if merged is None:
         return []
     return [
@@ -611,21 +604,6 @@ def _delete_paths(fa: FileAnalysis, ctx: Context, closing: str) -> list[Candidat
         )
         for path in deletable_paths(merged)
     ]
-
-
-def _base_files(fa: FileAnalysis) -> list[str]:
-    """The files the open config names in ``__base__`` (existing ones, in order)."""
-    p = fa.config.root.param(BASE_KEY)
-    if p is None or p.value is None:
-        return []
-    items = list(p.value.items) if p.value.kind == "array" else [p.value]
-    out = []
-    for item in items:
-        if isinstance(item.data, str):
-            found = fa.base_file(item.data)
-            if found is not None and found.is_file():
-                out.append(str(found))
-    return out
 
 
 def _class_values(fa: FileAnalysis, ctx: Context, closing: str) -> list[Candidate]:

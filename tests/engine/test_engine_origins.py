@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from excore.config.loader import Leaf, load_config_files
+from excore.config.loader import Leaf, Section, load_config_files
 from excore.config.origins import (
     base_file,
+    bases_tree,
     merged_table,
     section_names,
     sections_named,
@@ -107,3 +108,15 @@ def test_a_base_entry_follows_the_loader_s_rules(tmp_path: Path) -> None:
     assert base_file("b.toml", main, (str(tmp_path),)) == b
     assert base_file("/etc/passwd", main, (str(tmp_path),)) is None
     assert base_file("../outside.toml", main, (str(tmp_path),)) is None
+
+
+def test_what_the_bases_give_before_the_config_s_own_keys(tmp_path: Path) -> None:
+    _, b, main = _family(tmp_path)
+    bases = bases_tree(load_config_files(main))
+    assert bases is not None
+    size = bases.items["size"]
+    assert isinstance(size, Leaf) and size.file == b and size.value.data == 16
+    assert "lr" in bases.items  # what main deletes is still there: the bases define it
+    model = bases.items["Model"]
+    assert isinstance(model, Section) and set(model.items) == {"FCN", "Seq*FinegrainedConfig"}
+    assert bases_tree(load_config_files(tmp_path / "a.toml")) is None
