@@ -206,3 +206,24 @@ def test_the_fixtures_have_references_and_variables_to_compare(
             kinds |= {p.what.split(" -> ")[-1].split(" (")[0] for p in probes if " -> " in p.what}
     assert total >= 20
     assert {"section", "registered", "variable", "field section"} <= kinds, kinds
+
+
+def test_an_unsaved_buffer_is_its_own_family(analyzer: Analyzer) -> None:
+    """A buffer without a file: the engine loads its text under a path of its own, and every
+    place it gives is reported in the buffer (its URI), not at that path."""
+    from excore_ls.features.hover import hover
+    from excore_ls.features.inlay_hints import inlay_hints
+    from excore_ls.features.references import references
+
+    uri = "untitled:Untitled-1"
+    text = 'size = 3\n[Model.FCN]\n"&x" = "size"\n'
+    analyzer.documents.open(uri, text, 1)
+    fa = analyzer.analysis(uri)
+    assert fa is not None
+    use = text.index('"size"') + 2
+    assert definition(fa, use) == [Place(uri, 0, 4)]
+    assert [p.file for p in references(fa, use)] == [uri, uri]
+    shown = hover(fa, use)
+    assert shown is not None and "defined in this file, line 1" in shown.markdown
+    assert [h.label for h in inlay_hints(fa, 0, len(text))] == ["= 3"]
+    analyzer.documents.close(uri)
