@@ -28,7 +28,7 @@ from excore_ls.status import STATUS_REQUEST, StatusSender
 
 if TYPE_CHECKING:
     # The analysis and the features are imported on first use: initialize answers fast.
-    from excore_ls.analysis.config import ConfigFile
+    from excore.config.loader import LoadedConfig
     from excore_ls.analysis.documents import OpenDocument
     from excore_ls.analysis.fragments import FamilyScanner
     from excore_ls.analysis.session import Analyzer, FileAnalysis
@@ -127,16 +127,13 @@ class ExcoreLanguageServer(LanguageServer):
             self.window_show_message(convert.show_message(notice.message, notice.level))
         log.info("%s", notice.message)
 
-    def related_files(self, fa: FileAnalysis) -> list[ConfigFile]:
-        """The configs that include ``fa``'s file, with their own families."""
+    def related_files(self, fa: FileAnalysis) -> list[LoadedConfig]:
+        """The configs that include ``fa``'s file, each as the engine loads it (its family)."""
         path = fa.config.path
         root = fa.loaded.root if fa.loaded is not None else None
         if path is None or root is None:
             return []
-        out: list[ConfigFile] = []
-        for key in self.families.includers(path, root):
-            out.extend(self.analyzer.family_files(key))
-        return out
+        return [self.analyzer.family(key) for key in self.families.includers(path, root)]
 
 
 class ClientLogHandler(logging.Handler):

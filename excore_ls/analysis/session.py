@@ -52,7 +52,6 @@ class FileAnalysis:
     read_text: Callable[[str], str | None] | None = None
     index_read: WorkspaceIndex | None = None  # the index when made (re-reading replaces it)
     stamp_of: Callable[[str], Stamp | None] | None = None  # what identifies a file's text
-    config_of: Callable[[str], ConfigFile | None] | None = None  # a file's own parse
     _merged: LoadedConfig | None = field(default=None, repr=False)
     _stamps: dict[str, Stamp | None] = field(default_factory=dict, repr=False)
     _model: ConfigModel | None = field(default=None, repr=False)
@@ -140,18 +139,6 @@ class FileAnalysis:
         """The text (and line index) the engine read for a file of the family."""
         return self.merged.files.get(self.engine_path if file == self.key else file)
 
-    def family_files(self) -> list[ConfigFile]:
-        """Each file of the family (merge order, this file last) as its own parse."""
-        out: list[ConfigFile] = []
-        own = self.engine_path
-        for file in self.merged.order:
-            cfg = self.config if file == own else None
-            if cfg is None and self.config_of is not None:
-                cfg = self.config_of(file)
-            if cfg is not None:
-                out.append(cfg)
-        return out
-
     @property
     def key(self) -> str:
         return self.config.key
@@ -196,7 +183,6 @@ class Analyzer:
             self.documents.buffer_text,
             loaded.index if loaded is not None else None,
             self.configs.stamp,
-            self.config_for,
         )
         self._analyses[uri] = result
         return result
@@ -242,7 +228,6 @@ class Analyzer:
             self.documents.buffer_text,
             loaded.index if loaded is not None else None,
             self.configs.stamp,
-            self.config_for,
         )
         self._window = ((uri, bounds), result)
         return result
@@ -258,19 +243,14 @@ class Analyzer:
         got = self.configs.get(key)
         return got[0] if got is not None else None
 
-    def family_files(self, key: str) -> list[ConfigFile]:
-        """The files of ``key``'s family as the engine loads it (merge order), each as its own
-        parse: the open analysis's when ``key`` is open, else the engine's loader's order."""
+    def family(self, key: str) -> LoadedConfig:
+        """The engine's load of config ``key`` (with the open buffers' texts): the open
+        analysis's when ``key`` is open."""
         doc = self.documents.by_path(key)
         if doc is not None:
             fa = self.analysis(doc.uri)
             if fa is not None:
-                return fa.family_files()
+                return fa.merged
         from excore.config.loader import load_config_files
 
-        out: list[ConfigFile] = []
-        for file in load_config_files(key, self.documents.buffer_text).order:
-            cfg = self.config_for(file)
-            if cfg is not None:
-                out.append(cfg)
-        return out
+        return load_config_files(key, self.documents.buffer_text)
